@@ -1,0 +1,84 @@
+// Every failure the service knows by name. Mapped to HTTP in one place (`http.ts`).
+
+export interface AppErrorOptions {
+  cause?: unknown;
+  headers?: Record<string, string>;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: string, message: string, options: AppErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.code = code;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super(400, 'INVALID_REQUEST', message, options);
+  }
+}
+
+export class InvalidUsernameError extends AppError {
+  constructor(username: string) {
+    super(400, 'INVALID_USERNAME', `"${username.slice(0, 64)}" is not a valid username: use 1-30 letters, digits, "." or "_".`);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'A valid bearer token is required.', options?: AppErrorOptions) {
+    super(401, 'UNAUTHORIZED', message, { headers: { 'www-authenticate': 'Bearer' }, ...options });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message = 'No such route.', code = 'NOT_FOUND') {
+    super(404, code, message);
+  }
+}
+
+export class ProfileNotFoundError extends AppError {
+  readonly username: string;
+  constructor(username: string, options?: AppErrorOptions) {
+    super(404, 'PROFILE_NOT_FOUND', `No profile named "${username}".`, options);
+    this.username = username;
+  }
+}
+
+export class LinkNotFoundError extends AppError {
+  constructor(username: string, linkId: string) {
+    super(404, 'LINK_NOT_FOUND', `Profile "${username}" has no enabled link "${linkId.slice(0, 64)}".`);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(413, 'PAYLOAD_TOO_LARGE', `The request body is over the ${limitBytes}-byte limit.`);
+  }
+}
+
+/** The origin failed, timed out or its request budget is spent, and no cached copy exists. */
+export class OriginUnavailableError extends AppError {
+  readonly retryAfterS: number;
+  constructor(message: string, retryAfterS: number, options?: AppErrorOptions) {
+    const after = Math.max(1, Math.ceil(retryAfterS));
+    super(503, 'ORIGIN_UNAVAILABLE', message, { ...options, headers: { 'retry-after': String(after) } });
+    this.retryAfterS = after;
+  }
+}
+
+/** A dependency other than the origin (queue, database) is down and the request can't be served. */
+export class DependencyUnavailableError extends AppError {
+  constructor(dependency: string, options?: AppErrorOptions) {
+    super(503, 'SERVICE_UNAVAILABLE', `The ${dependency} is unavailable; try again shortly.`, {
+      ...options,
+      headers: { 'retry-after': '5', ...options?.headers },
+    });
+  }
+}
