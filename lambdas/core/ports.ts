@@ -1,0 +1,43 @@
+// The narrow interfaces the read path depends on; adapters live in lambdas/adapters/.
+import type { LinkUpdate, Profile } from './profile.ts';
+
+/** What the cache tiers hold for a username: the origin's profile, or the fact that it has none. */
+export type Snapshot =
+  | { kind: 'profile'; profile: Profile; fetchedAt: number }
+  | { kind: 'missing'; fetchedAt: number };
+
+/** L2: the shared cache (Redis). Methods reject when the cache is unreachable. */
+export interface SnapshotCache {
+  get(username: string): Promise<Snapshot | undefined>;
+  /** Reads the snapshot and whether the fill lock is held, in one round trip. */
+  poll(username: string): Promise<{ snapshot: Snapshot | undefined; locked: boolean }>;
+  /** With `lockToken`, writes only while that lock is still held; resolves to whether it wrote. */
+  set(username: string, snapshot: Snapshot, ttlS: number, lockToken?: string): Promise<boolean>;
+  /** Elects one origin caller per key across processes. Resolves to a token when acquired. */
+  tryLock(username: string, ttlMs: number): Promise<string | undefined>;
+  unlock(username: string, token: string): Promise<void>;
+  /** Deletes every cached view of the profile (snapshot, negative entry, analytics summaries). */
+  invalidate(username: string): Promise<number>;
+  usernameForId(profileId: string): Promise<string | undefined>;
+}
+
+export interface ProfileOrigin {
+  /** The profile, or undefined when the origin answers 404. Throws OriginUnavailableError. */
+  fetchProfile(username: string): Promise<Profile | undefined>;
+  updateLinks(profileId: string, links: LinkUpdate[]): Promise<Profile>;
+}
+
+export interface RateLimiter {
+  /** Takes one token; when none is left, says how long until one is. */
+  take(): Promise<{ allowed: boolean; retryAfterMs: number }>;
+}
+
+export type CacheOutcome = 'HIT' | 'MISS' | 'STALE';
+
+/** Counters the read path reports; CloudWatch EMF in Lambda, nothing locally. */
+export interface Telemetry {
+  count(metric: string, value?: number): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+}
+
+export const noTelemetry: Telemetry = { count: () => {}, warn: () => {} };

@@ -1,0 +1,231 @@
+// The read path: L1 (in-process) → L2 (Redis) → origin, with stale-while-revalidate,
+// stale-if-error, negative caching, and one origin call per key across processes (single-flight
+// in process + a Redis fill lock whose waiters read the result).
+import { type L1Entry, type MemoryProfileCache, type Rendered, renderOnce } from '../adapters/memory-profile-cache.ts';
+import type { CacheConfig } from '../shared/config.ts';
+import { ProfileNotFoundError } from '../shared/errors.ts';
+import { type CacheOutcome, noTelemetry, type ProfileOrigin, type Snapshot, type SnapshotCache, type Telemetry } from './ports.ts';
+import type { Profile } from './profile.ts';
+import { type Clock, realClock } from './retry.ts';
+
+/** A representation of a profile served from the cache (JSON routes, the HTML page). */
+export interface View {
+  name: string;
+  contentType: string;
+  /** Seconds a snapshot is fresh for this view (profiles 300 s, link lists 120 s, ...). */
+  maxAgeS: (config: CacheConfig) => number;
+  render: (profile: Profile) => string;
+}
+
+export interface ViewResult extends Rendered {
+  outcome: CacheOutcome;
+  contentType: string;
+  profile: Profile;
+}
+
+export interface ProfileServiceDeps {
+  config: CacheConfig;
+  l1: MemoryProfileCache;
+  /** Undefined when no Redis is configured: L1 and the origin alone. */
+  l2: SnapshotCache | undefined;
+  origin: ProfileOrigin;
+  telemetry?: Telemetry;
+  clock?: Clock;
+}
+
+interface Resolved {
+  snapshot: Snapshot;
+  outcome: CacheOutcome;
+  /** Set when the snapshot is (also) in L1, so rendered views are memoized on it. */
+  entry?: L1Entry;
+}
+
+const POLL_MIN_MS = 10;
+const POLL_MAX_MS = 50;
+
+export class ProfileService {
+  readonly #c: CacheConfig;
+  readonly #l1: MemoryProfileCache;
+  readonly #l2: SnapshotCache | undefined;
+  readonly #origin: ProfileOrigin;
+  readonly #telemetry: Telemetry;
+  readonly #clock: Clock;
+  readonly #inflight = new Map<string, Promise<Resolved>>();
+  readonly #refreshing = new Map<string, Promise<void>>();
+  /** Bumped by every invalidation: a fill that started before one must not write L1 after it. */
+  #epoch = 0;
+
+  constructor(deps: ProfileServiceDeps) {
+    this.#c = deps.config;
+    this.#l1 = deps.l1;
+    this.#l2 = deps.l2;
+    this.#origin = deps.origin;
+    this.#telemetry = deps.telemetry ?? noTelemetry;
+    this.#clock = deps.clock ?? realClock;
+  }
+
+  /** A rendered view of the profile. Throws ProfileNotFoundError or OriginUnavailableError. */
+  async view(view: View, username: string): Promise<ViewResult> {
+    const r = await this.#resolve(username, view.maxAgeS(this.#c) * 1000);
+    const profile = this.#profileOf(r, username);
+    const entry = r.entry ?? { snapshot: r.snapshot, storedAt: 0, views: new Map() };
+    const rendered = renderOnce(entry, view.name, () => view.render(profile));
+    this.#telemetry.count(`Cache${r.outcome === 'HIT' ? 'Hit' : r.outcome === 'MISS' ? 'Miss' : 'Stale'}`);
+    return { ...rendered, outcome: r.outcome, contentType: view.contentType, profile };
+  }
+
+  /** The profile itself (for redirects and admin routes), fresh within `maxAgeS`. */
+  async profile(username: string, maxAgeS = this.#c.profileTtlS): Promise<{ profile: Profile; outcome: CacheOutcome }> {
+    const r = await this.#resolve(username, maxAgeS * 1000);
+    return { profile: this.#profileOf(r, username), outcome: r.outcome };
+  }
+
+  /** Drops every cached view of the profile at both tiers. Rejects if Redis can't be reached. */
+  async invalidate(username: string): Promise<number> {
+    this.#epoch++;
+    this.#l1.delete(username);
+    return this.#l2 ? this.#l2.invalidate(username) : 0;
+  }
+
+  /** Background refreshes still running (the local stack awaits them on shutdown; tests too). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#refreshing.values()]);
+  }
+
+  #profileOf(r: Resolved, username: string): Profile {
+    if (r.snapshot.kind === 'missing') {
+      this.#telemetry.count('CacheNegativeHit');
+      throw new ProfileNotFoundError(username);
+    }
+    return r.snapshot.profile;
+  }
+
+  #fresh(s: Snapshot, maxAgeMs: number, now: number): boolean {
+    const limit = s.kind === 'missing' ? this.#c.negativeTtlS * 1000 : maxAgeMs;
+    return now - s.fetchedAt < limit;
+  }
+
+  #resolve(username: string, maxAgeMs: number): Promise<Resolved> | Resolved {
+    const now = this.#clock.now();
+    const entry = this.#l1.get(username);
+    if (entry && now - entry.storedAt < this.#c.l1TtlS * 1000 && this.#fresh(entry.snapshot, maxAgeMs, now)) {
+      return { snapshot: entry.snapshot, outcome: 'HIT', entry };
+    }
+    const key = `${username}\u0000${maxAgeMs}`;
+    let p = this.#inflight.get(key);
+    if (!p) {
+      p = this.#resolveShared(username, maxAgeMs, entry).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, p);
+    }
+    return p;
+  }
+
+  async #resolveShared(username: string, maxAgeMs: number, local: L1Entry | undefined): Promise<Resolved> {
+    let shared: Snapshot | undefined;
+    let sharedDown = this.#l2 === undefined;
+    if (this.#l2) {
+      try {
+        shared = await this.#l2.get(username);
+      } catch (err) {
+        sharedDown = true;
+        this.#telemetry.count('CacheErrors');
+        this.#telemetry.warn('L2 read failed; serving from L1/origin', { error: String(err) });
+      }
+    }
+    const now = this.#clock.now();
+    if (shared) {
+      if (this.#fresh(shared, maxAgeMs, now)) {
+        return { snapshot: shared, outcome: 'HIT', entry: this.#l1.set(username, shared, now) };
+      }
+      if (shared.kind === 'profile') {
+        this.#refreshInBackground(username, shared.fetchedAt);
+        return { snapshot: shared, outcome: 'STALE' };
+      }
+    } else if (!sharedDown) {
+      // L2 answered "nothing": whatever L1 holds may have been invalidated since, so drop it.
+      if (local) this.#l1.delete(username);
+    } else if (local?.snapshot.kind === 'profile') {
+      // No shared tier to confirm against: serve the in-process copy, refresh behind it.
+      this.#refreshInBackground(username, local.snapshot.fetchedAt);
+      return { snapshot: local.snapshot, outcome: 'STALE' };
+    }
+    return this.#fill(username, shared?.fetchedAt, false) as Promise<Resolved>;
+  }
+
+  #refreshInBackground(username: string, staleFetchedAt: number): void {
+    if (this.#refreshing.has(username)) return;
+    const p = this.#fill(username, staleFetchedAt, true)
+      .then(() => undefined)
+      .catch((err) => {
+        this.#telemetry.count('RefreshFailed');
+        this.#telemetry.warn('background refresh failed; still serving stale', { username, error: String(err) });
+      })
+      .finally(() => this.#refreshing.delete(username));
+    this.#refreshing.set(username, p);
+  }
+
+  /**
+   * Fetches from the origin under the fill lock, or waits for the holder's result. In the
+   * background (a refresh behind a stale copy) a held lock means someone else is on it.
+   */
+  async #fill(username: string, prevFetchedAt: number | undefined, background: boolean): Promise<Resolved | undefined> {
+    const epoch = this.#epoch;
+    let token: string | undefined;
+    let lockable = this.#l2 !== undefined;
+    if (this.#l2) {
+      try {
+        token = await this.#l2.tryLock(username, this.#c.lockTtlMs);
+      } catch {
+        lockable = false;
+      }
+      if (lockable && !token) {
+        if (background) return undefined;
+        const landed = await this.#waitForFill(username, prevFetchedAt);
+        if (landed) return { snapshot: landed, outcome: 'MISS', entry: this.#storeL1(username, landed, epoch) };
+        // The holder finished without a result (origin failure) or vanished: try once ourselves.
+        token = await this.#l2.tryLock(username, this.#c.lockTtlMs).catch(() => undefined);
+      }
+    }
+    try {
+      const profile = await this.#origin.fetchProfile(username);
+      const now = this.#clock.now();
+      const snapshot: Snapshot = profile ? { kind: 'profile', profile, fetchedAt: now } : { kind: 'missing', fetchedAt: now };
+      if (this.#l2) {
+        const ttlS = profile
+          ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS
+          : this.#c.negativeTtlS;
+        await this.#l2.set(username, snapshot, ttlS, token).catch((err) => {
+          this.#telemetry.count('CacheErrors');
+          this.#telemetry.warn('L2 write failed', { username, error: String(err) });
+        });
+      }
+      return { snapshot, outcome: 'MISS', entry: this.#storeL1(username, snapshot, epoch) };
+    } finally {
+      if (token) await this.#l2?.unlock(username, token).catch(() => {});
+    }
+  }
+
+  #storeL1(username: string, snapshot: Snapshot, epoch: number): L1Entry | undefined {
+    if (epoch !== this.#epoch) return undefined;
+    return this.#l1.set(username, snapshot, this.#clock.now());
+  }
+
+  /** Polls L2 until a snapshot newer than `prev` lands, the lock is released, or the lock TTL passes. */
+  async #waitForFill(username: string, prev: number | undefined): Promise<Snapshot | undefined> {
+    const l2 = this.#l2 as SnapshotCache;
+    const deadline = this.#clock.now() + this.#c.lockTtlMs;
+    let delay = POLL_MIN_MS;
+    while (this.#clock.now() < deadline) {
+      await this.#clock.sleep(delay);
+      delay = Math.min(POLL_MAX_MS, delay * 2);
+      try {
+        const { snapshot, locked } = await l2.poll(username);
+        if (snapshot && (prev === undefined || snapshot.fetchedAt > prev)) return snapshot;
+        if (!locked) return undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+// The data shapes of contract section 4, validated where they enter (origin answers, admin input).
+import { z } from 'zod';
+
+export const linkSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  url: z.string(),
+  position: z.number(),
+  enabled: z.boolean(),
+});
+
+export const profileSchema = z.object({
+  id: z.string().min(1),
+  username: z.string().min(1),
+  displayName: z.string(),
+  bio: z.string(),
+  avatarUrl: z.string(),
+  links: z.array(linkSchema),
+  theme: z.record(z.string(), z.unknown()),
+  lastModified: z.string(),
+});
+
+export type Link = z.infer<typeof linkSchema>;
+export type Profile = z.infer<typeof profileSchema>;
+
+export interface LinkUpdate {
+  id?: string;
+  title?: string;
+  url?: string;
+  position?: number;
+  enabled?: boolean;
+}
+
+/** Only http(s) URLs are ever redirected to or rendered as links. */
+export const isHttpUrl = (raw: string): boolean => {
+  try {
+    const u = new URL(raw);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+/** Enabled links, by position: what the links route returns and the page renders. */
+export const visibleLinks = (profile: Profile): Link[] =>
+  profile.links.filter((l) => l.enabled).sort((a, b) => a.position - b.position);
