@@ -20,6 +20,8 @@ class BudgetSpent extends Error {}
 
 export class HttpProfileOrigin implements ProfileOrigin {
   readonly #deps: Required<HttpOriginDeps>;
+  #lastOkAt = 0;
+  #lastFailure: { at: number; detail: string } | undefined;
 
   constructor(deps: HttpOriginDeps) {
     this.#deps = { telemetry: noTelemetry, clock: realClock, fetch: globalThis.fetch, ...deps };
@@ -36,6 +38,12 @@ export class HttpProfileOrigin implements ProfileOrigin {
     if (res.status === 404) throw new ProfileNotFoundError(profileId);
     if (res.status !== 200) throw new ValidationError(`The origin refused the link update (${res.status}).`);
     return this.#parseProfile(res.body);
+  }
+
+  /** The origin's state as last seen by this process (health never calls the origin itself). */
+  health(): { status: 'up' | 'down'; detail?: string } {
+    if (this.#lastFailure && this.#lastFailure.at > this.#lastOkAt) return { status: 'down', detail: this.#lastFailure.detail };
+    return { status: 'up', ...(this.#lastOkAt ? {} : { detail: 'not called yet' }) };
   }
 
   #parseProfile(body: string): Profile {
@@ -72,8 +80,12 @@ export class HttpProfileOrigin implements ProfileOrigin {
           signal: AbortSignal.timeout(Math.min(config.timeoutMs, remainingMs)),
         });
         const body = await res.text();
-        if (res.ok || final.includes(res.status)) return { ok: true, value: { status: res.status, body } };
+        if (res.ok || final.includes(res.status)) {
+          this.#lastOkAt = clock.now();
+          return { ok: true, value: { status: res.status, body } };
+        }
         if (res.status === 429) telemetry.count('OriginThrottled');
+        this.#lastFailure = { at: clock.now(), detail: `answered ${res.status}` };
         const retryable = res.status === 429 || res.status >= 500;
         return {
           ok: false,
@@ -83,6 +95,7 @@ export class HttpProfileOrigin implements ProfileOrigin {
         };
       } catch (err) {
         telemetry.count('OriginErrors');
+        this.#lastFailure = { at: clock.now(), detail: err instanceof Error ? err.message : String(err) };
         return { ok: false, retryable: true, error: err instanceof Error ? err : new Error(String(err)) };
       }
     };

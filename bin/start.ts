@@ -1,0 +1,23 @@
+// `npm start`: runs the whole system locally (see lambdas/local/stack.ts and the README).
+import { localParts } from '../lambdas/local/parts.ts';
+import { startLocalStack } from '../lambdas/local/stack.ts';
+
+const stack = await startLocalStack(process.env, localParts());
+console.log(`ready: ${stack.url}  (try ${stack.url}/api/profiles/demo)`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: draining...`);
+  const force = setTimeout(() => {
+    console.error('drain took over 30 s; exiting');
+    process.exit(1);
+  }, 30_000);
+  force.unref();
+  await stack.stop();
+  console.log('stopped');
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,205 @@
+// The local API Gateway: real HTTP in, a real HTTP API (payload 2.0) proxy event out, handed to
+// the same handler module Lambda runs; the structured result goes back out as HTTP.
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { type FunctionName, type Route, routeKey } from '../routes.ts';
+import { errorBody, type HttpResult } from '../shared/http.ts';
+
+export type LambdaHttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+interface CompiledRoute {
+  route: Route;
+  key: string;
+  pattern: RegExp;
+  params: string[];
+  statics: number;
+}
+
+/** API Gateway picks the most specific route: more literal segments win over `{param}` ones. */
+export const compileRoutes = (routes: readonly Route[]): CompiledRoute[] =>
+  routes
+    .map((route) => {
+      const params: string[] = [];
+      const segments = route.path.split('/').filter(Boolean);
+      const source = segments
+        .map((s) => {
+          const m = /^\{(\w+)\}$/.exec(s);
+          if (m) {
+            params.push(m[1]);
+            return '/([^/]+)';
+          }
+          return `/${s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`;
+        })
+        .join('');
+      return {
+        route,
+        key: routeKey(route),
+        pattern: new RegExp(`^${source || '/'}$`),
+        params,
+        statics: segments.length - params.length,
+      };
+    })
+    .sort((a, b) => b.statics - a.statics);
+
+export const matchRoute = (
+  compiled: CompiledRoute[],
+  method: string,
+  path: string,
+): { route: Route; key: string; pathParameters: Record<string, string> } | undefined => {
+  for (const c of compiled) {
+    if (c.route.method !== method) continue;
+    const m = c.pattern.exec(path);
+    if (!m) continue;
+    const pathParameters: Record<string, string> = {};
+    try {
+      c.params.forEach((name, i) => {
+        pathParameters[name] = decodeURIComponent(m[i + 1]);
+      });
+    } catch {
+      continue; // malformed %-escape: API Gateway would not match it either
+    }
+    return { route: c.route, key: c.key, pathParameters };
+  }
+  return undefined;
+};
+
+const TEXT_TYPES = /^(application\/(json|x-www-form-urlencoded|xml|javascript)|text\/)/i;
+const MAX_BODY_BYTES = 10 * 1024 * 1024; // API Gateway's HTTP API payload limit
+
+export interface LocalApiOptions {
+  routes: readonly Route[];
+  handlers: Partial<Record<FunctionName, LambdaHttpHandler>>;
+  /** Lambda's function timeout, reported by context.getRemainingTimeInMillis(). */
+  timeoutMs?: number;
+}
+
+export const buildEvent = (
+  req: http.IncomingMessage,
+  body: Buffer,
+  match: { key: string; pathParameters: Record<string, string> },
+  url: URL,
+): APIGatewayProxyEventV2 => {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const query: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  const contentType = headers['content-type'] ?? '';
+  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
+  const now = Date.now();
+  const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
+  return {
+    version: '2.0',
+    routeKey: match.key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    ...(cookies?.length ? { cookies } : {}),
+    headers,
+    ...(url.search ? { queryStringParameters: query } : {}),
+    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0],
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey: match.key,
+      stage: '$default',
+      time: new Date(now).toUTCString(),
+      timeEpoch: now,
+    },
+    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !isText,
+  };
+};
+
+const fakeContext = (fn: string, timeoutMs: number, requestId: string): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${fn}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+};
+
+/** Writes a v2 result: a structured one as is, anything else as a 200 JSON body (API Gateway's rule). */
+export const writeResult = (res: http.ServerResponse, result: unknown, head: boolean): void => {
+  const structured =
+    result !== null && typeof result === 'object' && 'statusCode' in result
+      ? (result as HttpResult)
+      : ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) } as HttpResult);
+  const headers: Record<string, string | string[]> = { ...(structured.headers as Record<string, string>) };
+  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  const body =
+    structured.body === undefined
+      ? undefined
+      : structured.isBase64Encoded
+        ? Buffer.from(structured.body, 'base64')
+        : structured.body;
+  res.writeHead(structured.statusCode, headers);
+  res.end(head ? undefined : body);
+};
+
+const sendError = (res: http.ServerResponse, status: number, code: string, message: string): void => {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(errorBody(code, message));
+};
+
+export const createLocalApi = (options: LocalApiOptions): http.Server => {
+  const compiled = compileRoutes(options.routes);
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const method = req.method ?? 'GET';
+    const match = matchRoute(compiled, method, url.pathname);
+    const handler = match && options.handlers[match.route.fn];
+    if (!match || !handler) {
+      req.resume();
+      sendError(res, 404, 'NOT_FOUND', `No route for ${method} ${url.pathname}.`);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body is over the 10 MiB limit.');
+        return;
+      }
+      const event = buildEvent(req, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), match, url);
+      const context = fakeContext(match.route.fn, timeoutMs, event.requestContext.requestId);
+      handler(event, context).then(
+        (result) => writeResult(res, result, method === 'HEAD'),
+        (err: unknown) => {
+          // A handler that throws is what API Gateway reports as 500 Internal Server Error.
+          console.error(`[${match.route.fn}] unhandled error`, err);
+          sendError(res, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+        },
+      );
+    });
+  });
+};

@@ -1,0 +1,51 @@
+// The profile Lambda: public reads of cached profiles, and the health route.
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { View } from '../core/profile-service.ts';
+import { type HealthCheck, checkHealth } from '../shared/health.ts';
+import { type HttpEvent, type HttpResult, httpErrors, json } from '../shared/http.ts';
+import { NotFoundError, ProfileNotFoundError } from '../shared/errors.ts';
+import { type ReadPath, readPath } from '../shared/read-path.ts';
+import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
+import { parseUsername } from '../shared/username.ts';
+import { viewResponse } from './respond.ts';
+import { linksView, profileView } from './views.ts';
+
+export type ProfileDeps = Pick<ReadPath, 'service' | 'config' | 'l1'>;
+
+export const makeHandler = (deps: ProfileDeps) => {
+  const { service, config } = deps;
+  const negativeCacheControl = `public, max-age=${config.cache.negativeTtlS}`;
+
+  const serveView = async (event: HttpEvent, view: View): Promise<HttpResult> => {
+    const username = parseUsername(event.pathParameters?.username);
+    try {
+      const result = await service.view(view, username);
+      return viewResponse(event, result, view.maxAgeS(config.cache), config.cache);
+    } catch (err) {
+      // A 404 is cached downstream too, for as long as we cache it ourselves.
+      if (err instanceof ProfileNotFoundError) err.headers['cache-control'] = negativeCacheControl;
+      throw err;
+    }
+  };
+
+  const l1Health: HealthCheck = async () => ({ status: 'up', detail: JSON.stringify(deps.l1.stats) });
+
+  const routes: Record<string, (event: HttpEvent) => Promise<HttpResult>> = {
+    'GET /api/profiles/{username}': (e) => serveView(e, profileView),
+    'GET /api/profiles/{username}/links': (e) => serveView(e, linksView),
+    'GET /health': async () => json(200, await checkHealth({ l1: l1Health }), { 'cache-control': 'no-store' }),
+  };
+
+  const base = middy<HttpEvent, HttpResult>();
+  if (metricsOn) base.use(logMetrics(metrics));
+  return base
+    .use(httpErrors(logger))
+    .handler(async (event) => {
+      const route = routes[event.routeKey];
+      if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
+      return route(event);
+    });
+};
+
+export const handler = makeHandler(readPath());

@@ -1,0 +1,156 @@
+// The one way this app builds a Lambda: the handler module the local stack runs
+// (lambdas/<name>/handler.ts, export `handler`), bundled by the locally installed esbuild as
+// minified ESM for Node 24 on arm64, traced, with its own log group and the Parameters and
+// Secrets extension for reading secrets at runtime.
+
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { METRIC_NAMESPACE } from '../metric-names.ts';
+
+/** Repository root: lib/constructs/ is two levels down. */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The handler module of a function, shared with the local stack. */
+export const handlerEntry = (name: string): string => join(REPO_ROOT, 'lambdas', name, 'handler.ts');
+
+/**
+ * Modules only the local stack uses (embedded Postgres, SQS/DynamoDB emulators) or optional
+ * native add-ons: never bundled. Lambda code must import them lazily, on local-only paths.
+ */
+export const LOCAL_ONLY_MODULES = ['@electric-sql/pglite', '@electric-sql/pglite-socket', '@electric-sql/pglite/*', 'pg-native', 'fauxqs', 'dynalite'];
+
+/**
+ * Lets CommonJS dependencies (ioredis, pg, ...) call `require` for Node built-ins inside an
+ * ESM bundle, and gives them `__filename`/`__dirname`.
+ */
+export const ESM_BANNER = [
+  "import { createRequire as __cjsCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __cjsFileURLToPath } from 'node:url';",
+  "import { dirname as __cjsDirname } from 'node:path';",
+  'const require = __cjsCreateRequire(import.meta.url);',
+  'const __filename = __cjsFileURLToPath(import.meta.url);',
+  'const __dirname = __cjsDirname(__filename);',
+].join(' ');
+
+export interface ServiceFunctionProps {
+  /** Function name in the route table; the code is lambdas/<name>/handler.ts. */
+  name: string;
+  description: string;
+  vpc: ec2.IVpc;
+  vpcSubnets: ec2.SubnetSelection;
+  securityGroup: ec2.ISecurityGroup;
+  timeout: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+  /** Secrets read through the extension: env var `<NAME>_SECRET_ARN` is set and GetSecretValue granted on exactly that secret. */
+  secrets?: Record<string, secretsmanager.ISecret>;
+  reservedConcurrentExecutions?: number;
+  logRetentionDays: number;
+  removalPolicy: RemovalPolicy;
+}
+
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly entry: string;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    this.entry = handlerEntry(props.name);
+    if (!existsSync(this.entry)) {
+      throw new Error(`Function ${props.name}: handler module ${this.entry} does not exist`);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: retentionFor(props.logRetentionDays),
+      removalPolicy: props.removalPolicy,
+    });
+
+    const secretEnv: Record<string, string> = {};
+    for (const [name, secret] of Object.entries(props.secrets ?? {})) secretEnv[`${name}_SECRET_ARN`] = secret.secretArn;
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: this.entry,
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      vpc: props.vpc,
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: [props.securityGroup],
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
+        cacheEnabled: true,
+        secretsManagerTtl: Duration.minutes(5),
+        secretsManagerTimeout: Duration.seconds(2),
+        logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
+      }),
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+        ...secretEnv,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        platform: 'node',
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_BANNER,
+        // The AWS SDK v3 is bundled (pinned by package-lock.json, the version the tests ran)
+        // rather than taken from the runtime; only local-only modules stay out.
+        bundleAwsSDK: true,
+        externalModules: LOCAL_ONLY_MODULES,
+        forceDockerBundling: false,
+      },
+    });
+
+    for (const secret of Object.values(props.secrets ?? {})) {
+      this.fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+      );
+    }
+  }
+}
+
+const RETENTION: Record<number, logs.RetentionDays> = {
+  1: logs.RetentionDays.ONE_DAY,
+  3: logs.RetentionDays.THREE_DAYS,
+  5: logs.RetentionDays.FIVE_DAYS,
+  7: logs.RetentionDays.ONE_WEEK,
+  14: logs.RetentionDays.TWO_WEEKS,
+  30: logs.RetentionDays.ONE_MONTH,
+  60: logs.RetentionDays.TWO_MONTHS,
+  90: logs.RetentionDays.THREE_MONTHS,
+  180: logs.RetentionDays.SIX_MONTHS,
+  365: logs.RetentionDays.ONE_YEAR,
+};
+
+export const retentionFor = (days: number): logs.RetentionDays => {
+  const r = RETENTION[days];
+  if (r === undefined) throw new Error(`logRetentionDays must be one of ${Object.keys(RETENTION).join(', ')}`);
+  return r;
+};
+
+/** Region-independent stack name prefix helper for physical names that must be unique. */
+export const stackPrefix = (scope: Construct): string => Stack.of(scope).stackName;

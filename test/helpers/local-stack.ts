@@ -1,0 +1,57 @@
+// Spawns the real local stack (`node bin/start.ts`) as a child process, as a user's `npm start`
+// would, and reads what it prints: the base URL, the demo origin, the dev secrets.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+
+export interface SpawnedStack {
+  url: string;
+  originUrl: string | undefined;
+  webhookSecret: string | undefined;
+  adminToken: string | undefined;
+  output: () => string;
+  child: ChildProcess;
+  /** SIGTERM, then resolves with the exit code. */
+  stop: () => Promise<number | null>;
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 60_000): Promise<SpawnedStack> => {
+  const child = spawn(process.execPath, ['bin/start.ts'], {
+    cwd: root,
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d.toString();
+  });
+  const started = Date.now();
+  while (!/ready\S*\s+(http:\/\/\S+)/.test(out)) {
+    if (child.exitCode !== null) throw new Error(`local stack exited (${child.exitCode}) before ready:\n${out}`);
+    if (Date.now() - started > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`local stack not ready after ${timeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = (/ready\S*\s+(http:\/\/\S+)/.exec(out) as RegExpExecArray)[1];
+  return {
+    url,
+    originUrl: /demo origin at (http:\/\/\S+)/.exec(out)?.[1],
+    webhookSecret: env.WEBHOOK_SECRET ?? /webhook secret \(dev\): (\S+)/.exec(out)?.[1],
+    adminToken: env.ADMIN_TOKEN ?? /admin token \(dev\): (\S+)/.exec(out)?.[1],
+    output: () => out,
+    child,
+    stop: async () => {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      return code;
+    },
+  };
+};
