@@ -1,0 +1,221 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
+import { ProfileService } from '../../../lambdas/core/profile-service.ts';
+import { OriginUnavailableError, ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
+import { linksView, profileView } from '../../../lambdas/profile/views.ts';
+import { cacheConfig, deferred, FakeClock, FakeOrigin, FakeSnapshotCache, makeProfile } from '../../helpers/fakes.ts';
+
+const S = 1000;
+
+const setup = (over: { l2?: FakeSnapshotCache | null; origin?: FakeOrigin; clock?: FakeClock } = {}) => {
+  const clock = over.clock ?? new FakeClock();
+  const origin = over.origin ?? new FakeOrigin(makeProfile('demo'));
+  const l2 = over.l2 === null ? undefined : (over.l2 ?? new FakeSnapshotCache());
+  const config = cacheConfig();
+  const l1 = new MemoryProfileCache({ maxEntries: 100, maxBytes: 1 << 20, retainMs: config.staleTtlS * S });
+  const service = new ProfileService({ config, l1, l2, origin, clock });
+  return { clock, origin, l2, l1, service, config };
+};
+
+describe('ProfileService cache-aside', () => {
+  let t: ReturnType<typeof setup>;
+  beforeEach(() => {
+    t = setup();
+  });
+
+  it('fills from the origin on a miss, then serves from L1 without calling it again', async () => {
+    const first = await t.service.view(profileView, 'demo');
+    expect(first.outcome).toBe('MISS');
+    expect(JSON.parse(first.body).username).toBe('demo');
+    const second = await t.service.view(profileView, 'demo');
+    expect(second.outcome).toBe('HIT');
+    expect(second.body).toBe(first.body);
+    expect(second.etag).toBe(first.etag);
+    expect(t.origin.calls).toBe(1);
+  });
+
+  it('serves from L2 once the L1 copy is past the L1 TTL', async () => {
+    await t.service.view(profileView, 'demo');
+    t.clock.advance(6 * S);
+    const r = await t.service.view(profileView, 'demo');
+    expect(r.outcome).toBe('HIT');
+    expect(t.origin.calls).toBe(1);
+  });
+
+  it('keeps the ETag stable for unchanged content and changes it when content changes', async () => {
+    const a = await t.service.view(profileView, 'demo');
+    await t.service.invalidate('demo');
+    const b = await t.service.view(profileView, 'demo');
+    expect(b.etag).toBe(a.etag);
+    t.origin.profiles.set('demo', makeProfile('demo', { bio: 'new bio' }));
+    await t.service.invalidate('demo');
+    const c = await t.service.view(profileView, 'demo');
+    expect(c.etag).not.toBe(a.etag);
+  });
+
+  it('renders the links view as enabled links by position', async () => {
+    const r = await t.service.view(linksView, 'demo');
+    expect(JSON.parse(r.body).links.map((l: { id: string }) => l.id)).toEqual(['a', 'b']);
+  });
+
+  it('applies each view its own freshness: links go stale at 120 s while the profile is fresh until 300 s', async () => {
+    await t.service.view(profileView, 'demo');
+    t.clock.advance(150 * S);
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('HIT');
+    expect((await t.service.view(linksView, 'demo')).outcome).toBe('STALE');
+  });
+});
+
+describe('stale-while-revalidate and stale-if-error', () => {
+  it('answers from the stale copy at once and refreshes in the background', async () => {
+    const t = setup();
+    await t.service.view(profileView, 'demo');
+    t.origin.profiles.set('demo', makeProfile('demo', { bio: 'fresh' }));
+    t.clock.advance(301 * S);
+    const gate = deferred();
+    t.origin.gate = gate.promise;
+    const stale = await t.service.view(profileView, 'demo'); // resolves while the origin is still held
+    expect(stale.outcome).toBe('STALE');
+    expect(JSON.parse(stale.body).bio).toBe('bio');
+    gate.resolve();
+    await t.service.settled();
+    const next = await t.service.view(profileView, 'demo');
+    expect(next.outcome).toBe('HIT');
+    expect(JSON.parse(next.body).bio).toBe('fresh');
+    expect(t.origin.calls).toBe(2);
+  });
+
+  it('keeps serving the stale copy while the origin fails', async () => {
+    const t = setup();
+    await t.service.view(profileView, 'demo');
+    t.clock.advance(400 * S);
+    t.origin.failing = true;
+    for (let i = 0; i < 3; i++) expect((await t.service.view(profileView, 'demo')).outcome).toBe('STALE');
+    await t.service.settled();
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('STALE');
+  });
+
+  it('answers 503 (OriginUnavailableError) when the origin fails and no tier has a copy', async () => {
+    const t = setup();
+    t.origin.failing = true;
+    await expect(t.service.view(profileView, 'demo')).rejects.toBeInstanceOf(OriginUnavailableError);
+  });
+});
+
+describe('negative caching', () => {
+  it('remembers a 404 for the negative TTL, then asks again', async () => {
+    const t = setup();
+    await expect(t.service.view(profileView, 'ghost')).rejects.toBeInstanceOf(ProfileNotFoundError);
+    t.clock.advance(30 * S);
+    await expect(t.service.view(profileView, 'ghost')).rejects.toBeInstanceOf(ProfileNotFoundError);
+    expect(t.origin.calls).toBe(1);
+    t.clock.advance(31 * S);
+    await expect(t.service.view(profileView, 'ghost')).rejects.toBeInstanceOf(ProfileNotFoundError);
+    expect(t.origin.calls).toBe(2);
+  });
+});
+
+describe('stampede protection', () => {
+  it('makes one origin call for many concurrent misses in one process', async () => {
+    const t = setup();
+    const results = await Promise.all(Array.from({ length: 200 }, () => t.service.view(profileView, 'demo')));
+    expect(results.every((r) => r.outcome === 'MISS')).toBe(true);
+    expect(t.origin.calls).toBe(1);
+  });
+
+  it('makes one origin call across processes sharing L2: waiters read the holder’s result', async () => {
+    const shared = new FakeSnapshotCache();
+    const origin = new FakeOrigin(makeProfile('demo'));
+    // Real time here: waiters poll on the clock while the holder's origin call is open.
+    const clock = Object.assign(new FakeClock(), { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) });
+    const a = setup({ l2: shared, origin, clock });
+    const b = setup({ l2: shared, origin, clock });
+    const gate = deferred();
+    origin.gate = gate.promise;
+    const pending = [
+      ...Array.from({ length: 50 }, () => a.service.view(profileView, 'demo')),
+      ...Array.from({ length: 50 }, () => b.service.view(profileView, 'demo')),
+    ];
+    await new Promise((r) => setTimeout(r, 100));
+    gate.resolve();
+    const results = await Promise.all(pending);
+    expect(origin.calls).toBe(1);
+    expect(new Set(results.map((r) => r.etag)).size).toBe(1);
+  });
+
+  it('lets a waiter try itself when the lock holder fails', async () => {
+    const shared = new FakeSnapshotCache();
+    const origin = new FakeOrigin(makeProfile('demo'));
+    const a = setup({ l2: shared, origin });
+    shared.locks.set('demo', 'someone-else'); // a holder that will never write
+    setTimeout(() => shared.locks.delete('demo'), 1); // ...and then gives up
+    const r = await a.service.view(profileView, 'demo');
+    expect(r.outcome).toBe('MISS');
+    expect(origin.calls).toBe(1);
+  });
+});
+
+describe('Redis down', () => {
+  it('falls through to the origin and L1 without failing', async () => {
+    const l2 = new FakeSnapshotCache();
+    l2.down = true;
+    const t = setup({ l2 });
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('MISS');
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('HIT');
+    expect(t.origin.calls).toBe(1);
+  });
+
+  it('serves the in-process copy as STALE past the L1 TTL, since nothing can confirm it', async () => {
+    const t = setup();
+    await t.service.view(profileView, 'demo');
+    (t.l2 as FakeSnapshotCache).down = true;
+    t.clock.advance(6 * S);
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('STALE');
+  });
+
+  it('runs with no L2 configured at all', async () => {
+    const t = setup({ l2: null });
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('MISS');
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('HIT');
+  });
+});
+
+describe('invalidation', () => {
+  it('drops both tiers so the next read fetches the new content', async () => {
+    const t = setup();
+    await t.service.view(profileView, 'demo');
+    t.origin.profiles.set('demo', makeProfile('demo', { displayName: 'Renamed' }));
+    await t.service.invalidate('demo');
+    const r = await t.service.view(profileView, 'demo');
+    expect(r.outcome).toBe('MISS');
+    expect(JSON.parse(r.body).displayName).toBe('Renamed');
+  });
+
+  it('discards an L1 copy when L2 answers that the key is gone (invalidated by another process)', async () => {
+    const shared = new FakeSnapshotCache();
+    const origin = new FakeOrigin(makeProfile('demo'));
+    const clock = new FakeClock();
+    const reader = setup({ l2: shared, origin, clock });
+    const writer = setup({ l2: shared, origin, clock });
+    await reader.service.view(profileView, 'demo');
+    origin.profiles.set('demo', makeProfile('demo', { bio: 'v2' }));
+    await writer.service.invalidate('demo');
+    clock.advance(6 * S); // past the reader's L1 TTL
+    const r = await reader.service.view(profileView, 'demo');
+    expect(JSON.parse(r.body).bio).toBe('v2');
+  });
+
+  it('does not let a fill that began before an invalidation write its older content', async () => {
+    const t = setup();
+    const gate = deferred();
+    t.origin.gate = gate.promise;
+    const inflight = t.service.view(profileView, 'demo');
+    await new Promise((r) => setTimeout(r, 1));
+    await t.service.invalidate('demo');
+    gate.resolve();
+    await inflight;
+    expect((t.l2 as FakeSnapshotCache).data.has('demo')).toBe(false);
+    t.origin.gate = undefined;
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('MISS');
+  });
+});
