@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -41,21 +41,25 @@ export const ESM_BANNER = [
   'const __dirname = __cjsDirname(__filename);',
 ].join(' ');
 
-export interface ServiceFunctionProps {
+/** What every function of a stage shares. */
+export interface FunctionDefaults {
+  vpc: ec2.IVpc;
+  securityGroup: ec2.ISecurityGroup;
+  logRetentionDays: number;
+  removalPolicy: RemovalPolicy;
+}
+
+export interface ServiceFunctionProps extends FunctionDefaults {
   /** Function name in the route table; the code is lambdas/<name>/handler.ts. */
   name: string;
   description: string;
-  vpc: ec2.IVpc;
   vpcSubnets: ec2.SubnetSelection;
-  securityGroup: ec2.ISecurityGroup;
   timeout: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
   /** Secrets read through the extension: env var `<NAME>_SECRET_ARN` is set and GetSecretValue granted on exactly that secret. */
   secrets?: Record<string, secretsmanager.ISecret>;
   reservedConcurrentExecutions?: number;
-  logRetentionDays: number;
-  removalPolicy: RemovalPolicy;
 }
 
 export class ServiceFunction extends Construct {
@@ -75,6 +79,34 @@ export class ServiceFunction extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
+    // An explicit role instead of the AWS managed basic/VPC execution policies: logs only to this
+    // function's log group. ENI management and X-Ray have no resource-level permissions (`*`).
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `LinkCache ${props.name} function`,
+      inlinePolicies: {
+        runtime: new iam.PolicyDocument({
+          statements: [
+            new iam.PolicyStatement({
+              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              resources: [this.logGroup.logGroupArn],
+            }),
+            new iam.PolicyStatement({
+              actions: [
+                'ec2:CreateNetworkInterface',
+                'ec2:DescribeNetworkInterfaces',
+                'ec2:DescribeSubnets',
+                'ec2:DeleteNetworkInterface',
+                'ec2:AssignPrivateIpAddresses',
+                'ec2:UnassignPrivateIpAddresses',
+              ],
+              resources: ['*'],
+            }),
+          ],
+        }),
+      },
+    });
+
     const secretEnv: Record<string, string> = {};
     for (const [name, secret] of Object.entries(props.secrets ?? {})) secretEnv[`${name}_SECRET_ARN`] = secret.secretArn;
 
@@ -89,6 +121,7 @@ export class ServiceFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
       tracing: lambda.Tracing.ACTIVE,
+      role,
       logGroup: this.logGroup,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
@@ -151,6 +184,3 @@ export const retentionFor = (days: number): logs.RetentionDays => {
   if (r === undefined) throw new Error(`logRetentionDays must be one of ${Object.keys(RETENTION).join(', ')}`);
   return r;
 };
-
-/** Region-independent stack name prefix helper for physical names that must be unique. */
-export const stackPrefix = (scope: Construct): string => Stack.of(scope).stackName;

@@ -1,0 +1,75 @@
+// The functions behind the HTTP API's public reads, click tracking and private admin routes.
+// All of them read through the Valkey cache; profile, track and admin call the origin (NAT).
+
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { type FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+
+export interface ProfileApiProps {
+  defaults: FunctionDefaults;
+  egressSubnets: ec2.SubnetSelection;
+  /** REDIS_*, TTLs. */
+  cacheEnv: Record<string, string>;
+  /** ORIGIN_URL, ORIGIN_RATE_PER_MIN. */
+  originEnv: Record<string, string>;
+  /** PG* for the admin analytics route. */
+  databaseEnv: Record<string, string>;
+  originApiKey: secretsmanager.ISecret;
+  adminToken: secretsmanager.ISecret;
+  databaseSecret: secretsmanager.ISecret;
+  eventsQueue: sqs.IQueue;
+}
+
+export class ProfileApi extends Construct {
+  readonly profile: ServiceFunction;
+  readonly track: ServiceFunction;
+  readonly admin: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: ProfileApiProps) {
+    super(scope, id);
+    const base = { ...props.defaults, vpcSubnets: props.egressSubnets };
+
+    this.profile = new ServiceFunction(this, 'Profile', {
+      ...base,
+      name: 'profile',
+      description: 'Public profile reads and pages through the cache',
+      // Origin retry budget (5 s) plus cache and render time.
+      timeout: Duration.seconds(10),
+      memorySize: 1024,
+      environment: { ...props.cacheEnv, ...props.originEnv },
+      secrets: { ORIGIN_API_KEY: props.originApiKey },
+    });
+
+    this.track = new ServiceFunction(this, 'Track', {
+      ...base,
+      name: 'track',
+      description: 'Link redirects and beacon events, enqueued to SQS',
+      timeout: Duration.seconds(10),
+      environment: { ...props.cacheEnv, ...props.originEnv, EVENTS_QUEUE_URL: props.eventsQueue.queueUrl },
+      secrets: { ORIGIN_API_KEY: props.originApiKey },
+    });
+    props.eventsQueue.grantSendMessages(this.track.fn);
+
+    this.admin = new ServiceFunction(this, 'Admin', {
+      ...base,
+      name: 'admin',
+      description: 'Private routes: link updates, cache invalidation, analytics',
+      timeout: Duration.seconds(15),
+      environment: {
+        ...props.cacheEnv,
+        ...props.originEnv,
+        ...props.databaseEnv,
+        EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
+      },
+      secrets: { ADMIN_TOKEN: props.adminToken, ORIGIN_API_KEY: props.originApiKey, DATABASE: props.databaseSecret },
+    });
+    props.eventsQueue.grantSendMessages(this.admin.fn);
+  }
+}
+
+/** DynamoDB actions Powertools Idempotency uses: nothing else (no Scan, Query, batch or table-level calls). */
+export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+

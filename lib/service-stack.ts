@@ -1,0 +1,135 @@
+// Stateless resources: the Lambda functions, the HTTP API built from lambdas/routes.ts, the
+// event source, the deploy-time migration, alarms and the dashboard.
+
+import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { type FunctionName, routes as routeTable, type Route } from '../lambdas/routes.ts';
+import { ClickAggregation } from './click-aggregation.ts';
+import type { FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+import { HttpApiGateway } from './http-api.ts';
+import { Observability } from './observability.ts';
+import { ProfileApi } from './profile-api.ts';
+import type { ResolvedStage } from './stage-config.ts';
+import type { StatefulStack } from './stateful-stack.ts';
+import { WebhookIngestion } from './webhook-ingestion.ts';
+
+export interface ServiceStackProps extends StackProps {
+  config: ResolvedStage;
+  stateful: StatefulStack;
+  /** Defaults to the table in lambdas/routes.ts; tests pass their own. */
+  routes?: readonly Route[];
+}
+
+export class ServiceStack extends Stack {
+  readonly api: HttpApiGateway;
+  readonly profileApi: ProfileApi;
+  readonly webhooks: WebhookIngestion;
+  readonly aggregation: ClickAggregation;
+  readonly observability: Observability;
+  /** Every function of the app, by name. */
+  readonly functions: Record<FunctionName | 'consumer' | 'migrate', ServiceFunction>;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    const { config, stateful } = props;
+    const { network, cache, database, queues, idempotency, secrets } = stateful;
+
+    const defaults: FunctionDefaults = {
+      vpc: network.vpc,
+      securityGroup: network.lambdaSg,
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: config.isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    };
+    const cacheEnv = {
+      REDIS_URL: cache.redisUrl,
+      REDIS_CLUSTER: 'true',
+      REDIS_READ_REPLICAS: 'true',
+      PROFILE_TTL_S: String(config.profileTtlS),
+      LINKS_TTL_S: String(config.linksTtlS),
+      ANALYTICS_TTL_S: String(config.analyticsTtlS),
+      L1_TTL_S: String(config.l1TtlS),
+    };
+    const originEnv = { ORIGIN_URL: config.originUrl, ORIGIN_RATE_PER_MIN: String(config.originRatePerMin) };
+
+    this.profileApi = new ProfileApi(this, 'ProfileApi', {
+      defaults,
+      egressSubnets: network.egressSubnets,
+      cacheEnv,
+      originEnv,
+      databaseEnv: database.connectionEnv,
+      originApiKey: secrets.originApiKey,
+      adminToken: secrets.adminToken,
+      databaseSecret: database.secret,
+      eventsQueue: queues.queue,
+    });
+    this.webhooks = new WebhookIngestion(this, 'WebhookIngestion', {
+      defaults,
+      // Redis, DynamoDB (gateway endpoint), SQS and Secrets Manager (interface endpoints): no internet.
+      subnets: network.isolatedSubnets,
+      cacheEnv,
+      webhookSecret: secrets.webhookSecret,
+      idempotencyTable: idempotency.table,
+      eventsQueue: queues.queue,
+    });
+    this.aggregation = new ClickAggregation(this, 'ClickAggregation', {
+      defaults,
+      subnets: network.isolatedSubnets,
+      databaseEnv: database.connectionEnv,
+      databaseSecret: database.secret,
+      eventsQueue: queues.queue,
+      queueVisibilityTimeout: queues.visibilityTimeout,
+      batchSize: config.batchSize,
+      batchWindowS: config.batchWindowS,
+      consumerTimeoutS: config.consumerTimeoutS,
+      consumerConcurrency: config.consumerConcurrency,
+      migrateAfter: [database.cluster, database.proxy],
+    });
+
+    this.functions = {
+      profile: this.profileApi.profile,
+      track: this.profileApi.track,
+      admin: this.profileApi.admin,
+      webhook: this.webhooks.webhook,
+      consumer: this.aggregation.consumer,
+      migrate: this.aggregation.migrate,
+    };
+
+    this.api = new HttpApiGateway(this, 'HttpApi', {
+      routes: props.routes ?? routeTable,
+      functions: {
+        profile: this.functions.profile.fn,
+        track: this.functions.track.fn,
+        admin: this.functions.admin.fn,
+        webhook: this.functions.webhook.fn,
+      },
+      rateLimit: config.apiRateLimit,
+      burstLimit: config.apiBurstLimit,
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: defaults.removalPolicy,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      config,
+      api: this.api.api,
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.fn])),
+      queue: queues.queue,
+      dlq: queues.dlq,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });
+    new CfnOutput(this, 'WebhookUrl', { value: `${this.api.url}webhooks/linktree`, description: 'Standard Webhooks target URL' });
+    new CfnOutput(this, 'EventsQueueUrl', { value: queues.queue.queueUrl });
+    new CfnOutput(this, 'DlqUrl', { value: queues.dlq.queueUrl, description: 'Dead-letter queue (npm run dlq)' });
+    new CfnOutput(this, 'OriginApiKeySecretArn', { value: secrets.originApiKey.secretArn, description: 'Put the origin API key here' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: secrets.webhookSecret.secretArn, description: 'Standard Webhooks secret (whsec_...)' });
+    new CfnOutput(this, 'AdminTokenSecretArn', { value: secrets.adminToken.secretArn, description: 'Bearer token for private routes' });
+    new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Aurora credentials' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+  }
+
+  /** Host name of the HTTP API, for CloudFront. */
+  get apiDomain(): string {
+    return Fn.select(2, Fn.split('/', this.api.api.apiEndpoint));
+  }
+}
