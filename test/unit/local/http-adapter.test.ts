@@ -1,0 +1,92 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileRoutes, createLocalApi, matchRoute } from '../../../lambdas/local/http-adapter.ts';
+import type { Route } from '../../../lambdas/routes.ts';
+
+const routes: Route[] = [
+  { method: 'GET', path: '/{username}', fn: 'profile' },
+  { method: 'GET', path: '/health', fn: 'profile' },
+  { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
+  { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
+];
+
+describe('route matching', () => {
+  const compiled = compileRoutes(routes);
+  it('prefers literal segments over parameters, as API Gateway does', () => {
+    expect(matchRoute(compiled, 'GET', '/health')?.key).toBe('GET /health');
+    expect(matchRoute(compiled, 'GET', '/demo')?.key).toBe('GET /{username}');
+    expect(matchRoute(compiled, 'GET', '/api/profiles/x.y/links')).toMatchObject({
+      key: 'GET /api/profiles/{username}/links',
+      pathParameters: { username: 'x.y' },
+    });
+  });
+  it('matches on method and decodes parameters', () => {
+    expect(matchRoute(compiled, 'POST', '/health')).toBeUndefined();
+    expect(matchRoute(compiled, 'GET', '/api/profiles/a%20b')?.pathParameters).toEqual({ username: 'a b' });
+    expect(matchRoute(compiled, 'GET', '/api/profiles/%E0%A4%A')).toBeUndefined();
+  });
+});
+
+describe('local API', () => {
+  const seen: APIGatewayProxyEventV2[] = [];
+  let base = '';
+  let server: http.Server;
+  beforeAll(async () => {
+    server = createLocalApi({
+      routes,
+      handlers: {
+        profile: async (event) => {
+          seen.push(event);
+          return { statusCode: 201, headers: { 'x-test': 'yes' }, body: 'hello', cookies: ['a=1'] };
+        },
+        webhook: async (event) => {
+          seen.push(event);
+          return { ok: true }; // a bare object: API Gateway answers 200 JSON
+        },
+      },
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => server.close());
+
+  it('builds a v2 proxy event and writes the structured result back', async () => {
+    const res = await fetch(`${base}/api/profiles/demo?a=1&a=2&b=x`, { headers: { 'X-Custom': 'v', cookie: 'c=1; d=2' } });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-test')).toBe('yes');
+    expect(res.headers.get('set-cookie')).toBe('a=1');
+    expect(await res.text()).toBe('hello');
+    const e = seen.at(-1) as APIGatewayProxyEventV2;
+    expect(e.version).toBe('2.0');
+    expect(e.routeKey).toBe('GET /api/profiles/{username}');
+    expect(e.rawPath).toBe('/api/profiles/demo');
+    expect(e.rawQueryString).toBe('a=1&a=2&b=x');
+    expect(e.queryStringParameters).toEqual({ a: '1,2', b: 'x' });
+    expect(e.pathParameters).toEqual({ username: 'demo' });
+    expect(e.headers['x-custom']).toBe('v');
+    expect(e.cookies).toEqual(['c=1', 'd=2']);
+    expect(e.requestContext.http.method).toBe('GET');
+    expect(e.requestContext.http.sourceIp).toBe('127.0.0.1');
+    expect(e.isBase64Encoded).toBe(false);
+  });
+
+  it('passes JSON bodies as text and binary bodies as base64', async () => {
+    const res = await fetch(`${base}/webhooks/linktree`, { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(seen.at(-1)?.body).toBe('{"x":1}');
+    await fetch(`${base}/webhooks/linktree`, { method: 'POST', body: new Uint8Array([0, 255]), headers: { 'content-type': 'application/octet-stream' } });
+    const e = seen.at(-1) as APIGatewayProxyEventV2;
+    expect(e.isBase64Encoded).toBe(true);
+    expect(Buffer.from(e.body as string, 'base64')).toEqual(Buffer.from([0, 255]));
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await fetch(`${base}/nope/nope/nope`);
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.code).toBe('NOT_FOUND');
+  });
+});
