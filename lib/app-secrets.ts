@@ -53,6 +53,7 @@ export class AppSecrets extends Construct {
   readonly originApiKey: secretsmanager.Secret;
   readonly webhookSecret: secretsmanager.Secret;
   readonly adminToken: secretsmanager.Secret;
+  readonly webhookSecretGenerator: lambda.Function;
 
   constructor(scope: Construct, id: string, props: AppSecretsProps) {
     super(scope, id);
@@ -98,16 +99,17 @@ export class AppSecrets extends Construct {
         }),
       },
     });
-    const generator = new lambda.Function(this, 'WebhookSecretGenerator', {
+    const generator = (this.webhookSecretGenerator = new lambda.Function(this, 'WebhookSecretGenerator', {
       description: 'Generates the whsec_ webhook secret once',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
       code: lambda.Code.fromInline(WEBHOOK_SECRET_GENERATOR_CODE),
       timeout: Duration.seconds(30),
+      tracing: lambda.Tracing.ACTIVE,
       role: generatorRole,
       logGroup: generatorLogs,
-    });
+    }));
     const resource = new CustomResource(this, 'WebhookSecretValue', {
       serviceToken: generator.functionArn,
       resourceType: 'Custom::WebhookSecret',

@@ -67,6 +67,8 @@ export class ClickAggregation extends Construct {
       name: 'migrate',
       description: 'Applies versioned SQL migrations at deploy time',
       timeout: Duration.minutes(5),
+      // The runner reads lambdas/migrate/sql/*.sql from `sql/` next to the bundle.
+      copyIntoBundle: { 'lambdas/migrate/sql': 'sql' },
       environment: props.databaseEnv,
       secrets: { DATABASE: props.databaseSecret },
     });

@@ -48,6 +48,11 @@ export const acknowledgeNagFindings = ({ stateful, service, edge, config }: NagS
     'Not rotated automatically: RDS Proxy picks up a rotated password, but Lambda containers cache the secret for their lifetime, so rotation is a planned operation (docs/deploy.md).',
   );
   const secrets = stateful.secrets;
+  ack(
+    secrets.webhookSecretGenerator.role ?? secrets.webhookSecretGenerator,
+    'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray (xray:PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions; PutSecretValue and logs name their resources.',
+  );
   ack(secrets.originApiKey, 'AwsSolutions-SMG4', 'Issued by the origin provider; the operator rotates it there and puts the new value (docs/deploy.md).');
   ack(secrets.webhookSecret, 'AwsSolutions-SMG4', 'Shared with the webhook sender: rotation needs the sender to switch too (Standard Webhooks allows several signatures during the overlap); done by the operator.');
   ack(secrets.adminToken, 'AwsSolutions-SMG4', 'Static bearer token for operators; rotated by hand with put-secret-value (docs/deploy.md).');

@@ -88,8 +88,8 @@ export class Network extends Construct {
     this.lambdaSg.addEgressRule(this.cacheSg, redisPorts, 'Valkey');
     this.proxySg.addIngressRule(this.lambdaSg, ec2.Port.tcp(POSTGRES_PORT), 'Postgres from Lambdas');
     this.lambdaSg.addEgressRule(this.proxySg, ec2.Port.tcp(POSTGRES_PORT), 'RDS Proxy');
-    this.databaseSg.addIngressRule(this.proxySg, ec2.Port.tcp(POSTGRES_PORT), 'Postgres from RDS Proxy');
-    this.proxySg.addEgressRule(this.databaseSg, ec2.Port.tcp(POSTGRES_PORT), 'Aurora');
+    // Proxy → database (5432) is added by the RDS Proxy target itself (Database construct);
+    // adding it here too would create a duplicate rule, which EC2 rejects.
     endpointSg.addIngressRule(this.lambdaSg, ec2.Port.tcp(443), 'AWS APIs from Lambdas');
     // RDS Proxy reads the database secret from Secrets Manager through the endpoint.
     endpointSg.addIngressRule(this.proxySg, ec2.Port.tcp(443), 'Secrets Manager from RDS Proxy');

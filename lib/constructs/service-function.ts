@@ -60,6 +60,11 @@ export interface ServiceFunctionProps extends FunctionDefaults {
   /** Secrets read through the extension: env var `<NAME>_SECRET_ARN` is set and GetSecretValue granted on exactly that secret. */
   secrets?: Record<string, secretsmanager.ISecret>;
   reservedConcurrentExecutions?: number;
+  /**
+   * Directories copied next to the bundle (repo-relative source → name inside the asset), for
+   * files the handler reads at runtime, e.g. migrate's SQL files (`import.meta.dirname/sql`).
+   */
+  copyIntoBundle?: Record<string, string>;
 }
 
 export class ServiceFunction extends Construct {
@@ -155,6 +160,14 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: LOCAL_ONLY_MODULES,
         forceDockerBundling: false,
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (inputDir: string, outputDir: string) =>
+            Object.entries(props.copyIntoBundle ?? {}).map(
+              ([from, to]) => `cp -R "${join(inputDir, from)}" "${join(outputDir, to)}"`,
+            ),
+        },
       },
     });
 
