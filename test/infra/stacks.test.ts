@@ -37,7 +37,7 @@ beforeAll(() => {
   } finally {
     for (const k of Object.keys(PLANTED)) delete process.env[k];
   }
-});
+}, 120_000);
 
 describe('click aggregation', () => {
   it('consumes the events queue in 10 s windows of up to 10,000 with partial batch failures', () => {

@@ -1,0 +1,53 @@
+// The synthesized bundles are the handler modules the local stack runs: real esbuild bundling
+// (the only infra test that bundles), checked through each asset's source map.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.ts';
+import { type Synthesized, synth } from './fixture.ts';
+
+const FUNCTIONS = ['profile', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
+
+let s: Synthesized;
+let outdir: string;
+beforeAll(() => {
+  s = synth({ stage: 'dev' }, { bundle: true });
+  outdir = s.app.outdir;
+}, 120_000);
+
+const assetDir = (name: (typeof FUNCTIONS)[number]): string => {
+  const [, fn] = [...Object.entries(s.serviceTemplate.findResources('AWS::Lambda::Function'))].find(
+    ([, r]) => (r as any).Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === name,
+  ) as [string, any];
+  const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+  return join(outdir, `asset.${hash}`);
+};
+
+describe.each(FUNCTIONS)('%s bundle', (name) => {
+  it('is built from lambdas/<fn>/handler.ts', () => {
+    expect(s.service.functions[name].entry).toBe(handlerEntry(name));
+    expect(relative(REPO_ROOT, handlerEntry(name))).toBe(join('lambdas', name, 'handler.ts'));
+    const dir = assetDir(name);
+    const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    const sources = map.sources.map((p) => relative(REPO_ROOT, resolve(dir, p)));
+    expect(sources).toContain(join('lambdas', name, 'handler.ts'));
+    // Local-only modules never reach a Lambda bundle.
+    expect(sources.filter((p) => /node_modules\/(@electric-sql|fauxqs|dynalite|pg-native)\//.test(p))).toEqual([]);
+  });
+
+  it('is minified ESM with the createRequire shim for CommonJS dependencies', () => {
+    const code = readFileSync(join(assetDir(name), 'index.mjs'), 'utf8');
+    expect(code.startsWith("import { createRequire as __cjsCreateRequire } from 'node:module';")).toBe(true);
+    expect(code).toMatch(/export\s*\{[^}]*as handler|export\s*\{\s*handler/);
+    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+  });
+});
+
+it('ships the migrate SQL files next to the migrate bundle', () => {
+  const dir = join(assetDir('migrate'), 'sql');
+  expect(existsSync(dir)).toBe(true);
+  const src = join(REPO_ROOT, 'lambdas', 'migrate', 'sql');
+  for (const f of ['001_init.sql']) {
+    expect(readFileSync(join(dir, f), 'utf8')).toBe(readFileSync(join(src, f), 'utf8'));
+  }
+});
