@@ -15,6 +15,12 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/health', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  // Pages (HTML): the link-in-bio page, the owner's dashboard, their assets (docs/pages.md).
+  { method: 'GET', path: '/{username}', fn: 'profile' },
+  { method: 'GET', path: '/dashboard/{username}', fn: 'profile' },
+  { method: 'GET', path: '/assets/{file}', fn: 'profile' },
+  { method: 'GET', path: '/robots.txt', fn: 'profile' },
+  { method: 'GET', path: '/favicon.ico', fn: 'profile' },
 ];
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;

@@ -1,9 +1,13 @@
 // The profile Lambda: public reads of cached profiles, and the health route.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { View } from '../core/profile-service.ts';
+import type { View, ViewResult } from '../core/profile-service.ts';
+import { dashboardHeaders, dashboardView } from '../pages/dashboard-page.ts';
+import { errorPageResponse, isPageRoute } from '../pages/error-page.ts';
+import { profilePageHeaders, profilePageView } from '../pages/profile-page.ts';
+import { assertNotReserved, assetRoute, faviconResponse, publicBaseUrl, robotsResponse } from '../pages/static-routes.ts';
 import { type HealthCheck, checkHealth } from '../shared/health.ts';
-import { type HttpEvent, type HttpResult, httpErrors, json } from '../shared/http.ts';
+import { errorResponse, type HttpEvent, type HttpResult, httpErrors, json } from '../shared/http.ts';
 import { NotFoundError, ProfileNotFoundError } from '../shared/errors.ts';
 import { type ReadPath, readPath } from '../shared/read-path.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
@@ -17,11 +21,17 @@ export const makeHandler = (deps: ProfileDeps) => {
   const { service, config } = deps;
   const negativeCacheControl = `public, max-age=${config.cache.negativeTtlS}`;
 
-  const serveView = async (event: HttpEvent, view: View): Promise<HttpResult> => {
+  const serveView = async (
+    event: HttpEvent,
+    view: View,
+    extraHeaders?: (result: ViewResult) => Record<string, string>,
+  ): Promise<HttpResult> => {
     const username = parseUsername(event.pathParameters?.username);
     try {
       const result = await service.view(view, username);
-      return viewResponse(event, result, view.maxAgeS(config.cache), config.cache);
+      const response = viewResponse(event, result, view.maxAgeS(config.cache), config.cache);
+      if (extraHeaders) Object.assign(response.headers, extraHeaders(result));
+      return response;
     } catch (err) {
       // A 404 is cached downstream too, for as long as we cache it ourselves.
       if (err instanceof ProfileNotFoundError) err.headers['cache-control'] = negativeCacheControl;
@@ -34,13 +44,25 @@ export const makeHandler = (deps: ProfileDeps) => {
   const routes: Record<string, (event: HttpEvent) => Promise<HttpResult>> = {
     'GET /api/profiles/{username}': (e) => serveView(e, profileView),
     'GET /api/profiles/{username}/links': (e) => serveView(e, linksView),
+    'GET /{username}': (e) => {
+      assertNotReserved(e.pathParameters?.username);
+      return serveView(e, profilePageView(publicBaseUrl(e)), (r) => profilePageHeaders(r.profile));
+    },
+    'GET /dashboard/{username}': (e) => {
+      assertNotReserved(e.pathParameters?.username);
+      return serveView(e, dashboardView, dashboardHeaders);
+    },
+    'GET /assets/{file}': async (e) => assetRoute(e),
+    'GET /robots.txt': async () => robotsResponse(),
+    'GET /favicon.ico': async () => faviconResponse(),
     'GET /health': async () => json(200, await checkHealth({ l1: l1Health }), { 'cache-control': 'no-store' }),
   };
 
   const base = middy<HttpEvent, HttpResult>();
   if (metricsOn) base.use(logMetrics(metrics));
   return base
-    .use(httpErrors(logger))
+    // Page routes answer errors as HTML pages, the API as JSON.
+    .use(httpErrors(logger, (err, event) => (isPageRoute(event) ? errorPageResponse(err) : errorResponse(err))))
     .handler(async (event) => {
       const route = routes[event.routeKey];
       if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);

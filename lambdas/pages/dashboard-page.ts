@@ -1,0 +1,98 @@
+// The owner's analytics dashboard shell: server-rendered from the cached profile (so an unknown
+// profile is a 404 page), with the link titles as an inert JSON data block. Everything else is
+// done by /assets/dashboard.<hash>.js: it asks for the admin token, keeps it in sessionStorage
+// and calls the analytics route with `Authorization: Bearer`.
+import type { View } from '../core/profile-service.ts';
+import type { Profile } from '../core/profile.ts';
+import { assetPath } from './assets.ts';
+import { html, jsonForScript, type SafeHtml } from './html.ts';
+import { HTML_TYPE, pageHeaders } from './security.ts';
+
+const RANGES = ['1h', '24h', '7d', '30d'] as const;
+const INTERVALS = ['10s', '1m', '1h', '1d'] as const;
+
+const options = (values: readonly string[], selected: string): SafeHtml[] =>
+  values.map((v) => html`<option value="${v}"${v === selected ? html` selected` : ''}>${v}</option>`);
+
+const table = (id: string, title: string, label: string): SafeHtml => html`<section class="card" aria-labelledby="${id}-title">
+<h3 id="${id}-title">${title}</h3>
+<table id="${id}">
+<thead><tr><th scope="col">${label}</th><th scope="col" class="num">Clicks</th></tr></thead>
+<tbody><tr><td colspan="2" class="empty">No data yet.</td></tr></tbody>
+</table>
+</section>`;
+
+export const renderDashboardPage = (profile: Profile): SafeHtml => {
+  const username = profile.username.toLowerCase();
+  const name = profile.displayName.trim() || `@${username}`;
+  const data = { username, links: profile.links.map((l) => ({ id: l.id, title: l.title })) };
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>Analytics: ${name} (@${username})</title>
+<link rel="icon" href="${assetPath('favicon.svg')}" type="image/svg+xml">
+<link rel="stylesheet" href="${assetPath('dashboard.css')}">
+<script src="${assetPath('dashboard.js')}" defer></script>
+</head>
+<body>
+<header class="bar">
+<h1>Analytics · ${name} <span class="handle">@${username}</span></h1>
+<a href="/${encodeURIComponent(username)}">View page</a>
+</header>
+<main>
+<noscript><p class="card">The dashboard needs JavaScript.</p></noscript>
+<section id="auth" class="card" aria-labelledby="auth-title" hidden>
+<h2 id="auth-title">Sign in</h2>
+<p id="auth-error" class="error-text" role="alert" hidden></p>
+<form id="token-form" method="post" action="#" autocomplete="off">
+<label for="token">Admin token</label>
+<input id="token" name="token" type="password" required autocomplete="off" spellcheck="false">
+<button type="submit">Open dashboard</button>
+</form>
+<p class="hint">The token stays in this browser tab and is only ever sent as an Authorization header.</p>
+</section>
+<section id="dash" aria-labelledby="dash-title" hidden>
+<h2 id="dash-title" class="visually-hidden">Analytics</h2>
+<div class="controls">
+<label>Range <select id="range">${options(RANGES, '24h')}</select></label>
+<label>Interval <select id="interval">${options(INTERVALS, '1h')}</select></label>
+<button type="button" id="refresh">Refresh</button>
+<button type="button" id="signout" class="secondary">Forget token</button>
+</div>
+<p id="status" role="status" aria-live="polite"></p>
+<div class="totals">
+<div class="card stat"><span class="label">Views</span><span id="total-views" class="value">–</span></div>
+<div class="card stat"><span class="label">Clicks</span><span id="total-clicks" class="value">–</span></div>
+<div class="card stat"><span class="label">Click-through</span><span id="total-ctr" class="value">–</span></div>
+</div>
+<figure class="card">
+<figcaption>Views and clicks over time</figcaption>
+<div id="chart" role="img" aria-label="Chart of views and clicks"></div>
+</figure>
+<div class="tables">
+${table('top-links', 'Top links', 'Link')}
+${table('referrers', 'Referrers', 'Referrer')}
+${table('countries', 'Countries', 'Country')}
+</div>
+</section>
+</main>
+<script type="application/json" id="profile-data">${jsonForScript(data)}</script>
+</body>
+</html>
+`;
+};
+
+export const dashboardHeaders = (): Record<string, string> => ({
+  ...pageHeaders({ referrerPolicy: 'no-referrer' }),
+  'x-robots-tag': 'noindex, nofollow',
+});
+
+export const dashboardView: View = {
+  name: 'dashboard',
+  contentType: HTML_TYPE,
+  maxAgeS: (c) => c.profileTtlS,
+  render: (profile) => renderDashboardPage(profile).value,
+};

@@ -1,0 +1,62 @@
+// Page-route helpers the profile handler wires up: reserved first path segments, the public base
+// URL, robots.txt, the favicon and /assets.
+import { NotFoundError } from '../shared/errors.ts';
+import { type HttpEvent, type HttpResult, header } from '../shared/http.ts';
+import { assetResponse } from './assets.ts';
+import { staticAssets } from './assets.generated.ts';
+
+/** First path segments that are routes of their own and never usernames (contract: Pages). */
+export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
+  'api',
+  'r',
+  'health',
+  'webhooks',
+  'dashboard',
+  'assets',
+  'favicon.ico',
+  'robots.txt',
+]);
+
+export const isReserved = (segment: string | undefined): boolean => RESERVED_SEGMENTS.has((segment ?? '').toLowerCase());
+
+/** Throws a 404 (rendered as the HTML 404 page) for a reserved name; never reaches the origin. */
+export const assertNotReserved = (username: string | undefined): void => {
+  if (isReserved(username)) throw new NotFoundError(`"${username}" is not a profile.`);
+};
+
+const HOST_RE = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
+
+/**
+ * The public origin for absolute URLs in pages (og:url, canonical): `PUBLIC_BASE_URL` when set
+ * (deployments: the CDN's domain), else the request's Host (validated), https unless local.
+ */
+export const publicBaseUrl = (event: HttpEvent, env: NodeJS.ProcessEnv = process.env): string => {
+  const configured = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
+  if (configured) return configured;
+  const host = header(event, 'x-forwarded-host') ?? header(event, 'host') ?? event.requestContext?.domainName ?? '';
+  if (!HOST_RE.test(host)) return 'https://localhost';
+  const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
+  const proto = header(event, 'x-forwarded-proto') === 'https' || !local ? 'https' : 'http';
+  return `${proto}://${host}`;
+};
+
+export const ROBOTS_TXT = ['User-agent: *', 'Allow: /', 'Disallow: /api/', 'Disallow: /r/', 'Disallow: /dashboard/', ''].join('\n');
+
+export const robotsResponse = (): HttpResult => ({
+  statusCode: 200,
+  headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=86400' },
+  body: ROBOTS_TXT,
+});
+
+/** /favicon.ico for browsers that ask for it: the SVG icon (pages also link it explicitly). */
+export const faviconResponse = (): HttpResult => ({
+  statusCode: 200,
+  headers: { 'content-type': staticAssets['favicon.svg'].contentType, 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },
+  body: staticAssets['favicon.svg'].body,
+});
+
+export const assetRoute = (event: HttpEvent): HttpResult => {
+  const res = assetResponse(event.pathParameters?.file, header(event, 'if-none-match'));
+  if (!res) throw new NotFoundError(`No asset "${(event.pathParameters?.file ?? '').slice(0, 64)}".`);
+  return res;
+};

@@ -1,0 +1,166 @@
+import { createHash } from 'node:crypto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
+import { ProfileService } from '../../../lambdas/core/profile-service.ts';
+import { demoProfiles } from '../../../lambdas/local/demo-profiles.ts';
+import { staticAssets } from '../../../lambdas/pages/assets.generated.ts';
+import { RESERVED_SEGMENTS } from '../../../lambdas/pages/static-routes.ts';
+import { makeHandler } from '../../../lambdas/profile/handler.ts';
+import { loadConfig } from '../../../lambdas/shared/config.ts';
+import type { HttpResult } from '../../../lambdas/shared/http.ts';
+import { apiEvent, lambdaContext } from '../../helpers/events.ts';
+import { FakeClock, FakeOrigin, FakeSnapshotCache } from '../../helpers/fakes.ts';
+
+const setup = () => {
+  const config = loadConfig({});
+  const origin = new FakeOrigin(...demoProfiles());
+  const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
+  const service = new ProfileService({ config: config.cache, l1, l2: new FakeSnapshotCache(), origin, clock: new FakeClock() });
+  const handler = makeHandler({ service, config, l1 });
+  const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext()) as Promise<HttpResult>;
+  return { call, origin, config };
+};
+
+const page = (username: string, headers: Record<string, string> = { host: 'links.example.com' }) => ({
+  route: '/{username}',
+  pathParameters: { username },
+  headers,
+});
+
+const expectHtmlError = (r: HttpResult, status: number) => {
+  expect(r.statusCode).toBe(status);
+  expect(r.headers['content-type']).toMatch(/^text\/html/);
+  expect(r.body).toMatch(/^<!doctype html>/);
+  expect(r.body).toContain(`<p class="code">${status}</p>`);
+  expect(r.headers['content-security-policy']).toContain("script-src 'self'");
+};
+
+describe('GET /{username}', () => {
+  let t: ReturnType<typeof setup>;
+  beforeEach(() => {
+    t = setup();
+  });
+
+  it('serves the HTML page from the cache with a strong ETag, Cache-Control and X-Cache', async () => {
+    const miss = await t.call(page('demo'));
+    expect(miss.statusCode).toBe(200);
+    expect(miss.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(miss.body).toContain('<h1>Demo Creator</h1>');
+    expect(miss.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(miss.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=300\b/);
+    expect(miss.headers['x-cache']).toBe('MISS');
+    const hit = await t.call(page('Demo'));
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers.etag).toBe(miss.headers.etag);
+    expect(t.origin.calls).toBe(1);
+  });
+
+  it('answers 304 with no body to If-None-Match with the current ETag', async () => {
+    const first = await t.call(page('demo'));
+    const again = await t.call(page('demo', { host: 'links.example.com', 'if-none-match': first.headers.etag }));
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBeUndefined();
+    expect(again.headers.etag).toBe(first.headers.etag);
+    expect((await t.call(page('demo', { host: 'links.example.com', 'if-none-match': '"nope"' }))).statusCode).toBe(200);
+  });
+
+  it('has a strict CSP: no inline script, only the hash of its own inline theme stylesheet', async () => {
+    const r = await t.call(page('demo'));
+    const csp = r.headers['content-security-policy'];
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain('unsafe-inline');
+    const css = /<style>([^<]*)<\/style>/.exec(r.body as string)![1];
+    const hash = createHash('sha256').update(css).digest('base64');
+    expect(csp).toContain(`style-src 'self' 'sha256-${hash}'`);
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('puts the request host into og:url (and PUBLIC_BASE_URL wins when set)', async () => {
+    const r = await t.call(page('demo', { host: 'bio.example.org' }));
+    expect(r.body).toContain('<meta property="og:url" content="https://bio.example.org/demo">');
+    const local = await t.call(page('demo', { host: '127.0.0.1:3000' }));
+    expect(local.body).toContain('<meta property="og:url" content="http://127.0.0.1:3000/demo">');
+    const evil = await t.call(page('demo', { host: 'x"><script>' }));
+    expect(evil.body).not.toContain('<script>');
+  });
+
+  it('answers an unknown username with the 404 page, negatively cached', async () => {
+    const r = await t.call(page('nobody'));
+    expectHtmlError(r, 404);
+    expect(r.headers['cache-control']).toBe(`public, max-age=${t.config.cache.negativeTtlS}`);
+  });
+
+  it('answers an invalid username with the 404 page (not 400), without asking the origin', async () => {
+    const r = await t.call(page('no-dashes!'));
+    expectHtmlError(r, 404);
+    expect(t.origin.calls).toBe(0);
+  });
+
+  it.each([...RESERVED_SEGMENTS].filter((s) => s !== 'robots.txt' && s !== 'favicon.ico'))(
+    'never treats the reserved segment /%s as a username',
+    async (segment) => {
+      t.origin.profiles.set(segment, { ...demoProfiles()[0], username: segment });
+      for (const s of [segment, segment.toUpperCase()]) expectHtmlError(await t.call(page(s)), 404);
+      expect(t.origin.calls).toBe(0);
+    },
+  );
+
+  it('answers 503 with Retry-After as an HTML page when the origin is down and nothing is cached', async () => {
+    t.origin.failing = true;
+    const r = await t.call(page('demo'));
+    expectHtmlError(r, 503);
+    expect(r.headers['retry-after']).toBe('7');
+    expect(r.headers['cache-control']).toBe('no-store');
+  });
+
+  it('leaves the JSON API answering errors as JSON', async () => {
+    const r = await t.call({ route: '/api/profiles/{username}', pathParameters: { username: 'nobody' } });
+    expect(r.statusCode).toBe(404);
+    expect(JSON.parse(r.body as string)).toMatchObject({ error: { code: 'PROFILE_NOT_FOUND' } });
+  });
+});
+
+describe('GET /dashboard/{username}', () => {
+  it('serves the dashboard shell for a known profile and the 404 page otherwise', async () => {
+    const t = setup();
+    const r = await t.call({ route: '/dashboard/{username}', pathParameters: { username: 'demo' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toMatch(/^text\/html/);
+    expect(r.headers['content-security-policy']).toContain("form-action 'none'");
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
+    expect(r.headers.etag).toBeDefined();
+    expect(r.body).toContain('id="token-form"');
+    expectHtmlError(await t.call({ route: '/dashboard/{username}', pathParameters: { username: 'nobody' } }), 404);
+    expectHtmlError(await t.call({ route: '/dashboard/{username}', pathParameters: { username: 'api' } }), 404);
+  });
+});
+
+describe('static page routes', () => {
+  it('serves assets by content-hashed name with immutable caching and 304s', async () => {
+    const t = setup();
+    const asset = staticAssets['page.js'];
+    const r = await t.call({ route: '/assets/{file}', pathParameters: { file: asset.file } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(r.body).toBe(asset.body);
+    const again = await t.call({ route: '/assets/{file}', pathParameters: { file: asset.file }, headers: { 'if-none-match': r.headers.etag } });
+    expect(again.statusCode).toBe(304);
+    expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.js' } }), 404);
+    expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.000000000000.js' } }), 404);
+  });
+
+  it('answers robots.txt and favicon.ico', async () => {
+    const t = setup();
+    const robots = await t.call({ route: '/robots.txt' });
+    expect(robots.statusCode).toBe(200);
+    expect(robots.headers['content-type']).toMatch(/^text\/plain/);
+    expect(robots.body).toContain('Disallow: /dashboard/');
+    const icon = await t.call({ route: '/favicon.ico' });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers['content-type']).toBe('image/svg+xml');
+    expect(icon.body).toMatch(/^<svg /);
+    expect(t.origin.calls).toBe(0);
+  });
+});
