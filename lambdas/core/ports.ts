@@ -41,3 +41,20 @@ export interface Telemetry {
 }
 
 export const noTelemetry: Telemetry = { count: () => {}, warn: () => {} };
+
+/** What claiming an idempotency key found: ours to process, already done, or someone else's lease. */
+export type IdempotencyClaim =
+  | { state: 'claimed'; token: string }
+  | { state: 'completed' }
+  | { state: 'in_progress'; retryAfterMs: number };
+
+/**
+ * Exactly-once processing per key (the webhook-id): `claim` writes an in-progress record with a
+ * lease; `complete` marks it done (kept for the TTL); `release` deletes it so a retry can run.
+ * `complete` and `release` only touch the record while it still carries the claim's token.
+ */
+export interface IdempotencyStore {
+  claim(key: string, leaseMs: number): Promise<IdempotencyClaim>;
+  complete(key: string, token: string): Promise<void>;
+  release(key: string, token: string): Promise<void>;
+}
