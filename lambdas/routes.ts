@@ -15,6 +15,7 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/health', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   // Pages (HTML): the link-in-bio page, the owner's dashboard, their assets (docs/pages.md).
   { method: 'GET', path: '/{username}', fn: 'profile' },
   { method: 'GET', path: '/dashboard/{username}', fn: 'profile' },

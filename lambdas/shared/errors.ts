@@ -82,3 +82,27 @@ export class DependencyUnavailableError extends AppError {
     });
   }
 }
+
+/** A webhook whose Standard Webhooks signature, headers or timestamp do not check out. */
+export class InvalidSignatureError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super(401, 'INVALID_SIGNATURE', message, options);
+  }
+}
+
+/** The same webhook-id is being processed right now by another invocation; the sender retries. */
+export class WebhookInProgressError extends AppError {
+  constructor(webhookId: string, retryAfterS: number) {
+    const after = Math.max(1, Math.ceil(retryAfterS));
+    super(409, 'WEBHOOK_IN_PROGRESS', `Webhook "${webhookId.slice(0, 64)}" is already being processed; retry in ${after} s.`, {
+      headers: { 'retry-after': String(after) },
+    });
+  }
+}
+
+/** A write reached the origin but a follow-up (invalidation, event) failed; the message says what to redo. */
+export class IncompleteWriteError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super(503, 'WRITE_INCOMPLETE', message, { ...options, headers: { 'retry-after': '5', ...options?.headers } });
+  }
+}

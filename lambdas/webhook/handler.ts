@@ -1,0 +1,74 @@
+// The webhook Lambda: `POST /webhooks/linktree` (Standard Webhooks). Checks, in the contract's
+// order: body size (413), signature and timestamp (401), payload shape (400); only then claims the
+// webhook-id, invalidates the profile's cached views and enqueues the event (see core/webhook.ts).
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { ProfileInvalidator } from '../core/invalidation.ts';
+import type { IdempotencyStore } from '../core/ports.ts';
+import { WebhookProcessor } from '../core/webhook.ts';
+import { NotFoundError, PayloadTooLargeError } from '../shared/errors.ts';
+import type { EventPublisher } from '../shared/events.ts';
+import { type HttpEvent, type HttpResult, httpErrors, json, rawBody } from '../shared/http.ts';
+import { idempotencyStore } from '../shared/idempotency.ts';
+import { eventPublisher } from '../shared/queue.ts';
+import { profileInvalidator } from '../shared/invalidator.ts';
+import { secret } from '../shared/secrets.ts';
+import { logger, metrics, metricsOn, telemetry } from '../shared/telemetry.ts';
+import { parseWebhookPayload } from './payload.ts';
+import { verifyWebhook } from './verify.ts';
+
+/** Standard Webhooks senders cap payloads well below this; anything larger is refused unread. */
+export const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+export interface WebhookDeps {
+  secret: () => Promise<string>;
+  idempotency: IdempotencyStore;
+  publisher: EventPublisher;
+  invalidator: Pick<ProfileInvalidator, 'invalidateProfile'>;
+  /** How long a claimed webhook-id blocks a concurrent duplicate; ≥ the function timeout. */
+  leaseMs?: number;
+}
+
+export const makeHandler = (deps: WebhookDeps) => {
+  const processor = new WebhookProcessor({
+    idempotency: deps.idempotency,
+    invalidator: deps.invalidator,
+    publisher: deps.publisher,
+    leaseMs: deps.leaseMs ?? 30_000,
+    telemetry,
+  });
+
+  const receive = async (event: HttpEvent): Promise<HttpResult> => {
+    const body = rawBody(event);
+    if (body.length > MAX_WEBHOOK_BYTES) throw new PayloadTooLargeError(MAX_WEBHOOK_BYTES);
+    const headers = verifyWebhook(event, body, await deps.secret());
+    const payload = parseWebhookPayload(body);
+    const outcome = await processor.process({
+      webhookId: headers.id,
+      type: payload.type,
+      timestamp: payload.timestamp,
+      data: payload.data,
+    });
+    return json(200, { received: true, duplicate: outcome.duplicate, eventId: outcome.eventId }, { 'cache-control': 'no-store' });
+  };
+
+  const routes: Record<string, (event: HttpEvent) => Promise<HttpResult>> = {
+    'POST /webhooks/linktree': receive,
+  };
+
+  const base = middy<HttpEvent, HttpResult>();
+  if (metricsOn) base.use(logMetrics(metrics));
+  return base.use(httpErrors(logger)).handler(async (event) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
+    return route(event);
+  });
+};
+
+export const handler = makeHandler({
+  secret: () => secret('WEBHOOK_SECRET'),
+  idempotency: idempotencyStore(),
+  publisher: eventPublisher(),
+  invalidator: profileInvalidator(),
+  leaseMs: Number(process.env.IDEMPOTENCY_LEASE_MS) || 30_000,
+});
