@@ -15,6 +15,9 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/health', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
+  { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin' },
+  { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   // Pages (HTML): the link-in-bio page, the owner's dashboard, their assets (docs/pages.md).
   { method: 'GET', path: '/{username}', fn: 'profile' },
