@@ -18,7 +18,6 @@ export const routes: readonly Route[] = [
   { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
   { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin' },
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
-  { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   // Pages (HTML): the link-in-bio page, the owner's dashboard, their assets (docs/pages.md).
   { method: 'GET', path: '/{username}', fn: 'profile' },
   { method: 'GET', path: '/dashboard/{username}', fn: 'profile' },
