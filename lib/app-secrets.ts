@@ -64,7 +64,8 @@ export class AppSecrets extends Construct {
     });
 
     this.originApiKey = new secretsmanager.Secret(this, 'OriginApiKey', {
-      description: 'LinkCache ORIGIN_API_KEY: bearer token for the profile origin. Placeholder until the operator puts the real key.',
+      description:
+        'LinkCache ORIGIN_API_KEY: bearer token for the profile origin. Placeholder until the operator puts the real key.',
       generateSecretString: generated(32),
       removalPolicy: props.removalPolicy,
     });
@@ -99,7 +100,7 @@ export class AppSecrets extends Construct {
         }),
       },
     });
-    const generator = (this.webhookSecretGenerator = new lambda.Function(this, 'WebhookSecretGenerator', {
+    const generator = new lambda.Function(this, 'WebhookSecretGenerator', {
       description: 'Generates the whsec_ webhook secret once',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -109,7 +110,8 @@ export class AppSecrets extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       role: generatorRole,
       logGroup: generatorLogs,
-    }));
+    });
+    this.webhookSecretGenerator = generator;
     const resource = new CustomResource(this, 'WebhookSecretValue', {
       serviceToken: generator.functionArn,
       resourceType: 'Custom::WebhookSecret',

@@ -32,7 +32,9 @@ export const buildApp = (options: BuildOptions = {}): LinkCacheApp => {
   // Without cdn the stacks are environment-agnostic: synth needs no account, region or lookups.
   const region = options.region ?? process.env.CDK_DEFAULT_REGION;
   if (config.cdn && !region) {
-    throw new Error('cdn=true needs the target region (AWS_REGION / CDK_DEFAULT_REGION): the WAF web ACL lives in us-east-1 and is wired across regions');
+    throw new Error(
+      'cdn=true needs the target region (AWS_REGION / CDK_DEFAULT_REGION): the WAF web ACL lives in us-east-1 and is wired across regions',
+    );
   }
   const env = config.cdn ? { region } : undefined;
 

@@ -31,7 +31,10 @@ export class Cache extends Construct {
   constructor(scope: Construct, id: string, props: CacheProps) {
     super(scope, id);
     const subnetIds = props.vpc.selectSubnets(props.subnets).subnetIds;
-    const name = `${Stack.of(this).stackName}-valkey`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 40);
+    const name = `${Stack.of(this).stackName}-valkey`
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .slice(0, 40);
 
     if (props.mode === 'serverless') {
       const cache = new elasticache.CfnServerlessCache(this, 'Serverless', {

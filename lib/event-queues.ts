@@ -1,7 +1,7 @@
 // Click and view events: the events queue the API and webhook Lambdas send to, and its DLQ.
 // Both SSE (SQS-managed keys) and TLS-only; the DLQ keeps messages for the 14-day maximum.
 
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 

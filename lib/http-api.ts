@@ -85,4 +85,3 @@ export class HttpApiGateway extends Construct {
     return url.endsWith('/') ? url : `${url}/`;
   }
 }
-

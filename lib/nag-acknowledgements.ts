@@ -53,9 +53,21 @@ export const acknowledgeNagFindings = ({ stateful, service, edge, config }: NagS
     'AwsSolutions-IAM5[Resource::*]',
     'X-Ray (xray:PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions; PutSecretValue and logs name their resources.',
   );
-  ack(secrets.originApiKey, 'AwsSolutions-SMG4', 'Issued by the origin provider; the operator rotates it there and puts the new value (docs/deploy.md).');
-  ack(secrets.webhookSecret, 'AwsSolutions-SMG4', 'Shared with the webhook sender: rotation needs the sender to switch too (Standard Webhooks allows several signatures during the overlap); done by the operator.');
-  ack(secrets.adminToken, 'AwsSolutions-SMG4', 'Static bearer token for operators; rotated by hand with put-secret-value (docs/deploy.md).');
+  ack(
+    secrets.originApiKey,
+    'AwsSolutions-SMG4',
+    'Issued by the origin provider; the operator rotates it there and puts the new value (docs/deploy.md).',
+  );
+  ack(
+    secrets.webhookSecret,
+    'AwsSolutions-SMG4',
+    'Shared with the webhook sender: rotation needs the sender to switch too (Standard Webhooks allows several signatures during the overlap); done by the operator.',
+  );
+  ack(
+    secrets.adminToken,
+    'AwsSolutions-SMG4',
+    'Static bearer token for operators; rotated by hand with put-secret-value (docs/deploy.md).',
+  );
 
   if (config.cacheMode === 'replication-group') {
     ack(
@@ -68,7 +80,15 @@ export const acknowledgeNagFindings = ({ stateful, service, edge, config }: NagS
   if (edge) {
     const distribution = edge.cdn.distribution;
     ack(distribution, 'AwsSolutions-CFR1', 'A link-in-bio service is global: no geo restriction.');
-    ack(distribution, 'AwsSolutions-CFR3', 'Requests are logged by the HTTP API access log and sampled by WAF; CloudFront standard logs would need an ACL-enabled S3 bucket for little extra.');
-    ack(distribution, 'AwsSolutions-CFR4', 'The default *.cloudfront.net certificate cannot pin TLSv1.2; attach a custom domain and certificate to enforce it (minimumProtocolVersion is already TLSv1.2_2021).');
+    ack(
+      distribution,
+      'AwsSolutions-CFR3',
+      'Requests are logged by the HTTP API access log and sampled by WAF; CloudFront standard logs would need an ACL-enabled S3 bucket for little extra.',
+    );
+    ack(
+      distribution,
+      'AwsSolutions-CFR4',
+      'The default *.cloudfront.net certificate cannot pin TLSv1.2; attach a custom domain and certificate to enforce it (minimumProtocolVersion is already TLSv1.2_2021).',
+    );
   }
 };

@@ -2,7 +2,7 @@
 // and the database in isolated subnets, endpoints for the AWS services the Lambdas call, and the
 // security groups that let only the Lambdas reach Redis and the database proxy.
 
-import { RemovalPolicy } from 'aws-cdk-lib';
+import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';

@@ -76,11 +76,8 @@ export class Observability extends Construct {
     if (config.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
     const action = new actions.SnsAction(this.topic);
 
-    const alarm = (id: string, props: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }): cloudwatch.Alarm => {
-      const a = props.metric.createAlarm(this, id, {
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        ...props,
-      });
+    const alarm = (id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {
+      const a = new cloudwatch.Alarm(this, id, { treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING, ...props });
       a.addAlarmAction(action);
       this.alarms.push(a);
       return a;
@@ -88,14 +85,20 @@ export class Observability extends Construct {
 
     alarm('DlqMessages', {
       alarmDescription: 'Events failed processing maxReceiveCount times and sit in the DLQ (npm run dlq to inspect and redrive).',
-      metric: props.dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      metric: props.dlq.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
     alarm('QueueAge', {
       alarmDescription: `The oldest event has waited more than ${config.queueAgeAlarmS} s: the consumer is behind or failing.`,
-      metric: props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+      metric: props.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
       threshold: config.queueAgeAlarmS,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
@@ -184,8 +187,15 @@ export class Observability extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Events queue depth',
-        left: [props.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })],
-        right: [props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })],
+        left: [
+          props.queue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+        ],
+        right: [
+          props.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM }),
+        ],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
@@ -196,7 +206,12 @@ export class Observability extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'DLQ depth',
-        left: [props.dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: cloudwatch.Stats.MAXIMUM })],
+        left: [
+          props.dlq.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: cloudwatch.Stats.MAXIMUM,
+          }),
+        ],
         width: 8,
       }),
     );

@@ -72,4 +72,3 @@ export class ProfileApi extends Construct {
 
 /** DynamoDB actions Powertools Idempotency uses: nothing else (no Scan, Query, batch or table-level calls). */
 export const IDEMPOTENCY_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
-

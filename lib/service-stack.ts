@@ -120,9 +120,18 @@ export class ServiceStack extends Stack {
     new CfnOutput(this, 'WebhookUrl', { value: `${this.api.url}webhooks/linktree`, description: 'Standard Webhooks target URL' });
     new CfnOutput(this, 'EventsQueueUrl', { value: queues.queue.queueUrl });
     new CfnOutput(this, 'DlqUrl', { value: queues.dlq.queueUrl, description: 'Dead-letter queue (npm run dlq)' });
-    new CfnOutput(this, 'OriginApiKeySecretArn', { value: secrets.originApiKey.secretArn, description: 'Put the origin API key here' });
-    new CfnOutput(this, 'WebhookSecretArn', { value: secrets.webhookSecret.secretArn, description: 'Standard Webhooks secret (whsec_...)' });
-    new CfnOutput(this, 'AdminTokenSecretArn', { value: secrets.adminToken.secretArn, description: 'Bearer token for private routes' });
+    new CfnOutput(this, 'OriginApiKeySecretArn', {
+      value: secrets.originApiKey.secretArn,
+      description: 'Put the origin API key here',
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      value: secrets.webhookSecret.secretArn,
+      description: 'Standard Webhooks secret (whsec_...)',
+    });
+    new CfnOutput(this, 'AdminTokenSecretArn', {
+      value: secrets.adminToken.secretArn,
+      description: 'Bearer token for private routes',
+    });
     new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Aurora credentials' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });

@@ -140,7 +140,8 @@ const validate = (c: ResolvedStage): void => {
   };
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(c.stage)) fail('stage must be lowercase alphanumeric, at most 16 characters');
   if (!/^https?:\/\//.test(c.originUrl)) fail('originUrl must be an http(s) URL');
-  if (c.cacheMode !== 'serverless' && c.cacheMode !== 'replication-group') fail('cacheMode must be serverless or replication-group');
+  if (c.cacheMode !== 'serverless' && c.cacheMode !== 'replication-group')
+    fail('cacheMode must be serverless or replication-group');
   if (c.batchSize < 1 || c.batchSize > 10_000) fail('batchSize must be 1..10000');
   if (c.batchWindowS < 0 || c.batchWindowS > 300) fail('batchWindowS must be 0..300');
   if (c.batchSize > 10 && c.batchWindowS < 1) fail('a batchSize above 10 needs a batching window of at least 1 s');
@@ -150,5 +151,6 @@ const validate = (c: ResolvedStage): void => {
   if (c.maxAcu < c.minAcu) fail('maxAcu must be at least minAcu');
   if (c.natGateways < 1) fail('natGateways must be at least 1: the origin is on the internet');
   if (c.cacheReplicasPerShard < 1) fail('cacheReplicasPerShard must be at least 1 (reads go to replicas)');
-  if (c.consumerConcurrency !== 0 && c.consumerConcurrency < 2) fail('consumerConcurrency must be 0 (no cap) or at least 2 (SQS event source minimum)');
+  if (c.consumerConcurrency !== 0 && c.consumerConcurrency < 2)
+    fail('consumerConcurrency must be 0 (no cap) or at least 2 (SQS event source minimum)');
 };

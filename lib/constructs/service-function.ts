@@ -26,7 +26,14 @@ export const handlerEntry = (name: string): string => join(REPO_ROOT, 'lambdas',
  * Modules only the local stack uses (embedded Postgres, SQS/DynamoDB emulators) or optional
  * native add-ons: never bundled. Lambda code must import them lazily, on local-only paths.
  */
-export const LOCAL_ONLY_MODULES = ['@electric-sql/pglite', '@electric-sql/pglite-socket', '@electric-sql/pglite/*', 'pg-native', 'fauxqs', 'dynalite'];
+export const LOCAL_ONLY_MODULES = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite-socket',
+  '@electric-sql/pglite/*',
+  'pg-native',
+  'fauxqs',
+  'dynalite',
+];
 
 /**
  * Lets CommonJS dependencies (ioredis, pg, ...) call `require` for Node built-ins inside an

@@ -5,6 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.ts';
 import { type Synthesized, synth } from './fixture.ts';
+import { fnByName } from './helpers.ts';
 
 const FUNCTIONS = ['profile', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
 
@@ -16,10 +17,8 @@ beforeAll(() => {
 }, 120_000);
 
 const assetDir = (name: (typeof FUNCTIONS)[number]): string => {
-  const [, fn] = [...Object.entries(s.serviceTemplate.findResources('AWS::Lambda::Function'))].find(
-    ([, r]) => (r as any).Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === name,
-  ) as [string, any];
-  const hash = fn.Properties.Code.S3Key.replace(/\.zip$/, '');
+  const [, fn] = fnByName(s.serviceTemplate, name);
+  const hash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, '');
   return join(outdir, `asset.${hash}`);
 };
 

@@ -1,6 +1,7 @@
 // Small readers over synthesized templates, so assertions talk about functions, not logical IDs.
 import type { Template } from 'aws-cdk-lib/assertions';
 
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation properties are untyped JSON
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 
 export const resources = (t: Template, type: string): [string, Resource][] =>

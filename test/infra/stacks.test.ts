@@ -1,5 +1,5 @@
 // The dev stage as `cdk synth` builds it (cdk.json context), synthesized once for the file.
-import type { CfnElement } from 'aws-cdk-lib';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routeKey, routes } from '../../lambdas/routes.ts';
@@ -7,16 +7,7 @@ import { assertVisibilityTimeout } from '../../lib/event-queues.ts';
 import { Duration } from 'aws-cdk-lib';
 import { METRIC_NAMESPACE, MetricNames } from '../../lib/metric-names.ts';
 import { type Synthesized, synth } from './fixture.ts';
-import {
-  actionsOf,
-  allActions,
-  appFunctions,
-  fnByName,
-  importName,
-  resources,
-  roleOf,
-  statementsAllowing,
-} from './helpers.ts';
+import { actionsOf, allActions, appFunctions, fnByName, importName, resources, roleOf, statementsAllowing } from './helpers.ts';
 
 // Values a developer might have in the shell: none may reach a template.
 const PLANTED = {
@@ -27,7 +18,7 @@ const PLANTED = {
 };
 
 let s: Synthesized;
-const logicalId = (c: { node: { defaultChild?: unknown } } | CfnElement, stack = s.stateful): string =>
+const logicalId = (c: { node: { defaultChild?: unknown } } | CfnElement, stack: Stack = s.stateful): string =>
   stack.getLogicalId(('node' in c && (c as { node: { defaultChild?: CfnElement } }).node.defaultChild) || (c as CfnElement));
 
 beforeAll(() => {
@@ -97,7 +88,10 @@ describe('click aggregation', () => {
     const [consumerId, consumer] = fnByName(s.serviceTemplate, 'consumer');
     const [triggerId, trigger] = resources(s.serviceTemplate, 'Custom::Trigger')[0];
     const versionId = (trigger.Properties.HandlerArn as { Ref: string }).Ref;
-    expect(s.serviceTemplate.toJSON().Resources[versionId]).toMatchObject({ Type: 'AWS::Lambda::Version', Properties: { FunctionName: { Ref: migrateId } } });
+    expect(s.serviceTemplate.toJSON().Resources[versionId]).toMatchObject({
+      Type: 'AWS::Lambda::Version',
+      Properties: { FunctionName: { Ref: migrateId } },
+    });
     expect(s.serviceTemplate.toJSON().Resources[consumerId].DependsOn ?? consumer.DependsOn).toContain(triggerId);
     // The database lives in the stateful stack, which the service stack depends on.
     expect(s.service.dependencies.map((d) => d.stackName)).toContain(s.stateful.stackName);
@@ -162,18 +156,21 @@ describe('alarms', () => {
     });
   });
 
-  it.each([MetricNames.OriginThrottled, MetricNames.ClickEventsDropped])('alarms on the custom metric %s summed over services', (name) => {
-    s.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Metrics: Match.arrayWith([
-        Match.objectLike({
-          MetricStat: Match.objectLike({
-            Metric: { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: [{ Name: 'service', Value: 'track' }] },
+  it.each([MetricNames.OriginThrottled, MetricNames.ClickEventsDropped])(
+    'alarms on the custom metric %s summed over services',
+    (name) => {
+      s.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: [{ Name: 'service', Value: 'track' }] },
+            }),
           }),
-        }),
-      ]),
-      AlarmActions: [topicRef()],
-    });
-  });
+        ]),
+        AlarmActions: [topicRef()],
+      });
+    },
+  );
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
@@ -184,7 +181,14 @@ describe('alarms', () => {
   it('graphs cache hit ratio, origin calls, queue and DLQ depth, consumer throughput', () => {
     const [, dash] = resources(s.serviceTemplate, 'AWS::CloudWatch::Dashboard')[0];
     const body = JSON.stringify(dash.Properties.DashboardBody);
-    for (const m of ['CacheHit', 'CacheMiss', 'CacheStale', 'OriginCalls', 'EventsApplied', 'ApproximateNumberOfMessagesVisible']) {
+    for (const m of [
+      'CacheHit',
+      'CacheMiss',
+      'CacheStale',
+      'OriginCalls',
+      'EventsApplied',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
       expect(body).toContain(m);
     }
   });
@@ -222,7 +226,9 @@ describe('stateful resources', () => {
 
   it('has one NAT gateway, a DynamoDB gateway endpoint and SQS/Secrets Manager interface endpoints', () => {
     s.statefulTemplate.resourceCountIs('AWS::EC2::NatGateway', 1);
-    const endpoints = resources(s.statefulTemplate, 'AWS::EC2::VPCEndpoint').map(([, r]) => JSON.stringify(r.Properties.ServiceName));
+    const endpoints = resources(s.statefulTemplate, 'AWS::EC2::VPCEndpoint').map(([, r]) =>
+      JSON.stringify(r.Properties.ServiceName),
+    );
     expect(endpoints.some((e) => e.includes('dynamodb'))).toBe(true);
     expect(endpoints.some((e) => e.includes('.sqs'))).toBe(true);
     expect(endpoints.some((e) => e.includes('secretsmanager'))).toBe(true);
@@ -289,7 +295,11 @@ describe('functions', () => {
         PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
       });
       expect(r.Properties.LoggingConfig.LogGroup).toBeDefined();
-      expect(r.Properties.Layers).toEqual([{ 'Fn::FindInMap': [expect.stringMatching(/^Paramsandsecrets/), { Ref: 'AWS::Region' }, expect.stringMatching(/arm64$/)] }]);
+      expect(r.Properties.Layers).toEqual([
+        {
+          'Fn::FindInMap': [expect.stringMatching(/^Paramsandsecrets/), { Ref: 'AWS::Region' }, expect.stringMatching(/arm64$/)],
+        },
+      ]);
       expect(r.Properties.Handler).toBe('index.handler');
     }
   });
@@ -328,7 +338,12 @@ describe('least privilege', () => {
     const ddb = statementsAllowing(s.serviceTemplate, role('webhook'), 'dynamodb:PutItem');
     expect(ddb).toHaveLength(1);
     expect(ddb[0].Resource).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`${tableId}Arn`)) });
-    expect(actionsOf(ddb[0]).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(ddb[0]).sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     for (const other of ['profile', 'track', 'admin', 'consumer', 'migrate']) {
       expect(allActions(s.serviceTemplate, role(other)).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     }
@@ -369,7 +384,8 @@ describe('least privilege', () => {
 
   it('puts no secret value in any template', () => {
     const json = JSON.stringify([s.statefulTemplate.toJSON(), s.serviceTemplate.toJSON()]);
-    for (const value of [...Object.values(PLANTED), 'planted-db-pass-55', 'dev-origin-api-key']) expect(json).not.toContain(value);
+    for (const value of [...Object.values(PLANTED), 'planted-db-pass-55', 'dev-origin-api-key'])
+      expect(json).not.toContain(value);
     expect(json).not.toMatch(/whsec_[A-Za-z0-9+/]{16,}/);
     for (const [, secret] of resources(s.statefulTemplate, 'AWS::SecretsManager::Secret')) {
       expect(secret.Properties.SecretString).toBeUndefined();
@@ -408,7 +424,16 @@ describe('HTTP API', () => {
 
   it('outputs the API and webhook URLs, DLQ URL, secret ARNs and dashboard name', () => {
     const outputs = Object.keys(s.serviceTemplate.toJSON().Outputs);
-    for (const o of ['ApiUrl', 'WebhookUrl', 'DlqUrl', 'OriginApiKeySecretArn', 'WebhookSecretArn', 'AdminTokenSecretArn', 'DatabaseSecretArn', 'DashboardName']) {
+    for (const o of [
+      'ApiUrl',
+      'WebhookUrl',
+      'DlqUrl',
+      'OriginApiKeySecretArn',
+      'WebhookSecretArn',
+      'AdminTokenSecretArn',
+      'DatabaseSecretArn',
+      'DashboardName',
+    ]) {
       expect(outputs).toContain(o);
     }
   });
@@ -417,7 +442,9 @@ describe('HTTP API', () => {
 describe('cdk-nag (AwsSolutions)', () => {
   it('reports no unacknowledged finding', () => {
     const report = s.nag.validateScope(s.app);
-    const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} ${r.constructPath}`));
+    const findings = report.violations.flatMap((v) =>
+      v.violatingResources.map((r) => `${v.severity} ${v.ruleName} ${r.constructPath}`),
+    );
     expect(findings).toEqual([]);
   });
 });

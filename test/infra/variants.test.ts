@@ -100,7 +100,9 @@ describe('edge (cdn=true)', () => {
   });
 
   it('has no unacknowledged cdk-nag finding', () => {
-    const findings = s.nag.validateScope(s.app).violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
+    const findings = s.nag
+      .validateScope(s.app)
+      .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`));
     expect(findings).toEqual([]);
   });
 });
