@@ -1,0 +1,175 @@
+// Local stand-ins for the AWS services the write path uses, as LocalParts of `npm start`:
+//   queue        fauxqs (SQS over the real wire protocol) with the events queue and its DLQ
+//   idempotency  dynalite (DynamoDB, in memory) with the idempotency table
+// When the user sets AWS_ENDPOINT_URL (LocalStack, a shared fauxqs, ...), no emulator starts:
+// the queues and table are created there if missing. Either way the handlers run the same SDK
+// code as in AWS, pointed at the endpoint by lambdas/shared/aws.ts.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from '../shared/aws.ts';
+import type { LocalPart } from './stack.ts';
+
+export const EVENTS_QUEUE_NAME = 'linkcache-events';
+export const DLQ_NAME = 'linkcache-events-dlq';
+export const IDEMPOTENCY_TABLE_NAME = 'linkcache-idempotency';
+
+const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+const setFakeCredentials = (env: NodeJS.ProcessEnv): void => {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return;
+  env.AWS_ACCESS_KEY_ID = FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID;
+  env.AWS_SECRET_ACCESS_KEY = FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY;
+};
+
+export interface QueueSetup {
+  queueUrl: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+/**
+ * Creates (or finds: CreateQueue is idempotent for equal attributes) the events queue and its DLQ,
+ * both with SSE, and sets the redrive policy on the events queue.
+ */
+export const ensureQueues = async (
+  client: SQSClient,
+  opts: { maxReceiveCount: number; visibilityTimeoutS: number; queueName?: string; dlqName?: string },
+): Promise<QueueSetup> => {
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: opts.dlqName ?? DLQ_NAME,
+      Attributes: { SqsManagedSseEnabled: 'true', MessageRetentionPeriod: '1209600' },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl as string;
+  const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const dlqArn = attrs.Attributes?.QueueArn as string;
+  const redrive = JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount) });
+  const queue = await client.send(
+    new CreateQueueCommand({ QueueName: opts.queueName ?? EVENTS_QUEUE_NAME, Attributes: { SqsManagedSseEnabled: 'true' } }),
+  );
+  const queueUrl = queue.QueueUrl as string;
+  // Set separately so an existing queue (user endpoint) gets the configured policy too.
+  await client.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: { RedrivePolicy: redrive, VisibilityTimeout: String(opts.visibilityTimeoutS), SqsManagedSseEnabled: 'true' },
+    }),
+  );
+  return { queueUrl, dlqUrl, dlqArn };
+};
+
+/** Creates the idempotency table (partition key `id`, TTL on `expiration`) unless it exists. */
+export const ensureIdempotencyTable = async (client: DynamoDBClient, table: string): Promise<void> => {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException) && (err as Error).name !== 'ResourceInUseException') throw err;
+  }
+  for (let i = 0; i < 50; i++) {
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (d.Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // dynalite has no TTL API; the store checks `expiration` itself, so TTL only saves space.
+  await client
+    .send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }))
+    .catch(() => {});
+};
+
+const positiveInt = (raw: string | undefined, fallback: number, name: string): number => {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+};
+
+/** The two parts, sharing whether the user brought their own endpoint (read before either starts). */
+export const awsEmulatorParts = (): LocalPart[] => {
+  let userEndpoint: string | undefined;
+  let fauxqs: { stop(): Promise<void> } | undefined;
+  let dynamo: Server | undefined;
+
+  const queuePart: LocalPart = {
+    name: 'queue',
+    async start(env, log) {
+      userEndpoint = env.AWS_ENDPOINT_URL || undefined;
+      setFakeCredentials(env);
+      if (!userEndpoint) {
+        const { startFauxqs } = await import('fauxqs');
+        const server = await startFauxqs({ port: 0, logger: false, defaultRegion: env.AWS_REGION ?? 'us-east-1' });
+        fauxqs = server;
+        env.AWS_ENDPOINT_URL = server.address;
+      }
+      const client = new SQSClient(awsClientConfig('SQS', env));
+      try {
+        const q = await ensureQueues(client, {
+          maxReceiveCount: positiveInt(env.MAX_RECEIVE_COUNT, 5, 'MAX_RECEIVE_COUNT'),
+          visibilityTimeoutS: positiveInt(env.QUEUE_VISIBILITY_TIMEOUT_S, 60, 'QUEUE_VISIBILITY_TIMEOUT_S'),
+        });
+        env.EVENTS_QUEUE_URL ||= q.queueUrl;
+        env.DLQ_URL ||= q.dlqUrl;
+      } finally {
+        client.destroy();
+      }
+      log(`queue: ${userEndpoint ? `endpoint ${userEndpoint}` : `fauxqs at ${env.AWS_ENDPOINT_URL}`}; ` +
+        `events ${env.EVENTS_QUEUE_URL} dlq ${env.DLQ_URL} (maxReceiveCount ${env.MAX_RECEIVE_COUNT || 5}); ` +
+        `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`);
+    },
+    async stop() {
+      await fauxqs?.stop();
+      fauxqs = undefined;
+    },
+  };
+
+  const idempotencyPart: LocalPart = {
+    name: 'idempotency',
+    async start(env, log) {
+      setFakeCredentials(env);
+      const explicit = env.AWS_ENDPOINT_URL_DYNAMODB || userEndpoint;
+      if (!explicit) {
+        const { default: dynalite } = await import('dynalite');
+        const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve());
+        });
+        dynamo = server;
+        env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      }
+      env.IDEMPOTENCY_TABLE ||= IDEMPOTENCY_TABLE_NAME;
+      const client = new DynamoDBClient(awsClientConfig('DYNAMODB', env));
+      try {
+        await ensureIdempotencyTable(client, env.IDEMPOTENCY_TABLE);
+      } finally {
+        client.destroy();
+      }
+      log(`idempotency: table ${env.IDEMPOTENCY_TABLE} on ${explicit ? `endpoint ${explicit}` : `dynalite (in memory) at ${env.AWS_ENDPOINT_URL_DYNAMODB}`}`);
+    },
+    async stop() {
+      const server = dynamo;
+      dynamo = undefined;
+      if (server) {
+        server.closeAllConnections?.();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
+  };
+
+  return [queuePart, idempotencyPart];
+};
