@@ -1,6 +1,6 @@
 // In-memory stand-ins for the webhook handler's ports.
-import type { IdempotencyClaim, IdempotencyStore } from '../../../lambdas/core/ports.ts';
-import type { EventPublisher, QueueEvent } from '../../../lambdas/shared/events.ts';
+import type { IdempotencyClaim, IdempotencyStore } from '../../lambdas/core/ports.ts';
+import type { EventPublisher, QueueEvent } from '../../lambdas/shared/events.ts';
 
 export class MemoryIdempotency implements IdempotencyStore {
   readonly records = new Map<string, { status: 'INPROGRESS' | 'COMPLETED'; token: string; leaseEnd: number }>();
@@ -56,7 +56,7 @@ export class FakeInvalidator {
 
   async invalidateProfile(ref: { profileId?: string; username?: string }): Promise<string[]> {
     if (this.fail) {
-      const { DependencyUnavailableError } = await import('../../../lambdas/shared/errors.ts');
+      const { DependencyUnavailableError } = await import('../../lambdas/shared/errors.ts');
       throw new DependencyUnavailableError('cache');
     }
     this.calls.push(ref);

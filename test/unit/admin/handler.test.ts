@@ -4,7 +4,7 @@ import type { LinkUpdate, Profile } from '../../../lambdas/core/profile.ts';
 import { ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
-import { FakeInvalidator, FakePublisher } from '../webhook/fakes.ts';
+import { FakeInvalidator, FakePublisher } from '../../helpers/write-fakes.ts';
 
 const TOKEN = 'admin-token-for-tests';
 

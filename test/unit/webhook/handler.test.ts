@@ -9,7 +9,7 @@ import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { MAX_WEBHOOK_BYTES, makeHandler } from '../../../lambdas/webhook/handler.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { newWebhookSecret, type SignedWebhook, signWebhook, webhookBody } from '../../helpers/webhooks.ts';
-import { FakeInvalidator, FakePublisher, MemoryIdempotency } from './fakes.ts';
+import { FakeInvalidator, FakePublisher, MemoryIdempotency } from '../../helpers/write-fakes.ts';
 
 const SECRET = newWebhookSecret();
 
