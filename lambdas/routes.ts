@@ -15,6 +15,12 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/health', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
   { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  // Click tracking (docs/analytics.md): redirects and beacon events onto the queue.
+  { method: 'GET', path: '/r/{username}/{linkId}', fn: 'track' },
+  { method: 'HEAD', path: '/r/{username}/{linkId}', fn: 'track' },
+  { method: 'POST', path: '/api/events', fn: 'track' },
+  // Analytics over the 10-second aggregates (private: admin token).
+  { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin' },
   { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
   { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin' },
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },

@@ -1,0 +1,212 @@
+// The local stand-in for Lambda's SQS event source mapping: long-polls the events queue
+// (ReceiveMessage returns at most 10 per call, so it loops), gathers a batch until the batching
+// window elapses, the batch is full or the payload nears Lambda's 6 MB limit, invokes the
+// consumer handler with a real SQS event, deletes only the records not reported in
+// `batchItemFailures` (all of them stay if the handler throws), and leaves failures to come back
+// after the visibility timeout; the queue's RedrivePolicy moves them to the DLQ after
+// maxReceiveCount receives (SQS and fauxqs both do this on receive). stop() flushes the batch
+// being gathered and drains what is still on the queue, so `npm start` exits with nothing pending.
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | undefined>;
+
+export interface PollerOptions {
+  client: Pick<SQSClient, 'send'>;
+  queueUrl: string;
+  handler: SqsHandler;
+  /** Records per invocation (Lambda: 1-10,000 with a window). */
+  batchSize: number;
+  /** Batching window in ms, counted from the first record of a batch. */
+  windowMs: number;
+  /** Longest single long poll, in s (short keeps stop() prompt). */
+  maxWaitS?: number;
+  /** Time stop() may spend draining what is left on the queue. */
+  drainMs?: number;
+  region?: string;
+  log?: (line: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+/** Lambda's invocation payload limit; the event source never builds a bigger event. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024 - 64 * 1024;
+
+const toLambdaAttributes = (attrs: Record<string, MessageAttributeValue> | undefined): SQSMessageAttributes =>
+  Object.fromEntries(
+    Object.entries(attrs ?? {}).map(([k, v]) => [
+      k,
+      {
+        dataType: v.DataType ?? 'String',
+        ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}),
+        ...(v.BinaryValue !== undefined ? { binaryValue: Buffer.from(v.BinaryValue).toString('base64') } : {}),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  );
+
+export const toRecord = (m: Message, queueArn: string, region: string): SQSRecord => ({
+  messageId: m.MessageId ?? '',
+  receiptHandle: m.ReceiptHandle ?? '',
+  body: m.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+    SenderId: m.Attributes?.SenderId ?? 'local',
+    ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+  },
+  messageAttributes: toLambdaAttributes(m.MessageAttributes),
+  md5OfBody: m.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: queueArn,
+  awsRegion: region,
+});
+
+const context = (timeoutMs: number): Context => {
+  const deadline = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'consumer',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:consumer',
+    memoryLimitInMB: '1024',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: '/aws/lambda/consumer',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+};
+
+export class SqsPoller {
+  readonly #o: Required<Omit<PollerOptions, 'log'>> & { log: (line: string) => void };
+  #queueArn = '';
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+  /** Counters for logs and tests. */
+  readonly stats = { invocations: 0, received: 0, deleted: 0, failed: 0 };
+
+  constructor(options: PollerOptions) {
+    this.#o = {
+      maxWaitS: 1,
+      drainMs: 10_000,
+      region: 'us-east-1',
+      log: () => {},
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      now: Date.now,
+      ...options,
+    };
+  }
+
+  async start(): Promise<void> {
+    const attrs = await this.#o.client.send(new GetQueueAttributesCommand({ QueueUrl: this.#o.queueUrl, AttributeNames: ['QueueArn'] }));
+    this.#queueArn = attrs.Attributes?.QueueArn ?? `arn:aws:sqs:${this.#o.region}:000000000000:events`;
+    this.#loop = this.#run();
+  }
+
+  /** Stops polling, invokes the consumer with the batch being gathered, then drains the queue. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop;
+    const deadline = this.#o.now() + this.#o.drainMs;
+    while (this.#o.now() < deadline) {
+      const batch = await this.#gather(0, deadline);
+      if (!batch.length) break;
+      await this.#invoke(batch);
+    }
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        const batch = await this.#gather(this.#o.windowMs, undefined);
+        if (batch.length) await this.#invoke(batch);
+      } catch (err) {
+        this.#o.log(`poller: ${err instanceof Error ? err.message : String(err)}; retrying in 1 s`);
+        await this.#o.sleep(1_000);
+      }
+    }
+  }
+
+  /**
+   * Receives until the window (from the first record) elapses, the batch is full or near the
+   * payload limit. `windowMs` 0: one pass of short polls until the queue answers empty.
+   */
+  async #gather(windowMs: number, hardDeadline: number | undefined): Promise<Message[]> {
+    const batch: Message[] = [];
+    let bytes = 0;
+    let firstAt: number | undefined;
+    for (;;) {
+      const now = this.#o.now();
+      if (hardDeadline !== undefined && now >= hardDeadline) return batch;
+      const left = firstAt === undefined ? undefined : windowMs - (now - firstAt);
+      if (left !== undefined && left <= 0) return batch;
+      if (batch.length >= this.#o.batchSize || bytes >= MAX_PAYLOAD_BYTES) return batch;
+      // While stopping, flush what was gathered instead of waiting out the window.
+      if (this.#stopping && windowMs > 0) return batch;
+      const waitS = windowMs === 0 ? 0 : Math.max(0, Math.min(this.#o.maxWaitS, Math.floor((left ?? this.#o.maxWaitS * 1000) / 1000)));
+      const res = await this.#o.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.#o.queueUrl,
+          MaxNumberOfMessages: Math.min(10, this.#o.batchSize - batch.length),
+          WaitTimeSeconds: waitS,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const got = res.Messages ?? [];
+      if (got.length) {
+        firstAt ??= this.#o.now();
+        for (const m of got) bytes += Buffer.byteLength(m.Body ?? '') + 512;
+        batch.push(...got);
+        this.stats.received += got.length;
+      } else if (windowMs === 0) {
+        return batch;
+      } else if (waitS === 0) {
+        // Under a second of window left: short polls, spaced out.
+        await this.#o.sleep(Math.min(100, Math.max(1, left ?? 100)));
+      }
+    }
+  }
+
+  async #invoke(batch: Message[]): Promise<void> {
+    const records = batch.map((m) => toRecord(m, this.#queueArn, this.#o.region));
+    const ids = new Set(records.map((r) => r.messageId));
+    let failed: Set<string>;
+    this.stats.invocations++;
+    try {
+      const res = await this.#o.handler({ Records: records }, context(900_000));
+      const reported = res?.batchItemFailures ?? [];
+      // Lambda's rule: an identifier that is empty or not in the batch fails the whole batch.
+      const bogus = reported.some((f) => !f.itemIdentifier || !ids.has(f.itemIdentifier));
+      failed = bogus ? new Set(ids) : new Set(reported.map((f) => f.itemIdentifier));
+    } catch (err) {
+      this.#o.log(`poller: consumer threw (${err instanceof Error ? err.message : String(err)}); the whole batch stays on the queue`);
+      failed = new Set(ids);
+    }
+    this.stats.failed += failed.size;
+    const done = records.filter((r) => !failed.has(r.messageId));
+    for (let i = 0; i < done.length; i += 10) {
+      const chunk = done.slice(i, i + 10);
+      const res = await this.#o.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.#o.queueUrl,
+          Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+      this.stats.deleted += res.Successful?.length ?? 0;
+      // A failed delete means a redelivery later: the consumer's exactly-once ledger absorbs it.
+      if (res.Failed?.length) this.#o.log(`poller: ${res.Failed.length} delete(s) failed; those messages will be redelivered`);
+    }
+  }
+}

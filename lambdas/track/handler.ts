@@ -1,0 +1,218 @@
+// The track Lambda: link redirects (`/r/{username}/{linkId}`) and beacon events
+// (`POST /api/events`), both producing analytics events onto the queue.
+//
+// Redirects resolve the link through the cached read path and answer 302; the click is published
+// BEFORE the response returns, with a short bounded budget. In Lambda, work left running after
+// the response is frozen with the container and may never finish (or finish minutes later on
+// the next thaw), so "respond first, record after" loses clicks silently. A send to SQS from the
+// same region takes a few ms; the bound (CLICK_PUBLISH_BUDGET_MS, 300 ms) caps what a slow queue
+// can add. A publish that fails or overruns is counted in `ClickEventsDropped` and logged with
+// the full event (id included), so it can be replayed: the consumer dedupes by id, so a replay
+// of an event that did land after all is not counted twice. The redirect itself never fails
+// because of the queue.
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { SqsEventPublisher } from '../adapters/sqs-event-publisher.ts';
+import { isCountable } from '../core/bots.ts';
+import type { ProfileService } from '../core/profile-service.ts';
+import { isHttpUrl, type Profile } from '../core/profile.ts';
+import type { Telemetry } from '../core/ports.ts';
+import type { CacheConfig } from '../shared/config.ts';
+import { DependencyUnavailableError, LinkNotFoundError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { type EventPublisher, newEvent, type QueueEvent } from '../shared/events.ts';
+import { header, type HttpEvent, type HttpResult, httpErrors, json, rawBody } from '../shared/http.ts';
+import { eventPublisher, sqsClient } from '../shared/queue.ts';
+import { readPath } from '../shared/read-path.ts';
+import { logger, metrics, metricsOn, telemetry } from '../shared/telemetry.ts';
+import { parseUsername, USERNAME_RE } from '../shared/username.ts';
+
+export interface TrackDeps {
+  service: Pick<ProfileService, 'profile'>;
+  config: { cache: Pick<CacheConfig, 'linksTtlS'> };
+  /** Publishes single clicks; should retry briefly (the redirect waits on it). */
+  clickPublisher: EventPublisher;
+  /** Publishes beacon batches (SendMessageBatch, partial failures retried). */
+  publisher: EventPublisher;
+  /** Upper bound on the wait for a click's publish (`CLICK_PUBLISH_BUDGET_MS`). */
+  clickBudgetMs: number;
+  /** The events queue's retention (`QUEUE_RETENTION_S`): older beacon events are refused. */
+  queueRetentionS: number;
+  telemetry: Telemetry;
+  log: { error(message: string, extra?: Record<string, unknown>): void };
+  now?: () => number;
+}
+
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+const MAX_REFERRER = 2_048;
+
+const beaconEventSchema = z
+  .object({
+    type: z.enum(['profile.viewed', 'link.clicked']),
+    username: z.string().regex(USERNAME_RE, 'username must be 1-30 letters, digits, "." or "_"'),
+    linkId: z.string().min(1).max(128).optional(),
+    referrer: z.string().max(MAX_REFERRER).optional(),
+    occurredAt: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((e) => e.type !== 'link.clicked' || e.linkId !== undefined, { message: 'linkId is required for link.clicked', path: ['linkId'] });
+
+export const beaconBodySchema = z.object({ events: z.array(beaconEventSchema).min(1).max(100) });
+export type BeaconBody = z.infer<typeof beaconBodySchema>;
+
+/** The body of `POST /api/events`, validated; throws ValidationError (400) with the first problem. */
+export const parseBeacon = (raw: string, now: number, retentionS: number): BeaconBody => {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ValidationError('The body must be JSON: {"events": [...]}.');
+  }
+  const parsed = beaconBodySchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ValidationError(`Invalid events: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}.`);
+  }
+  parsed.data.events.forEach((e, i) => {
+    if (!e.occurredAt) return;
+    const t = Date.parse(e.occurredAt);
+    if (t > now + MAX_FUTURE_SKEW_MS) throw new ValidationError(`Invalid events: events.${i}.occurredAt is more than 5 minutes in the future.`);
+    if (t < now - retentionS * 1000) throw new ValidationError(`Invalid events: events.${i}.occurredAt is older than the queue retention (${retentionS} s).`);
+  });
+  return parsed.data;
+};
+
+const country = (event: HttpEvent): string | undefined => header(event, 'cloudfront-viewer-country') || undefined;
+
+const findLink = (profile: Profile, username: string, linkId: string) => {
+  const link = profile.links.find((l) => l.id === linkId);
+  // Disabled, unknown, or not http(s) (javascript:, data:, ...): never redirected to.
+  if (!link || !link.enabled || !isHttpUrl(link.url)) throw new LinkNotFoundError(username, linkId);
+  return link;
+};
+
+/** Resolves `p` or rejects after `ms`, whichever is first. */
+const within = <T>(p: Promise<T>, ms: number): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not accepted within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+};
+
+export const makeHandler = (deps: TrackDeps) => {
+  const now = deps.now ?? Date.now;
+
+  const publishClick = async (event: QueueEvent): Promise<void> => {
+    try {
+      await within(deps.clickPublisher.publish(event), deps.clickBudgetMs);
+    } catch (err) {
+      deps.telemetry.count('ClickEventsDropped');
+      // The full event, so it can be replayed (same id: the consumer counts it at most once).
+      deps.log.error('click event dropped: not enqueued in time', { event, error: err instanceof Error ? err.message : String(err) });
+    }
+  };
+
+  const redirect = async (event: HttpEvent): Promise<HttpResult> => {
+    const username = parseUsername(event.pathParameters?.username);
+    const linkId = event.pathParameters?.linkId ?? '';
+    const { profile } = await deps.service.profile(username, deps.config.cache.linksTtlS);
+    const link = findLink(profile, username, linkId);
+    const method = event.requestContext.http.method;
+    if (isCountable(method, header(event, 'user-agent'))) {
+      const referrer = header(event, 'referer');
+      await publishClick(
+        newEvent('link.clicked', {
+          linkId: link.id,
+          profileId: profile.id,
+          username,
+          ...(referrer ? { referrer: referrer.slice(0, MAX_REFERRER) } : {}),
+          ...(country(event) ? { country: country(event) } : {}),
+        }, new Date(now())),
+      );
+    } else {
+      deps.telemetry.count('ClicksNotCounted');
+    }
+    return { statusCode: 302, headers: { location: link.url, 'cache-control': 'private, no-store' }, body: '' };
+  };
+
+  const beacon = async (event: HttpEvent): Promise<HttpResult> => {
+    const body = parseBeacon(rawBody(event).toString('utf8'), now(), deps.queueRetentionS);
+    const n = body.events.length;
+    if (!isCountable('POST', header(event, 'user-agent'))) {
+      deps.telemetry.count('BeaconEventsNotCounted', n);
+      return json(202, { accepted: n, counted: 0 }, { 'cache-control': 'no-store' });
+    }
+    // Analytics key on the profile id (a username can change hands): resolve each username
+    // through the cached read path. Unknown → 404, nothing enqueued.
+    const usernames = [...new Set(body.events.map((e) => e.username.toLowerCase()))];
+    const profiles = new Map(
+      await Promise.all(usernames.map(async (u) => [u, (await deps.service.profile(u, deps.config.cache.linksTtlS)).profile] as const)),
+    );
+    const viewerCountry = country(event);
+    const events = body.events.map((e) => {
+      const username = e.username.toLowerCase();
+      const profile = profiles.get(username) as Profile;
+      return newEvent(
+        e.type,
+        {
+          profileId: profile.id,
+          username,
+          ...(e.linkId ? { linkId: e.linkId } : {}),
+          ...(e.referrer ? { referrer: e.referrer } : {}),
+          ...(viewerCountry ? { country: viewerCountry } : {}),
+        },
+        e.occurredAt ? new Date(e.occurredAt) : new Date(now()),
+      );
+    });
+    try {
+      await deps.publisher.publishBatch(events);
+    } catch (err) {
+      throw new DependencyUnavailableError('event queue', { cause: err });
+    }
+    return json(202, { accepted: n, counted: n }, { 'cache-control': 'no-store' });
+  };
+
+  const routes: Record<string, (event: HttpEvent) => Promise<HttpResult>> = {
+    'GET /r/{username}/{linkId}': redirect,
+    'HEAD /r/{username}/{linkId}': redirect,
+    'POST /api/events': beacon,
+  };
+
+  const base = middy<HttpEvent, HttpResult>();
+  if (metricsOn) base.use(logMetrics(metrics));
+  return base.use(httpErrors(logger)).handler(async (event) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
+    return route(event);
+  });
+};
+
+const num = (raw: string | undefined, fallback: number): number => {
+  const n = Number(raw);
+  return raw && Number.isFinite(n) && n > 0 ? n : fallback;
+};
+
+/** Up to 3 attempts with 20-100 ms full-jitter backoff, all within the click budget. */
+export const makeClickPublisher = (client: SQSClient, queueUrl: string, budgetMs: number): EventPublisher =>
+  new SqsEventPublisher({ client, queueUrl, retry: { maxAttempts: 3, baseMs: 20, capMs: 100, budgetMs }, telemetry });
+
+/** Clicks get their own publisher: same adapter, a retry budget that fits inside the redirect's. */
+export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): TrackDeps => {
+  const rp = readPath();
+  const clickBudgetMs = num(env.CLICK_PUBLISH_BUDGET_MS, 300);
+  const shared = eventPublisher();
+  const clickPublisher = env.EVENTS_QUEUE_URL ? makeClickPublisher(sqsClient(), env.EVENTS_QUEUE_URL, clickBudgetMs) : shared;
+  return {
+    service: rp.service,
+    config: rp.config,
+    clickPublisher,
+    publisher: shared,
+    clickBudgetMs,
+    queueRetentionS: num(env.QUEUE_RETENTION_S, 4 * 86_400),
+    telemetry,
+    log: { error: (message, extra) => logger.error(message, extra ?? {}) },
+  };
+};
+
+export const handler = makeHandler(defaultDeps());

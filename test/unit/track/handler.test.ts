@@ -1,0 +1,241 @@
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import type { Profile } from '../../../lambdas/core/profile.ts';
+import { ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
+import type { EventPublisher, QueueEvent } from '../../../lambdas/shared/events.ts';
+import type { HttpResult } from '../../../lambdas/shared/http.ts';
+import { makeClickPublisher, makeHandler, parseBeacon, type TrackDeps } from '../../../lambdas/track/handler.ts';
+import { apiEvent, lambdaContext } from '../../helpers/events.ts';
+
+const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+const profile: Profile = {
+  id: 'prof-1',
+  username: 'demo',
+  displayName: 'Demo',
+  bio: '',
+  avatarUrl: '',
+  theme: {},
+  lastModified: '2026-03-01T00:00:00Z',
+  links: [
+    { id: 'ok', title: 'Site', url: 'https://example.com/a?b=1', position: 0, enabled: true },
+    { id: 'off', title: 'Off', url: 'https://example.com/off', position: 1, enabled: false },
+    { id: 'js', title: 'Evil', url: 'javascript:alert(1)', position: 2, enabled: true },
+    { id: 'rel', title: 'Relative', url: '/somewhere', position: 3, enabled: true },
+  ],
+};
+
+class FakePublisher implements EventPublisher {
+  published: QueueEvent[] = [];
+  batches: QueueEvent[][] = [];
+  failures = 0;
+  hang = false;
+  calls = 0;
+  async publish(event: QueueEvent) {
+    this.calls++;
+    if (this.hang) return new Promise<void>(() => {});
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('SQS unavailable');
+    }
+    this.published.push(event);
+  }
+  async publishBatch(events: QueueEvent[]) {
+    if (this.failures > 0) throw new Error('SQS unavailable');
+    this.batches.push(events);
+  }
+}
+
+const setup = (over: Partial<TrackDeps> = {}) => {
+  const clicks = new FakePublisher();
+  const beacons = new FakePublisher();
+  const counted: string[] = [];
+  const errors: Array<{ message: string; extra?: Record<string, unknown> }> = [];
+  const deps: TrackDeps = {
+    service: {
+      profile: async (username: string) => {
+        if (username !== 'demo') throw new ProfileNotFoundError(username);
+        return { profile, outcome: 'HIT' as const };
+      },
+    },
+    config: { cache: { linksTtlS: 120 } },
+    clickPublisher: clicks,
+    publisher: beacons,
+    clickBudgetMs: 50,
+    queueRetentionS: 4 * 86_400,
+    telemetry: { count: (m: string) => void counted.push(m), warn: () => {} },
+    log: { error: (message, extra) => void errors.push({ message, extra }) },
+    now: () => NOW,
+    ...over,
+  };
+  const handler = makeHandler(deps);
+  const call = async (e: Parameters<typeof handler>[0]) => (await handler(e, lambdaContext('track'))) as HttpResult;
+  return { clicks, beacons, counted, errors, call };
+};
+
+const click = (linkId: string, headers: Record<string, string> = { 'user-agent': CHROME }, method = 'GET', username = 'demo') =>
+  apiEvent({ method, route: '/r/{username}/{linkId}', pathParameters: { username, linkId }, headers });
+
+describe('GET /r/{username}/{linkId}', () => {
+  it('302s to the link and publishes one link.clicked event with referrer and country', async () => {
+    const t = setup();
+    const res = await t.call(click('ok', { 'user-agent': CHROME, referer: 'https://www.instagram.com/', 'cloudfront-viewer-country': 'DE' }));
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('https://example.com/a?b=1');
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(t.clicks.published).toHaveLength(1);
+    const e = t.clicks.published[0];
+    expect(e).toMatchObject({ type: 'link.clicked', occurredAt: '2026-03-01T12:00:00.000Z' });
+    expect(e.data).toEqual({ linkId: 'ok', profileId: 'prof-1', username: 'demo', referrer: 'https://www.instagram.com/', country: 'DE' });
+    expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it.each([
+    ['an unknown link', 'nope', 'demo'],
+    ['a disabled link', 'off', 'demo'],
+    ['a javascript: URL', 'js', 'demo'],
+    ['a relative URL', 'rel', 'demo'],
+    ['an unknown profile', 'ok', 'ghost'],
+  ])('404s for %s and publishes nothing', async (_, linkId, username) => {
+    const t = setup();
+    const res = await t.call(click(linkId, { 'user-agent': CHROME }, 'GET', username));
+    expect(res.statusCode).toBe(404);
+    expect(res.headers.location).toBeUndefined();
+    expect(t.clicks.calls).toBe(0);
+  });
+
+  it('400s for an invalid username', async () => {
+    const t = setup();
+    expect((await t.call(click('ok', { 'user-agent': CHROME }, 'GET', 'bad name!'))).statusCode).toBe(400);
+  });
+
+  it('redirects HEAD requests without counting them', async () => {
+    const t = setup();
+    const res = await t.call(click('ok', { 'user-agent': CHROME }, 'HEAD'));
+    expect(res.statusCode).toBe(302);
+    expect(t.clicks.calls).toBe(0);
+  });
+
+  it.each(['Googlebot/2.1 (+http://www.google.com/bot.html)', 'facebookexternalhit/1.1', ''])('redirects bots (%j) without counting them', async (ua) => {
+    const t = setup();
+    const res = await t.call(click('ok', ua ? { 'user-agent': ua } : {}));
+    expect(res.statusCode).toBe(302);
+    expect(t.clicks.calls).toBe(0);
+  });
+
+  it('retried publish failures still redirect; a final failure is counted and logged with the full event', async () => {
+    const t = setup();
+    t.clicks.failures = 10;
+    const res = await t.call(click('ok'));
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe('https://example.com/a?b=1');
+    expect(t.counted).toContain('ClickEventsDropped');
+    expect(t.errors).toHaveLength(1);
+    expect((t.errors[0].extra?.event as QueueEvent).data).toMatchObject({ linkId: 'ok', profileId: 'prof-1' });
+  });
+
+  it('the click publisher retries a transient SQS failure within the budget (aws-sdk-client-mock)', async () => {
+    const sqs = mockClient(SQSClient);
+    const throttled = Object.assign(new Error('slow down'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+    sqs.on(SendMessageCommand).rejectsOnce(throttled).resolves({ MessageId: 'm1' });
+    const client = new SQSClient({ region: 'us-east-1' });
+    const t = setup({ clickPublisher: makeClickPublisher(client, 'https://sqs.local/q', 300), clickBudgetMs: 300 });
+    const res = await t.call(click('ok'));
+    expect(res.statusCode).toBe(302);
+    const sent = sqs.commandCalls(SendMessageCommand);
+    expect(sent).toHaveLength(2);
+    expect(JSON.parse(sent[1].args[0].input.MessageBody as string)).toMatchObject({ type: 'link.clicked', data: { linkId: 'ok' } });
+    expect(t.counted).not.toContain('ClickEventsDropped');
+    sqs.restore();
+  });
+
+  it('a hanging queue delays the redirect by at most the publish budget', async () => {
+    const t = setup({ clickBudgetMs: 30 });
+    t.clicks.hang = true;
+    const started = performance.now();
+    const res = await t.call(click('ok'));
+    expect(res.statusCode).toBe(302);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(t.counted).toContain('ClickEventsDropped');
+  });
+});
+
+const beacon = (body: unknown, ua = CHROME, extra: Record<string, string> = {}) =>
+  apiEvent({ method: 'POST', route: '/api/events', headers: { 'user-agent': ua, 'content-type': 'application/json', ...extra }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+
+describe('POST /api/events', () => {
+  it('202s and publishes the batch with profile ids, keeping occurredAt', async () => {
+    const t = setup();
+    const res = await t.call(
+      beacon(
+        { events: [{ type: 'profile.viewed', username: 'Demo', referrer: 'https://t.co/x' }, { type: 'link.clicked', username: 'demo', linkId: 'ok', occurredAt: '2026-03-01T11:59:00Z' }] },
+        CHROME,
+        { 'cloudfront-viewer-country': 'FR' },
+      ),
+    );
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body as string)).toEqual({ accepted: 2, counted: 2 });
+    expect(t.beacons.batches).toHaveLength(1);
+    const [v, c] = t.beacons.batches[0];
+    expect(v).toMatchObject({ type: 'profile.viewed', occurredAt: '2026-03-01T12:00:00.000Z', data: { profileId: 'prof-1', username: 'demo', referrer: 'https://t.co/x', country: 'FR' } });
+    expect(c).toMatchObject({ type: 'link.clicked', occurredAt: '2026-03-01T11:59:00.000Z', data: { profileId: 'prof-1', linkId: 'ok' } });
+    expect(v.id).not.toBe(c.id);
+  });
+
+  it.each([
+    ['not JSON', '{"events": ['],
+    ['no events', { events: [] }],
+    ['101 events', { events: Array.from({ length: 101 }, () => ({ type: 'profile.viewed', username: 'demo' })) }],
+    ['an unknown type', { events: [{ type: 'profile.updated', username: 'demo' }] }],
+    ['a bad username', { events: [{ type: 'profile.viewed', username: 'no spaces' }] }],
+    ['a click without linkId', { events: [{ type: 'link.clicked', username: 'demo' }] }],
+    ['occurredAt without a zone', { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:00:00' }] }],
+    ['occurredAt 6 minutes ahead', { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:06:00Z' }] }],
+    ['occurredAt 5 days old', { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-02-24T12:00:00Z' }] }],
+    ['one bad event among good ones', { events: [{ type: 'profile.viewed', username: 'demo' }, { type: 'link.clicked', username: 'demo' }] }],
+  ])('400s for %s and enqueues nothing', async (_, body) => {
+    const t = setup();
+    const res = await t.call(beacon(body));
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body as string).error.code).toBe('INVALID_REQUEST');
+    expect(t.beacons.batches).toEqual([]);
+  });
+
+  it('accepts 100 events and occurredAt 4 minutes ahead', async () => {
+    const t = setup();
+    const events = Array.from({ length: 100 }, () => ({ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:04:00Z' }));
+    expect((await t.call(beacon({ events }))).statusCode).toBe(202);
+    expect(t.beacons.batches[0]).toHaveLength(100);
+  });
+
+  it('404s when a username is unknown, enqueueing nothing', async () => {
+    const t = setup();
+    const res = await t.call(beacon({ events: [{ type: 'profile.viewed', username: 'demo' }, { type: 'profile.viewed', username: 'ghost' }] }));
+    expect(res.statusCode).toBe(404);
+    expect(t.beacons.batches).toEqual([]);
+  });
+
+  it('202s for bots without enqueueing', async () => {
+    const t = setup();
+    const res = await t.call(beacon({ events: [{ type: 'profile.viewed', username: 'demo' }] }, 'Googlebot/2.1'));
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body as string)).toEqual({ accepted: 1, counted: 0 });
+    expect(t.beacons.batches).toEqual([]);
+  });
+
+  it('503s when the queue does not take every event', async () => {
+    const t = setup();
+    t.beacons.failures = 1;
+    const res = await t.call(beacon({ events: [{ type: 'profile.viewed', username: 'demo' }] }));
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('parseBeacon', () => {
+  it('keeps the events it validated', () => {
+    expect(parseBeacon('{"events":[{"type":"profile.viewed","username":"demo","extra":1}]}', NOW, 100).events).toEqual([{ type: 'profile.viewed', username: 'demo' }]);
+  });
+});
