@@ -1,5 +1,6 @@
 // The HTTP profile origin (contract section 3): bearer auth, a timeout on every attempt, the shared
 // token bucket before every attempt, retries on 429/5xx/timeouts within a total time budget.
+import { MetricNames } from '../../lib/metric-names.ts';
 import type { OriginConfig } from '../shared/config.ts';
 import { OriginUnavailableError, ProfileNotFoundError, ValidationError } from '../shared/errors.ts';
 import type { ProfileOrigin, RateLimiter, Telemetry } from '../core/ports.ts';
@@ -63,11 +64,11 @@ export class HttpProfileOrigin implements ProfileOrigin {
     const attempt = async (remainingMs: number): Promise<Attempt<{ status: number; body: string }>> => {
       const token = await limiter.take();
       if (!token.allowed) {
-        telemetry.count('OriginBudgetSpent');
+        telemetry.count(MetricNames.OriginThrottled);
         // The budget is spent: fail now rather than queue callers behind it.
         return { ok: false, retryable: false, retryAfterMs: token.retryAfterMs, error: new BudgetSpent('origin request budget spent') };
       }
-      telemetry.count('OriginCalls');
+      telemetry.count(MetricNames.OriginCalls);
       try {
         const res = await this.#deps.fetch(`${config.url}${path}`, {
           method,
@@ -84,7 +85,7 @@ export class HttpProfileOrigin implements ProfileOrigin {
           this.#lastOkAt = clock.now();
           return { ok: true, value: { status: res.status, body } };
         }
-        if (res.status === 429) telemetry.count('OriginThrottled');
+        if (res.status === 429) telemetry.count(MetricNames.OriginThrottled);
         this.#lastFailure = { at: clock.now(), detail: `answered ${res.status}` };
         const retryable = res.status === 429 || res.status >= 500;
         return {

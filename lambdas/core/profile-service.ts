@@ -1,6 +1,7 @@
 // The read path: L1 (in-process) → L2 (Redis) → origin, with stale-while-revalidate,
 // stale-if-error, negative caching, and one origin call per key across processes (single-flight
 // in process + a Redis fill lock whose waiters read the result).
+import { MetricNames } from '../../lib/metric-names.ts';
 import { type L1Entry, type MemoryProfileCache, type Rendered, renderOnce } from '../adapters/memory-profile-cache.ts';
 import type { CacheConfig } from '../shared/config.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
@@ -40,6 +41,8 @@ interface Resolved {
   entry?: L1Entry;
 }
 
+const OUTCOME_METRIC = { HIT: MetricNames.CacheHit, MISS: MetricNames.CacheMiss, STALE: MetricNames.CacheStale } as const;
+
 const POLL_MIN_MS = 10;
 const POLL_MAX_MS = 50;
 
@@ -70,7 +73,7 @@ export class ProfileService {
     const profile = this.#profileOf(r, username);
     const entry = r.entry ?? { snapshot: r.snapshot, storedAt: 0, views: new Map() };
     const rendered = renderOnce(entry, view.name, () => view.render(profile));
-    this.#telemetry.count(`Cache${r.outcome === 'HIT' ? 'Hit' : r.outcome === 'MISS' ? 'Miss' : 'Stale'}`);
+    this.#telemetry.count(OUTCOME_METRIC[r.outcome]);
     return { ...rendered, outcome: r.outcome, contentType: view.contentType, profile };
   }
 

@@ -4,18 +4,19 @@
 // A secret's value is either a plain string or JSON; `field` picks a key out of JSON secrets.
 
 const EXTENSION_PORT = process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
-const memo = new Map<string, Promise<string>>();
+/** Re-read after this long, so a rotated secret reaches warm containers too. */
+const SECRET_TTL_MS = Number(process.env.SECRET_TTL_MS ?? 300_000);
+const memo = new Map<string, { value: Promise<string>; at: number }>();
 
 export const secret = (name: string, field?: string): Promise<string> => {
   const key = field ? `${name}#${field}` : name;
-  let p = memo.get(key);
-  if (!p) {
-    p = readSecret(name, field);
-    memo.set(key, p);
-    // A failed read is retried on the next call instead of being cached forever.
-    p.catch(() => memo.delete(key));
-  }
-  return p;
+  const hit = memo.get(key);
+  if (hit && Date.now() - hit.at < SECRET_TTL_MS) return hit.value;
+  const value = readSecret(name, field);
+  memo.set(key, { value, at: Date.now() });
+  // A failed read is retried on the next call instead of being cached.
+  value.catch(() => memo.delete(key));
+  return value;
 };
 
 const readSecret = async (name: string, field?: string): Promise<string> => {

@@ -6,15 +6,15 @@ describe('token bucket', () => {
     let state: BucketState | undefined;
     const perMs = 150 / 60_000;
     let allowed = 0;
-    let last = { allowed: true, retryAfterMs: 0 };
+    let last: ReturnType<typeof takeToken> | undefined;
     for (let i = 0; i < 200; i++) {
       last = takeToken(state, 0, 150, perMs);
       state = last.state;
       if (last.allowed) allowed++;
     }
     expect(allowed).toBe(150);
-    expect(last.allowed).toBe(false);
-    expect(last.retryAfterMs).toBe(400); // one token per 60 000 / 150 ms
+    expect(last?.allowed).toBe(false);
+    expect(last?.retryAfterMs).toBe(400); // one token per 60 000 / 150 ms
   });
 
   it('refills at the budget per minute', () => {
