@@ -74,53 +74,102 @@ export interface LocalApiOptions {
   timeoutMs?: number;
 }
 
+/** What buildEvent reads of a parsed request URL (a WHATWG `URL`, or the fast path's equivalent). */
+export type RequestUrl = Pick<URL, 'pathname' | 'search' | 'searchParams'>;
+
+const NO_QUERY = new URLSearchParams();
+/**
+ * Request targets the WHATWG parser would return unchanged: an absolute path of unreserved
+ * characters, no query, no `%`-escapes, no `\`, and no dot segment (`/.` anywhere). Everything
+ * else goes through `new URL`, so the parsed path is identical either way.
+ */
+const PLAIN_PATH = /^\/[\w\-.~/]*$/;
+
+/** `new URL(target, 'http://localhost')`, without the parser for plain paths (the hot case). */
+export const parseTarget = (target: string): RequestUrl =>
+  PLAIN_PATH.test(target) && !target.includes('/.') && !target.startsWith('//')
+    ? { pathname: target, search: '', searchParams: NO_QUERY }
+    : new URL(target, 'http://localhost');
+
+// `requestContext.time` has one-second resolution: format it once per second, not per request.
+let timeSecond = -1;
+let timeString = '';
+const utcString = (now: number): string => {
+  const second = Math.floor(now / 1000);
+  if (second !== timeSecond) {
+    timeSecond = second;
+    timeString = new Date(now).toUTCString();
+  }
+  return timeString;
+};
+
+const EMPTY_BODY = Buffer.alloc(0);
+
 export const buildEvent = (
   req: http.IncomingMessage,
   body: Buffer,
   match: { key: string; pathParameters: Record<string, string> },
-  url: URL,
+  url: RequestUrl,
 ): APIGatewayProxyEventV2 => {
+  const reqHeaders = req.headers;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  for (const name in reqHeaders) {
+    const value = reqHeaders[name];
     if (value === undefined || name === 'cookie') continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
-  const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
   const now = Date.now();
-  const cookies = req.headers.cookie?.split(';').map((c) => c.trim()).filter(Boolean);
-  return {
+  const host = headers.host ?? 'localhost';
+  const dot = host.indexOf('.');
+  // Same keys in the same order as API Gateway's payload 2.0 (optional ones only when present).
+  const event: Record<string, unknown> = {
     version: '2.0',
     routeKey: match.key,
     rawPath: url.pathname,
     rawQueryString: url.search.slice(1),
-    ...(cookies?.length ? { cookies } : {}),
-    headers,
-    ...(url.search ? { queryStringParameters: query } : {}),
-    ...(Object.keys(match.pathParameters).length ? { pathParameters: match.pathParameters } : {}),
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      domainName: headers.host ?? 'localhost',
-      domainPrefix: (headers.host ?? 'localhost').split('.')[0],
-      http: {
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-        userAgent: headers['user-agent'] ?? '',
-      },
-      requestId: randomUUID(),
-      routeKey: match.key,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-    isBase64Encoded: body.length > 0 && !isText,
   };
+  const cookie = reqHeaders.cookie;
+  if (cookie !== undefined) {
+    const cookies = cookie.split(';').map((c) => c.trim()).filter(Boolean);
+    if (cookies.length) event.cookies = cookies;
+  }
+  event.headers = headers;
+  if (url.search) {
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+    event.queryStringParameters = query;
+  }
+  for (const _ in match.pathParameters) {
+    event.pathParameters = match.pathParameters;
+    break;
+  }
+  const remote = req.socket.remoteAddress;
+  event.requestContext = {
+    accountId: 'local',
+    apiId: 'local',
+    domainName: host,
+    domainPrefix: dot < 0 ? host : host.slice(0, dot),
+    http: {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      protocol: `HTTP/${req.httpVersion}`,
+      sourceIp: remote === undefined ? '127.0.0.1' : remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+      userAgent: headers['user-agent'] ?? '',
+    },
+    requestId: randomUUID(),
+    routeKey: match.key,
+    stage: '$default',
+    time: utcString(now),
+    timeEpoch: now,
+  };
+  if (body.length) {
+    const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
+    event.body = isText ? body.toString('utf8') : body.toString('base64');
+    event.isBase64Encoded = !isText;
+  } else {
+    event.isBase64Encoded = false;
+  }
+  return event as unknown as APIGatewayProxyEventV2;
 };
 
 const fakeContext = (fn: string, timeoutMs: number, requestId: string): Context => {
@@ -147,8 +196,9 @@ export const writeResult = (res: http.ServerResponse, result: unknown, head: boo
     result !== null && typeof result === 'object' && 'statusCode' in result
       ? (result as HttpResult)
       : ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) } as HttpResult);
-  const headers: Record<string, string | string[]> = { ...(structured.headers as Record<string, string>) };
-  if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+  // writeHead reads the object without keeping or changing it; copy only to add cookies.
+  let headers = (structured.headers ?? {}) as Record<string, string | string[]>;
+  if (structured.cookies?.length) headers = { ...headers, 'set-cookie': structured.cookies };
   const body =
     structured.body === undefined
       ? undefined
@@ -167,14 +217,41 @@ const sendError = (res: http.ServerResponse, status: number, code: string, messa
 export const createLocalApi = (options: LocalApiOptions): http.Server => {
   const compiled = compileRoutes(options.routes);
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const invoke = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    body: Buffer,
+    match: NonNullable<ReturnType<typeof matchRoute>>,
+    url: RequestUrl,
+    handler: LambdaHttpHandler,
+  ): void => {
+    const event = buildEvent(req, body, match, url);
+    const context = fakeContext(match.route.fn, timeoutMs, event.requestContext.requestId);
+    handler(event, context).then(
+      (result) => writeResult(res, result, req.method === 'HEAD'),
+      (err: unknown) => {
+        // A handler that throws is what API Gateway reports as 500 Internal Server Error.
+        console.error(`[${match.route.fn}] unhandled error`, err);
+        sendError(res, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+      },
+    );
+  };
   return http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
     const match = matchRoute(compiled, method, url.pathname);
     const handler = match && options.handlers[match.route.fn];
     if (!match || !handler) {
       req.resume();
       sendError(res, 404, 'NOT_FOUND', `No route for ${method} ${url.pathname}.`);
+      return;
+    }
+    // HTTP/1.1: a request without Content-Length or Transfer-Encoding has no body, so there is
+    // nothing to wait for (the common GET); invoke now instead of after the 'end' event.
+    const length = req.headers['content-length'];
+    if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) {
+      req.resume();
+      invoke(req, res, EMPTY_BODY, match, url, handler);
       return;
     }
     const chunks: Buffer[] = [];
@@ -190,16 +267,7 @@ export const createLocalApi = (options: LocalApiOptions): http.Server => {
         sendError(res, 413, 'PAYLOAD_TOO_LARGE', 'The request body is over the 10 MiB limit.');
         return;
       }
-      const event = buildEvent(req, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), match, url);
-      const context = fakeContext(match.route.fn, timeoutMs, event.requestContext.requestId);
-      handler(event, context).then(
-        (result) => writeResult(res, result, method === 'HEAD'),
-        (err: unknown) => {
-          // A handler that throws is what API Gateway reports as 500 Internal Server Error.
-          console.error(`[${match.route.fn}] unhandled error`, err);
-          sendError(res, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.');
-        },
-      );
+      invoke(req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), match, url, handler);
     });
   });
 };
