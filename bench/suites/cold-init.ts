@@ -1,0 +1,86 @@
+// Cold start cost of every Lambda: bundle size (esbuild, minified ESM, node24, all dependencies
+// bundled) and the time to import that bundle in a fresh node process (median of 5).
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { type BundleResult, bundle, bytesBy, importChain, importTime, packageOf, tempDir } from '../lib/bundle.ts';
+import { ROOT } from '../lib/procs.ts';
+import { round } from '../lib/stats.ts';
+import type { Goal, Row, SuiteResult } from '../lib/types.ts';
+
+const PROFILE_LIMIT_KB = 250;
+const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 5);
+
+/** What a Lambda has at import: no Redis URL (so nothing connects), no local-stack flags. */
+const IMPORT_ENV = {
+  AWS_REGION: 'us-east-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  POWERTOOLS_SERVICE_NAME: 'bench',
+  POWERTOOLS_METRICS_NAMESPACE: 'Bench',
+  ORIGIN_URL: 'http://127.0.0.1:9',
+};
+
+const kb = (bytes: number) => round(bytes / 1024, 1);
+
+export default async function run(): Promise<SuiteResult> {
+  const lambdasDir = path.join(ROOT, 'lambdas');
+  const fns = readdirSync(lambdasDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(path.join(lambdasDir, d.name, 'handler.ts')))
+    .map((d) => d.name)
+    .sort();
+  const tmp = tempDir('bench-cold-init-');
+  try {
+    const rows: Row[] = [];
+    const goals: Goal[] = [];
+    const notes: string[] = [];
+    const details: Record<string, unknown> = {};
+    for (const fn of fns) {
+      let b: BundleResult;
+      try {
+        b = await bundle(path.join(lambdasDir, fn, 'handler.ts'), tmp.dir);
+      } catch (err) {
+        rows.push({ handler: fn, 'bundle KB': 'build failed', 'import ms': '-', 'process ms': '-', 'top packages (KB)': String(err).slice(0, 120) });
+        continue;
+      }
+      let timing: { importMs: number; processMs: number } | undefined;
+      let importError = '';
+      try {
+        timing = await importTime(b.outfile, RUNS, IMPORT_ENV);
+      } catch (err) {
+        importError = String(err).split('\n').slice(0, 3).join(' ');
+      }
+      const pkgs = bytesBy(b.metafile, 'package');
+      rows.push({
+        handler: fn,
+        'bundle KB': kb(b.bytes),
+        'import ms': timing ? round(timing.importMs, 1) : 'failed',
+        'process ms': timing ? round(timing.processMs, 1) : '-',
+        'top packages (KB)': pkgs
+          .slice(0, 4)
+          .map((p) => `${p.name} ${kb(p.bytes)}`)
+          .join(', '),
+      });
+      if (importError) notes.push(`${fn}: import failed: ${importError}`);
+      details[fn] = {
+        bytes: b.bytes,
+        ...timing,
+        packages: pkgs.slice(0, 20),
+        files: bytesBy(b.metafile, 'file').slice(0, 20),
+        why: Object.fromEntries(pkgs.slice(0, 8).filter((p) => p.name !== '(app)').map((p) => [p.name, importChain(b.metafile, p.name)])),
+      };
+      if (fn === 'profile') {
+        goals.push({ goal: `profile handler bundle ≤ ${PROFILE_LIMIT_KB} KB (measured ${kb(b.bytes)} KB)`, met: b.bytes <= PROFILE_LIMIT_KB * 1024 });
+        if (b.bytes > PROFILE_LIMIT_KB * 1024) {
+          for (const p of pkgs.slice(0, 6)) {
+            const chain = importChain(b.metafile, p.name);
+            notes.push(`profile: ${p.name} ${kb(p.bytes)} KB${chain && chain.length > 1 ? `, imported via ${chain.filter((f) => packageOf(f) === '(app)').join(' → ')}` : ''}`);
+          }
+        }
+      }
+    }
+    if (!fns.includes('profile')) goals.push({ goal: 'profile handler exists (lambdas/profile/handler.ts)', met: false });
+    notes.unshift(`esbuild minified ESM, platform node, target node24, bundle everything but the local-only modules; import = fresh \`node\` importing the bundle, median of ${RUNS}, REDIS_URL unset`);
+    return { name: 'cold-init', rows, goals, notes, details };
+  } finally {
+    tmp.remove();
+  }
+}
