@@ -21,7 +21,8 @@ const COPY: Record<number, ErrorCopy> = {
 };
 
 const copyFor = (status: number): ErrorCopy =>
-  COPY[status] ?? (status >= 500 ? COPY[500] : { title: 'Request not understood', message: 'This request could not be answered.' });
+  COPY[status] ??
+  (status >= 500 ? COPY[500] : { title: 'Request not understood', message: 'This request could not be answered.' });
 
 export const renderErrorPage = (status: number, copy: ErrorCopy = copyFor(status)): SafeHtml => html`<!doctype html>
 <html lang="en">
@@ -56,7 +57,8 @@ export const htmlPage = (statusCode: number, body: SafeHtml, headers: Record<str
  */
 export const errorPageResponse = (err: unknown): HttpResult => {
   if (err instanceof InvalidUsernameError) return htmlPage(404, renderErrorPage(404), { 'cache-control': 'public, max-age=300' });
-  if (err instanceof AppError) return htmlPage(err.status, renderErrorPage(err.status), { 'cache-control': 'no-store', ...err.headers });
+  if (err instanceof AppError)
+    return htmlPage(err.status, renderErrorPage(err.status), { 'cache-control': 'no-store', ...err.headers });
   return htmlPage(500, renderErrorPage(500), { 'cache-control': 'no-store' });
 };
 

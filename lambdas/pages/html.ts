@@ -51,6 +51,4 @@ export const html = (strings: TemplateStringsArray, ...values: Interpolation[]):
  * separators are \u-escaped so the data can never close the element or start a comment.
  */
 export const jsonForScript = (data: unknown): SafeHtml =>
-  new SafeHtml(
-    JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-  );
+  new SafeHtml(JSON.stringify(data).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));

@@ -10,7 +10,12 @@ import { resolveTheme, styleHash, themeCss } from './theme.ts';
 
 const truncate = (s: string, max: number): string => {
   const chars = [...s.trim()];
-  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('').trimEnd()}…`;
+  return chars.length <= max
+    ? chars.join('')
+    : `${chars
+        .slice(0, max - 1)
+        .join('')
+        .trimEnd()}…`;
 };
 
 /** Up to two letters for the avatar placeholder. */
@@ -55,9 +60,13 @@ export const renderProfilePage = (profile: Profile, ctx: PageContext): SafeHtml 
 <meta property="og:title" content="${name}">
 <meta property="og:description" content="${description}">
 <meta property="og:url" content="${pageUrl}">
-${avatar ? html`<meta property="og:image" content="${avatar}">
+${
+  avatar
+    ? html`<meta property="og:image" content="${avatar}">
 <meta property="og:image:alt" content="${`Avatar of ${name}`}">
-` : ''}<meta name="twitter:card" content="summary">
+`
+    : ''
+}<meta name="twitter:card" content="summary">
 <meta name="theme-color" content="${theme.background}">
 <link rel="icon" href="${assetPath('favicon.svg')}" type="image/svg+xml">
 <link rel="stylesheet" href="${assetPath('page.css')}">
@@ -68,7 +77,9 @@ ${avatar ? html`<meta property="og:image" content="${avatar}">
 <a class="skip" href="#links">Skip to links</a>
 <header class="profile">
 <div class="avatar"><span aria-hidden="true">${initials(name) || '@'}</span>${
-    avatar ? html`<img src="${avatar}" alt="${`Avatar of ${name}`}" width="112" height="112" decoding="async" referrerpolicy="no-referrer">` : ''
+    avatar
+      ? html`<img src="${avatar}" alt="${`Avatar of ${name}`}" width="112" height="112" decoding="async" referrerpolicy="no-referrer">`
+      : ''
   }</div>
 <h1>${name}</h1>
 <p class="handle">@${username}</p>
@@ -79,8 +90,10 @@ ${profile.bio.trim() ? html`<p class="bio">${profile.bio.trim()}</p>` : ''}
 ${
   links.length
     ? html`<ul class="links">
-${links.map((l) => html`<li><a class="link" href="${linkHref(username, l.id)}">${l.title.trim() || l.url}</a></li>
-`)}</ul>`
+${links.map(
+  (l) => html`<li><a class="link" href="${linkHref(username, l.id)}">${l.title.trim() || l.url}</a></li>
+`,
+)}</ul>`
     : html`<p class="empty">No links yet.</p>`
 }
 </main>

@@ -40,7 +40,9 @@ export const publicBaseUrl = (event: HttpEvent, env: NodeJS.ProcessEnv = process
   return `${proto}://${host}`;
 };
 
-export const ROBOTS_TXT = ['User-agent: *', 'Allow: /', 'Disallow: /api/', 'Disallow: /r/', 'Disallow: /dashboard/', ''].join('\n');
+export const ROBOTS_TXT = ['User-agent: *', 'Allow: /', 'Disallow: /api/', 'Disallow: /r/', 'Disallow: /dashboard/', ''].join(
+  '\n',
+);
 
 export const robotsResponse = (): HttpResult => ({
   statusCode: 200,
@@ -51,7 +53,11 @@ export const robotsResponse = (): HttpResult => ({
 /** /favicon.ico for browsers that ask for it: the SVG icon (pages also link it explicitly). */
 export const faviconResponse = (): HttpResult => ({
   statusCode: 200,
-  headers: { 'content-type': staticAssets['favicon.svg'].contentType, 'cache-control': 'public, max-age=86400', 'x-content-type-options': 'nosniff' },
+  headers: {
+    'content-type': staticAssets['favicon.svg'].contentType,
+    'cache-control': 'public, max-age=86400',
+    'x-content-type-options': 'nosniff',
+  },
   body: staticAssets['favicon.svg'].body,
 });
 

@@ -70,7 +70,9 @@ export const parseColor = (input: unknown): Rgb | undefined => {
     const n = Number.parseInt(m[1], 16);
     return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255 };
   }
-  m = /^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$/.exec(s) ?? /^rgb\(\s*(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s*\)$/.exec(s);
+  m =
+    /^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$/.exec(s) ??
+    /^rgb\(\s*(\d{1,3})\s+(\d{1,3})\s+(\d{1,3})\s*\)$/.exec(s);
   if (m) {
     const [r, g, b] = [m[1], m[2], m[3]].map(Number);
     if (r > 255 || g > 255 || b > 255) return undefined;

@@ -60,14 +60,14 @@ export const makeHandler = (deps: ProfileDeps) => {
 
   const base = middy<HttpEvent, HttpResult>();
   if (metricsOn) base.use(logMetrics(metrics));
-  return base
-    // Page routes answer errors as HTML pages, the API as JSON.
-    .use(httpErrors(logger, (err, event) => (isPageRoute(event) ? errorPageResponse(err) : errorResponse(err))))
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
-      return route(event);
-    });
+  // Page routes answer errors as HTML pages, the API as JSON.
+  const renderError = (err: unknown, event: HttpEvent): HttpResult =>
+    isPageRoute(event) ? errorPageResponse(err) : errorResponse(err);
+  return base.use(httpErrors(logger, renderError)).handler(async (event) => {
+    const route = routes[event.routeKey];
+    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
+    return route(event);
+  });
 };
 
 export const handler = makeHandler(readPath());

@@ -15,7 +15,12 @@ export const seconds = (t: string | number): number => {
 };
 
 /** [x (epoch s), views, clicks]: every bucket of the range, zero where the API has no row. */
-export const toChartData = (a: Pick<Analytics, 'series'>, fromS: number, toS: number, stepS: number): [number[], number[], number[]] => {
+export const toChartData = (
+  a: Pick<Analytics, 'series'>,
+  fromS: number,
+  toS: number,
+  stepS: number,
+): [number[], number[], number[]] => {
   const start = Math.floor(fromS / stepS) * stepS;
   const n = Math.max(1, Math.floor((toS - start) / stepS) + 1);
   const xs = Array.from({ length: n }, (_, i) => start + i * stepS);

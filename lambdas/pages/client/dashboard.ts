@@ -131,7 +131,10 @@ const drawChart = (d: uPlot.AlignedData): void => {
         width,
         height: 260,
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.15))] } },
-        axes: [{ stroke: '#334155', grid: { stroke: '#e2e8f0' } }, { stroke: '#334155', grid: { stroke: '#e2e8f0' } }],
+        axes: [
+          { stroke: '#334155', grid: { stroke: '#e2e8f0' } },
+          { stroke: '#334155', grid: { stroke: '#e2e8f0' } },
+        ],
         series: [
           {},
           { label: 'Views', stroke: '#1d4ed8', fill: 'rgba(29, 78, 216, 0.12)', width: 2 },
@@ -206,9 +209,21 @@ const load = async (): Promise<void> => {
     $('total-views').textContent = fmt.format(a.totals.views);
     $('total-clicks').textContent = fmt.format(a.totals.clicks);
     $('total-ctr').textContent = a.totals.views > 0 ? `${((100 * a.totals.clicks) / a.totals.views).toFixed(1)}%` : '–';
-    fillTable('top-links', a.links.map((l) => [titles.get(l.linkId) ?? l.linkId, l.clicks]), 'No clicks in this range.');
-    fillTable('referrers', a.referrers.map((r) => [r.referrer || 'Direct / unknown', r.clicks]), 'No referrers in this range.');
-    fillTable('countries', a.countries.map((c) => [countryName(c.country), c.clicks]), 'No countries in this range.');
+    fillTable(
+      'top-links',
+      a.links.map((l) => [titles.get(l.linkId) ?? l.linkId, l.clicks]),
+      'No clicks in this range.',
+    );
+    fillTable(
+      'referrers',
+      a.referrers.map((r) => [r.referrer || 'Direct / unknown', r.clicks]),
+      'No referrers in this range.',
+    );
+    fillTable(
+      'countries',
+      a.countries.map((c) => [countryName(c.country), c.clicks]),
+      'No countries in this range.',
+    );
     drawChart(toChartData(a, fromS, toS, step));
     chartEl.setAttribute(
       'aria-label',

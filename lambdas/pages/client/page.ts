@@ -7,10 +7,13 @@ if (username) {
   const event: Record<string, string> = { type: 'profile.viewed', username };
   if (document.referrer) event.referrer = document.referrer.slice(0, 512);
   const body = JSON.stringify({ events: [event] });
-  // A Blob typed application/json: the events route parses JSON bodies.
-  const sent = navigator.sendBeacon?.('/api/events', new Blob([body], { type: 'application/json' }));
+  // A string goes as text/plain (CORS-safelisted, never preflighted); the events route parses
+  // the body as JSON whatever its content type (lambdas/track/handler.ts).
+  const sent = typeof navigator.sendBeacon === 'function' && navigator.sendBeacon('/api/events', body);
   if (!sent) {
-    fetch('/api/events', { method: 'POST', body, headers: { 'content-type': 'application/json' }, keepalive: true }).catch(() => {});
+    fetch('/api/events', { method: 'POST', body, headers: { 'content-type': 'application/json' }, keepalive: true }).catch(
+      () => {},
+    );
   }
 }
 

@@ -3,7 +3,9 @@ import { escapeHtml, html, jsonForScript, raw } from '../../../lambdas/pages/htm
 
 describe('escapeHtml', () => {
   it('escapes the characters that can end text or an attribute value', () => {
-    expect(escapeHtml(`<a href="x" title='y'>&\`</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" title='y'>&\`</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;',
+    );
   });
   it('leaves ordinary text alone', () => {
     expect(escapeHtml('Photographer, traveller — ünïcode 🎞')).toBe('Photographer, traveller — ünïcode 🎞');
@@ -19,7 +21,9 @@ describe('html tagged template', () => {
   });
   it('passes nested html and raw markup through, joins arrays, drops null/undefined/false', () => {
     const items = ['<a>', 'b'].map((t) => html`<li>${t}</li>`);
-    expect(html`<ul>${items}</ul>${null}${undefined}${false}${raw('<hr>')}${0}`.value).toBe('<ul><li>&lt;a&gt;</li><li>b</li></ul><hr>0');
+    expect(html`<ul>${items}</ul>${null}${undefined}${false}${raw('<hr>')}${0}`.value).toBe(
+      '<ul><li>&lt;a&gt;</li><li>b</li></ul><hr>0',
+    );
   });
   it('does not treat look-alike objects as safe', () => {
     const fake = { value: '<script>x</script>' } as unknown as string;

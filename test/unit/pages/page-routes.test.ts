@@ -145,7 +145,11 @@ describe('static page routes', () => {
     expect(r.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
     expect(r.body).toBe(asset.body);
-    const again = await t.call({ route: '/assets/{file}', pathParameters: { file: asset.file }, headers: { 'if-none-match': r.headers.etag } });
+    const again = await t.call({
+      route: '/assets/{file}',
+      pathParameters: { file: asset.file },
+      headers: { 'if-none-match': r.headers.etag },
+    });
     expect(again.statusCode).toBe(304);
     expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.js' } }), 404);
     expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.000000000000.js' } }), 404);

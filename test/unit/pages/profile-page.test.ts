@@ -14,10 +14,11 @@ const ctx = { baseUrl: 'https://links.example.com' };
 const render = (p: Profile) => renderProfilePage(p, ctx).value;
 
 /** Every start tag in the markup, with its attributes as written. */
-const tags = (markup: string) => [...markup.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*\/?>/g)].map((m) => ({
-  name: m[1].toLowerCase(),
-  attrs: Object.fromEntries([...m[2].matchAll(/([^\s=]+)(?:="([^"]*)")?/g)].map((a) => [a[1].toLowerCase(), a[2] ?? ''])),
-}));
+const tags = (markup: string) =>
+  [...markup.matchAll(/<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*\/?>/g)].map((m) => ({
+    name: m[1].toLowerCase(),
+    attrs: Object.fromEntries([...m[2].matchAll(/([^\s=]+)(?:="([^"]*)")?/g)].map((a) => [a[1].toLowerCase(), a[2] ?? ''])),
+  }));
 
 describe('the profile page', () => {
   it('renders the enabled links in position order, each through /r/{username}/{linkId}', () => {
@@ -36,18 +37,22 @@ describe('the profile page', () => {
     expect(page).toMatch(/<main id="links">/);
     const img = tags(page).find((t) => t.name === 'img');
     expect(img?.attrs).toMatchObject({ src: 'https://picsum.photos/seed/demo/256', alt: 'Avatar of Demo Creator' });
-    const og = Object.fromEntries(tags(page).filter((t) => t.name === 'meta' && t.attrs.property).map((t) => [t.attrs.property, t.attrs.content]));
+    const og = Object.fromEntries(
+      tags(page)
+        .filter((t) => t.name === 'meta' && t.attrs.property)
+        .map((t) => [t.attrs.property, t.attrs.content]),
+    );
     expect(og).toMatchObject({
       'og:title': 'Demo Creator',
       'og:description': 'Photographer, traveller and maker of very small films.',
       'og:url': 'https://links.example.com/demo',
       'og:image': 'https://picsum.photos/seed/demo/256',
     });
-    expect(tags(page).filter((t) => t.name === 'a' && t.attrs.class === 'link').map((a) => a.attrs.href)).toEqual([
-      '/r/demo/lnk_portfolio',
-      '/r/demo/lnk_shop',
-      '/r/demo/lnk_newsletter',
-    ]);
+    expect(
+      tags(page)
+        .filter((t) => t.name === 'a' && t.attrs.class === 'link')
+        .map((a) => a.attrs.href),
+    ).toEqual(['/r/demo/lnk_portfolio', '/r/demo/lnk_shop', '/r/demo/lnk_newsletter']);
     expect(page).not.toContain('Old blog');
   });
 
@@ -72,7 +77,11 @@ describe('the profile page', () => {
       expect(page).not.toMatch(/javascript:/i);
       expect(page).not.toMatch(/data:text/i);
       expect(all.filter((t) => t.name === 'img')).toEqual([]);
-      expect(tags(page).filter((t) => t.name === 'a' && t.attrs.class === 'link').map((a) => a.attrs.href)).toEqual(['/r/hostile/lnk_ok']);
+      expect(
+        tags(page)
+          .filter((t) => t.name === 'a' && t.attrs.class === 'link')
+          .map((a) => a.attrs.href),
+      ).toEqual(['/r/hostile/lnk_ok']);
       expect(page).not.toMatch(/og:image"/);
     });
 
@@ -88,7 +97,9 @@ describe('the profile page', () => {
   });
 
   it('escapes a hostile title on an http link and a hostile username never breaks out of the href', () => {
-    const p = makeProfile('x', { links: [{ id: 'a"><script>', title: '<script>alert(1)</script>', url: 'https://ok.example/', position: 0, enabled: true }] });
+    const p = makeProfile('x', {
+      links: [{ id: 'a"><script>', title: '<script>alert(1)</script>', url: 'https://ok.example/', position: 0, enabled: true }],
+    });
     const page = render(p);
     expect(page).toContain('href="/r/x/a%22%3E%3Cscript%3E">&lt;script&gt;alert(1)&lt;/script&gt;</a>');
   });
@@ -111,11 +122,16 @@ describe('the dashboard shell', () => {
     const page = renderDashboardPage(demo('hostile')).value;
     const data = /<script type="application\/json" id="profile-data">([^<]*)<\/script>/.exec(page);
     expect(data).not.toBeNull();
-    expect(JSON.parse(data![1])).toMatchObject({ username: 'hostile', links: [{ id: 'lnk_js', title: '<script>alert(1)</script>' }, {}, {}] });
+    expect(JSON.parse(data![1])).toMatchObject({
+      username: 'hostile',
+      links: [{ id: 'lnk_js', title: '<script>alert(1)</script>' }, {}, {}],
+    });
     expect(page).not.toMatch(/<script>alert/);
-    expect(tags(page).filter((t) => t.name === 'script' && t.attrs.src).map((t) => t.attrs.src)).toEqual([
-      expect.stringMatching(/^\/assets\/dashboard\.[0-9a-f]{12}\.js$/),
-    ]);
+    expect(
+      tags(page)
+        .filter((t) => t.name === 'script' && t.attrs.src)
+        .map((t) => t.attrs.src),
+    ).toEqual([expect.stringMatching(/^\/assets\/dashboard\.[0-9a-f]{12}\.js$/)]);
     expect(page).toMatch(/<input id="token" name="token" type="password"/);
   });
 });

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { contrastRatio, DEFAULT_THEME, MIN_CONTRAST, parseColor, resolveTheme, styleHash, themeCss } from '../../../lambdas/pages/theme.ts';
+import {
+  contrastRatio,
+  DEFAULT_THEME,
+  MIN_CONTRAST,
+  parseColor,
+  resolveTheme,
+  styleHash,
+  themeCss,
+} from '../../../lambdas/pages/theme.ts';
 
 const hex = (s: string) => parseColor(s)!;
 
@@ -47,7 +55,9 @@ describe('contrastRatio', () => {
 
 describe('resolveTheme', () => {
   it('keeps valid colours that are readable, normalised to #rrggbb', () => {
-    expect(resolveTheme({ background: '#1F2937', foreground: 'rgb(249,250,251)', button: '#f59e0b', buttonText: '#111827' })).toEqual({
+    expect(
+      resolveTheme({ background: '#1F2937', foreground: 'rgb(249,250,251)', button: '#f59e0b', buttonText: '#111827' }),
+    ).toEqual({
       background: '#1f2937',
       foreground: '#f9fafb',
       button: '#f59e0b',
