@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyticsQuery, INTERVALS, intervalAllowed, RANGES } from '../../lambdas/pages/client/chart-data.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -195,6 +196,49 @@ describe.skipIf(process.env.SKIP_BROWSER_TESTS === '1')('pages in a browser', ()
     expect(await dash.evaluate(() => sessionStorage.getItem('linkcache:admin-token'))).toBe(stack.adminToken);
     expect(cspViolations).toEqual([]);
     await page.close();
+    await dash.close();
+  });
+
+  it('every range/interval the dashboard offers is answered by the analytics route', async () => {
+    for (const range of Object.keys(RANGES)) {
+      for (const interval of Object.keys(INTERVALS).filter((i) => intervalAllowed(range, i))) {
+        const { params } = analyticsQuery(range, interval, Date.now());
+        const res = await fetch(`${stack.url}/api/profiles/demo/analytics?${params}`, {
+          headers: { authorization: `Bearer ${stack.adminToken}` },
+        });
+        expect(res.status, `${range} @ ${interval}: ${await res.clone().text()}`).toBe(200);
+        await res.body?.cancel();
+      }
+    }
+  });
+
+  it('changes range and interval in the dashboard without errors', async () => {
+    const dash = await open('/dashboard/demo');
+    await dash.locator('#token').fill(stack.adminToken as string);
+    await dash.getByRole('button', { name: 'Open dashboard' }).click();
+    const settled = () =>
+      dash.waitForFunction(
+        () =>
+          !document.getElementById('dash')?.hasAttribute('aria-busy') &&
+          /Updated/.test(document.getElementById('status')?.textContent ?? ''),
+      );
+    await settled();
+    for (const [range, interval] of [
+      ['1h', '1m'],
+      ['7d', '1h'],
+      ['30d', '1d'],
+    ]) {
+      await dash.locator('#range').selectOption(range);
+      expect(await dash.locator('#interval').inputValue()).toBe(interval);
+      await settled();
+      expect(await dash.locator('#status').getAttribute('data-kind')).toBe('info');
+    }
+    await dash.locator('#range').selectOption('1h');
+    await dash.locator('#interval').selectOption('10s');
+    await settled();
+    expect(await dash.locator('#interval option[value="1d"]').isDisabled()).toBe(true);
+    await shot(dash, 'dashboard-demo-1h-10s');
+    expect(cspViolations).toEqual([]);
     await dash.close();
   });
 

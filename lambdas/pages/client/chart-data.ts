@@ -35,3 +35,35 @@ export const toChartData = (
   }
   return [xs, views, clicks];
 };
+
+export const RANGES: Record<string, number> = { '1h': 3_600, '24h': 86_400, '7d': 604_800, '30d': 2_592_000 };
+export const INTERVALS: Record<string, number> = { '10s': 10, '1m': 60, '1h': 3_600, '1d': 86_400 };
+/**
+ * The analytics route refuses more than 10,080 buckets; a range that is not aligned to the
+ * interval spans one bucket more than range / interval, so the limit is strict here.
+ */
+export const MAX_POINTS = 10_080;
+
+/** Whether the analytics route can answer `range` at `interval`: at least one bucket, under the cap. */
+export const intervalAllowed = (range: string, interval: string): boolean => {
+  const r = RANGES[range];
+  const step = INTERVALS[interval];
+  return r !== undefined && step !== undefined && step <= r && r / step < MAX_POINTS;
+};
+
+/** The dashboard's analytics query for a range ending now: `from` aligned to the interval. */
+export const analyticsQuery = (
+  range: string,
+  interval: string,
+  nowMs: number,
+): { fromS: number; toS: number; params: URLSearchParams } => {
+  const step = INTERVALS[interval];
+  const toS = Math.floor(nowMs / 1000);
+  const fromS = Math.floor((toS - RANGES[range]) / step) * step;
+  const params = new URLSearchParams({
+    from: new Date(fromS * 1000).toISOString(),
+    to: new Date(toS * 1000).toISOString(),
+    interval,
+  });
+  return { fromS, toS, params };
+};

@@ -2,19 +2,15 @@
 // bin/build-page-assets.ts). The admin token is asked for in a form, kept in sessionStorage
 // (this tab only) and sent only as `Authorization: Bearer`; it never goes into a URL.
 import uPlot from 'uplot';
-import { type Analytics, toChartData } from './chart-data.ts';
+import { type Analytics, analyticsQuery, INTERVALS, intervalAllowed, toChartData } from './chart-data.ts';
 
 interface PageData {
   username: string;
   links: { id: string; title: string }[];
 }
 
-const RANGES: Record<string, number> = { '1h': 3_600, '24h': 86_400, '7d': 604_800, '30d': 2_592_000 };
-const INTERVALS: Record<string, number> = { '10s': 10, '1m': 60, '1h': 3_600, '1d': 86_400 };
 /** The interval picked when the range changes. */
 const PREFERRED: Record<string, string> = { '1h': '1m', '24h': '1h', '7d': '1h', '30d': '1d' };
-/** More buckets than this (7 days by the minute) are not offered. */
-const MAX_POINTS = 10_080;
 const TOKEN_KEY = 'linkcache:admin-token';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -152,11 +148,7 @@ new ResizeObserver(() => plot?.setSize({ width: Math.max(280, chartEl.clientWidt
 
 /** Disables intervals that give too many (or less than one) buckets for the range. */
 const syncIntervals = (pickPreferred: boolean): void => {
-  const range = RANGES[rangeSel.value];
-  for (const opt of intervalSel.options) {
-    const step = INTERVALS[opt.value];
-    opt.disabled = step > range || range / step > MAX_POINTS;
-  }
+  for (const opt of intervalSel.options) opt.disabled = !intervalAllowed(rangeSel.value, opt.value);
   if (pickPreferred || intervalSel.selectedOptions[0]?.disabled) intervalSel.value = PREFERRED[rangeSel.value];
 };
 
@@ -173,13 +165,7 @@ const load = async (): Promise<void> => {
   const ctl = new AbortController();
   inflight = ctl;
   const step = INTERVALS[intervalSel.value];
-  const toS = Math.floor(Date.now() / 1000);
-  const fromS = Math.floor((toS - RANGES[rangeSel.value]) / step) * step;
-  const qs = new URLSearchParams({
-    from: new Date(fromS * 1000).toISOString(),
-    to: new Date(toS * 1000).toISOString(),
-    interval: intervalSel.value,
-  });
+  const { fromS, toS, params: qs } = analyticsQuery(rangeSel.value, intervalSel.value, Date.now());
   dash.setAttribute('aria-busy', 'true');
   refreshBtn.disabled = true;
   setStatus('Loading…');
