@@ -7,6 +7,8 @@ import type { Snapshot } from '../core/ports.ts';
 export interface Rendered {
   body: string;
   etag: string;
+  /** The profile's lastModified as an HTTP date, formatted once with the body. */
+  lastModified: string | undefined;
 }
 
 export interface L1Entry {
@@ -34,6 +36,8 @@ export class MemoryProfileCache {
       // Rendered views are memoized later; reserve room for them (≈ body + one view per route).
       sizeCalculation: (e) => 3 * (e.snapshot.kind === 'profile' ? JSON.stringify(e.snapshot.profile).length : 64),
       ttl: Math.max(1, options.retainMs),
+      // Eviction age only (freshness is checked by the caller): a coarse clock is cheaper per get.
+      ttlResolution: 1_000,
       updateAgeOnGet: false,
     });
   }
@@ -66,8 +70,14 @@ export const renderOnce = (entry: L1Entry, name: string, render: () => string): 
   let r = entry.views.get(name);
   if (!r) {
     const body = render();
-    r = { body, etag: strongEtag(body) };
+    r = { body, etag: strongEtag(body), lastModified: httpDate(entry.snapshot) };
     entry.views.set(name, r);
   }
   return r;
+};
+
+const httpDate = (snapshot: Snapshot): string | undefined => {
+  if (snapshot.kind !== 'profile') return undefined;
+  const t = Date.parse(snapshot.profile.lastModified);
+  return Number.isNaN(t) ? undefined : new Date(t).toUTCString();
 };

@@ -34,6 +34,10 @@ export class RedisProfileCache implements SnapshotCache {
     this.#redis = redis;
   }
 
+  available(): boolean {
+    return this.#redis.status === 'ready';
+  }
+
   async get(username: string): Promise<Snapshot | undefined> {
     return decode(await this.#redis.get(keys.profile(username)));
   }

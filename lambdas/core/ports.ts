@@ -8,6 +8,8 @@ export type Snapshot =
 
 /** L2: the shared cache (Redis). Methods reject when the cache is unreachable. */
 export interface SnapshotCache {
+  /** Whether the connection is up: a failed call on a live connection means "slow", not "down". */
+  available(): boolean;
   get(username: string): Promise<Snapshot | undefined>;
   /** Reads the snapshot and whether the fill lock is held, in one round trip. */
   poll(username: string): Promise<{ snapshot: Snapshot | undefined; locked: boolean }>;

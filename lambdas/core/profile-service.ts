@@ -173,38 +173,38 @@ export class ProfileService {
    */
   async #fill(username: string, prevFetchedAt: number | undefined, background: boolean): Promise<Resolved | undefined> {
     const epoch = this.#epoch;
+    const l2 = this.#l2;
     let token: string | undefined;
-    let lockable = this.#l2 !== undefined;
-    if (this.#l2) {
-      try {
-        token = await this.#l2.tryLock(username, this.#c.lockTtlMs);
-      } catch {
-        lockable = false;
-      }
-      if (lockable && !token) {
+    // Coordinate through the lock while the shared tier is connected. A lock call that fails on a
+    // live connection (a stalled event loop, a slow command) counts as "held", not as "Redis
+    // down": fetching then would break the one-origin-call promise under exactly the bursts it is for.
+    if (l2?.available()) {
+      for (let round = 0; round < 2 && !token; round++) {
+        token = await l2.tryLock(username, this.#c.lockTtlMs).catch(() => undefined);
+        if (token) break;
         if (background) return undefined;
         const landed = await this.#waitForFill(username, prevFetchedAt);
         if (landed) return { snapshot: landed, outcome: 'MISS', entry: this.#storeL1(username, landed, epoch) };
-        // The holder finished without a result (origin failure) or vanished: try once ourselves.
-        token = await this.#l2.tryLock(username, this.#c.lockTtlMs).catch(() => undefined);
+        if (!l2.available()) break;
       }
+      // Still no result after two lock lifetimes: the holders keep failing or vanishing; go ourselves.
     }
     try {
       const profile = await this.#origin.fetchProfile(username);
       const now = this.#clock.now();
       const snapshot: Snapshot = profile ? { kind: 'profile', profile, fetchedAt: now } : { kind: 'missing', fetchedAt: now };
-      if (this.#l2) {
+      if (l2) {
         const ttlS = profile
           ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS
           : this.#c.negativeTtlS;
-        await this.#l2.set(username, snapshot, ttlS, token).catch((err) => {
+        await l2.set(username, snapshot, ttlS, token).catch((err) => {
           this.#telemetry.count('CacheErrors');
           this.#telemetry.warn('L2 write failed', { username, error: String(err) });
         });
       }
       return { snapshot, outcome: 'MISS', entry: this.#storeL1(username, snapshot, epoch) };
     } finally {
-      if (token) await this.#l2?.unlock(username, token).catch(() => {});
+      if (token) await l2?.unlock(username, token).catch(() => {});
     }
   }
 
@@ -226,7 +226,8 @@ export class ProfileService {
         if (snapshot && (prev === undefined || snapshot.fetchedAt > prev)) return snapshot;
         if (!locked) return undefined;
       } catch {
-        return undefined;
+        // A slow poll on a live connection: keep waiting. A dropped connection: stop.
+        if (!l2.available()) return undefined;
       }
     }
     return undefined;

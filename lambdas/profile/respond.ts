@@ -11,10 +11,21 @@ export const etagMatches = (ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 };
 
-export const cacheControl = (result: Pick<ViewResult, 'outcome'>, maxAgeS: number, config: CacheConfig): string =>
-  result.outcome === 'STALE'
-    ? `public, max-age=0, stale-if-error=${config.staleTtlS}`
-    : `public, max-age=${config.l1TtlS}, stale-while-revalidate=${maxAgeS}, stale-if-error=${config.staleTtlS}`;
+const formatted = new Map<string, string>();
+
+/** The Cache-Control value for an answer; a handful of distinct strings, built once each. */
+export const cacheControl = (result: Pick<ViewResult, 'outcome'>, maxAgeS: number, config: CacheConfig): string => {
+  const stale = result.outcome === 'STALE';
+  const key = `${stale}|${maxAgeS}|${config.l1TtlS}|${config.staleTtlS}`;
+  let value = formatted.get(key);
+  if (value === undefined) {
+    value = stale
+      ? `public, max-age=0, stale-if-error=${config.staleTtlS}`
+      : `public, max-age=${config.l1TtlS}, stale-while-revalidate=${maxAgeS}, stale-if-error=${config.staleTtlS}`;
+    formatted.set(key, value);
+  }
+  return value;
+};
 
 export const viewResponse = (event: HttpEvent, result: ViewResult, maxAgeS: number, config: CacheConfig): HttpResult => {
   const headers: Record<string, string> = {
@@ -22,8 +33,7 @@ export const viewResponse = (event: HttpEvent, result: ViewResult, maxAgeS: numb
     'cache-control': cacheControl(result, maxAgeS, config),
     'x-cache': result.outcome,
   };
-  const lastModified = Date.parse(result.profile.lastModified);
-  if (!Number.isNaN(lastModified)) headers['last-modified'] = new Date(lastModified).toUTCString();
+  if (result.lastModified) headers['last-modified'] = result.lastModified;
   if (etagMatches(event.headers?.['if-none-match'], result.etag)) return { statusCode: 304, headers };
   headers['content-type'] = result.contentType;
   return { statusCode: 200, headers, body: result.body };

@@ -57,6 +57,9 @@ export class FakeSnapshotCache implements SnapshotCache {
   invalidations: string[] = [];
   #n = 0;
 
+  available(): boolean {
+    return !this.down;
+  }
   #check(): void {
     if (this.down) throw new Error('ECONNREFUSED (fake redis down)');
   }
