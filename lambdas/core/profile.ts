@@ -1,8 +1,9 @@
 // The data shapes of contract section 4, validated where they enter (origin answers, admin input).
-import { z } from 'zod';
+// zod/mini: the same validation as zod at ~18 KB instead of ~440 KB in the profile Lambda's bundle.
+import * as z from 'zod/mini';
 
 export const linkSchema = z.object({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   title: z.string(),
   url: z.string(),
   position: z.number(),
@@ -10,8 +11,8 @@ export const linkSchema = z.object({
 });
 
 export const profileSchema = z.object({
-  id: z.string().min(1),
-  username: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
+  username: z.string().check(z.minLength(1)),
   displayName: z.string(),
   bio: z.string(),
   avatarUrl: z.string(),
