@@ -110,7 +110,7 @@ export class ProfileService {
 
   #resolve(username: string, maxAgeMs: number): Promise<Resolved> | Resolved {
     const now = this.#clock.now();
-    const entry = this.#l1.get(username);
+    const entry = this.#l1.get(username, now);
     if (entry && now - entry.storedAt < this.#c.l1TtlS * 1000 && this.#fresh(entry.snapshot, maxAgeMs, now)) {
       return { snapshot: entry.snapshot, outcome: 'HIT', entry };
     }
