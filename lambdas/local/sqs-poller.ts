@@ -155,6 +155,7 @@ export class SqsPoller {
       // While stopping, flush what was gathered instead of waiting out the window.
       if (this.#stopping && windowMs > 0) return batch;
       const waitS = windowMs === 0 ? 0 : Math.max(0, Math.min(this.#o.maxWaitS, Math.floor((left ?? this.#o.maxWaitS * 1000) / 1000)));
+      const askedAt = this.#o.now();
       const res = await this.#o.client.send(
         new ReceiveMessageCommand({
           QueueUrl: this.#o.queueUrl,
@@ -172,8 +173,9 @@ export class SqsPoller {
         this.stats.received += got.length;
       } else if (windowMs === 0) {
         return batch;
-      } else if (waitS === 0) {
-        // Under a second of window left: short polls, spaced out.
+      } else if (waitS === 0 || this.#o.now() - askedAt < waitS * 1000) {
+        // Short polls (under a second of window left), or an endpoint that answered an empty
+        // long poll early: space the next call out instead of spinning.
         await this.#o.sleep(Math.min(100, Math.max(1, left ?? 100)));
       }
     }
