@@ -48,7 +48,7 @@ export const renderDashboardPage = (profile: Profile): SafeHtml => {
 <h2 id="auth-title">Sign in</h2>
 <p id="auth-error" class="error-text" role="alert" hidden></p>
 <form id="token-form" method="post" action="#" autocomplete="off">
-<label for="token">Admin token</label>
+<label class="token-label" for="token">Admin token</label>
 <input id="token" name="token" type="password" required autocomplete="off" spellcheck="false">
 <button type="submit">Open dashboard</button>
 </form>
