@@ -108,18 +108,24 @@ export const profilePageHeaders = (profile: Profile): Record<string, string> =>
   pageHeaders({ styleHashes: [styleHash(themeCss(resolveTheme(profile.theme)))], remoteImages: true });
 
 const views = new Map<string, View>();
+/** Each origin's page is memoized on the cache entry: a handful of origins at most. */
+const MAX_ORIGINS = 8;
 
-/** The page as a cached View; one per public origin (og:url and the canonical link are absolute). */
+/**
+ * The page as a cached View, one per public origin (og:url and the canonical link are absolute).
+ * Past MAX_ORIGINS distinct origins the first one's view is used, so no request can grow the
+ * memoized views without bound.
+ */
 export const profilePageView = (baseUrl: string): View => {
   let view = views.get(baseUrl);
-  if (!view) {
-    view = {
-      name: `page ${baseUrl}`,
-      contentType: HTML_TYPE,
-      maxAgeS: (c) => c.profileTtlS,
-      render: (profile) => renderProfilePage(profile, { baseUrl }).value,
-    };
-    if (views.size < 16) views.set(baseUrl, view);
-  }
+  if (view) return view;
+  if (views.size >= MAX_ORIGINS) return views.values().next().value as View;
+  view = {
+    name: `page ${baseUrl}`,
+    contentType: HTML_TYPE,
+    maxAgeS: (c) => c.profileTtlS,
+    render: (profile) => renderProfilePage(profile, { baseUrl }).value,
+  };
+  views.set(baseUrl, view);
   return view;
 };

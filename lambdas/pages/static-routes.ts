@@ -28,16 +28,17 @@ const HOST_RE = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
 
 /**
  * The public origin for absolute URLs in pages (og:url, canonical): `PUBLIC_BASE_URL` when set
- * (deployments: the CDN's domain), else the request's Host (validated), https unless local.
+ * (deployments behind a CDN: its domain), else the domain the request came in on as API Gateway
+ * reports it (`requestContext.domainName`, not a client-supplied header; the local adapter
+ * fills it from Host), https unless it is localhost/127.0.0.1.
  */
 export const publicBaseUrl = (event: HttpEvent, env: NodeJS.ProcessEnv = process.env): string => {
   const configured = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
   if (configured) return configured;
-  const host = header(event, 'x-forwarded-host') ?? header(event, 'host') ?? event.requestContext?.domainName ?? '';
+  const host = event.requestContext?.domainName ?? '';
   if (!HOST_RE.test(host)) return 'https://localhost';
   const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
-  const proto = header(event, 'x-forwarded-proto') === 'https' || !local ? 'https' : 'http';
-  return `${proto}://${host}`;
+  return `${local ? 'http' : 'https'}://${host}`;
 };
 
 export const ROBOTS_TXT = ['User-agent: *', 'Allow: /', 'Disallow: /api/', 'Disallow: /r/', 'Disallow: /dashboard/', ''].join(

@@ -17,7 +17,11 @@ const setup = () => {
   const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
   const service = new ProfileService({ config: config.cache, l1, l2: new FakeSnapshotCache(), origin, clock: new FakeClock() });
   const handler = makeHandler({ service, config, l1 });
-  const call = (input: Parameters<typeof apiEvent>[0]) => handler(apiEvent(input), lambdaContext()) as Promise<HttpResult>;
+  const call = (input: Parameters<typeof apiEvent>[0], domainName?: string) => {
+    const event = apiEvent(input);
+    if (domainName) event.requestContext.domainName = domainName;
+    return handler(event, lambdaContext()) as Promise<HttpResult>;
+  };
   return { call, origin, config };
 };
 
@@ -76,13 +80,30 @@ describe('GET /{username}', () => {
     expect(r.headers['x-content-type-options']).toBe('nosniff');
   });
 
-  it('puts the request host into og:url (and PUBLIC_BASE_URL wins when set)', async () => {
-    const r = await t.call(page('demo', { host: 'bio.example.org' }));
+  it("puts the request's domain (as API Gateway reports it) into og:url, never a client header", async () => {
+    const r = await t.call(page('demo', { host: 'evil.example', 'x-forwarded-host': 'evil.example' }), 'bio.example.org');
     expect(r.body).toContain('<meta property="og:url" content="https://bio.example.org/demo">');
-    const local = await t.call(page('demo', { host: '127.0.0.1:3000' }));
+    expect(r.body).not.toContain('evil.example');
+    const local = await t.call(page('demo'), '127.0.0.1:3000');
     expect(local.body).toContain('<meta property="og:url" content="http://127.0.0.1:3000/demo">');
-    const evil = await t.call(page('demo', { host: 'x"><script>' }));
-    expect(evil.body).not.toContain('<script>');
+    const odd = await t.call(page('demo'), 'x"><script>');
+    expect(odd.body).toContain('<meta property="og:url" content="https://localhost/demo">');
+  });
+
+  it('memoizes the page for a bounded number of origins', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const r = await t.call(page('demo'), `host${i}.example`);
+      seen.add(/og:url" content="([^"]+)"/.exec(r.body as string)![1]);
+    }
+    expect(seen.size).toBeLessThanOrEqual(8);
+  });
+
+  it('uses PUBLIC_BASE_URL when set', async () => {
+    const { publicBaseUrl } = await import('../../../lambdas/pages/static-routes.ts');
+    const e = apiEvent(page('demo'));
+    expect(publicBaseUrl(e, { PUBLIC_BASE_URL: 'https://links.example.com/' })).toBe('https://links.example.com');
+    expect(publicBaseUrl(e, {})).toBe('https://test.local');
   });
 
   it('answers an unknown username with the 404 page, negatively cached', async () => {
