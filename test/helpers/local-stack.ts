@@ -2,6 +2,8 @@
 // would, and reads what it prints: the base URL, the demo origin, the dev secrets.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export interface SpawnedStack {
@@ -18,9 +20,11 @@ export interface SpawnedStack {
 const root = path.resolve(import.meta.dirname, '../..');
 
 export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 60_000): Promise<SpawnedStack> => {
+  // The embedded database directory belongs to one process at a time: each stack gets its own.
+  const ownDataDir = env.PGLITE_DIR === undefined && !env.DATABASE_URL ? mkdtempSync(path.join(tmpdir(), 'lc-pglite-')) : undefined;
   const child = spawn(process.execPath, ['bin/start.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', ...env },
+    env: { ...process.env, PORT: '0', ...(ownDataDir ? { PGLITE_DIR: ownDataDir } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -29,6 +33,9 @@ export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 6
   });
   child.stderr?.on('data', (d: Buffer) => {
     out += d.toString();
+  });
+  child.once('exit', () => {
+    if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
   });
   const started = Date.now();
   while (!/ready\S*\s+(http:\/\/\S+)/.test(out)) {
