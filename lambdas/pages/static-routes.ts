@@ -1,9 +1,7 @@
-// Page-route helpers the profile handler wires up: reserved first path segments, the public base
-// URL, robots.txt, the favicon and /assets.
+// Page-route helpers the profile and site handlers share: reserved first path segments and the
+// public base URL. (robots.txt, the favicon and /assets are in static-files.ts, site only.)
 import { NotFoundError } from '../shared/errors.ts';
-import { type HttpEvent, type HttpResult, header } from '../shared/http.ts';
-import { assetResponse } from './assets.ts';
-import { staticAssets } from './assets.generated.ts';
+import type { HttpEvent } from '../shared/http.ts';
 
 /** First path segments that are routes of their own and never usernames (contract: Pages). */
 export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
@@ -39,31 +37,4 @@ export const publicBaseUrl = (event: HttpEvent, env: NodeJS.ProcessEnv = process
   if (!HOST_RE.test(host)) return 'https://localhost';
   const local = /^(localhost|127\.0\.0\.1)(:\d+)?$/.test(host);
   return `${local ? 'http' : 'https'}://${host}`;
-};
-
-export const ROBOTS_TXT = ['User-agent: *', 'Allow: /', 'Disallow: /api/', 'Disallow: /r/', 'Disallow: /dashboard/', ''].join(
-  '\n',
-);
-
-export const robotsResponse = (): HttpResult => ({
-  statusCode: 200,
-  headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'public, max-age=86400' },
-  body: ROBOTS_TXT,
-});
-
-/** /favicon.ico for browsers that ask for it: the SVG icon (pages also link it explicitly). */
-export const faviconResponse = (): HttpResult => ({
-  statusCode: 200,
-  headers: {
-    'content-type': staticAssets['favicon.svg'].contentType,
-    'cache-control': 'public, max-age=86400',
-    'x-content-type-options': 'nosniff',
-  },
-  body: staticAssets['favicon.svg'].body,
-});
-
-export const assetRoute = (event: HttpEvent): HttpResult => {
-  const res = assetResponse(event.pathParameters?.file, header(event, 'if-none-match'));
-  if (!res) throw new NotFoundError(`No asset "${(event.pathParameters?.file ?? '').slice(0, 64)}".`);
-  return res;
 };

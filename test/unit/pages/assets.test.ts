@@ -1,28 +1,40 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_PATH, generatePageAssets } from '../../../bin/build-page-assets.ts';
-import { staticAssets } from '../../../lambdas/pages/assets.generated.ts';
+import { BODIES_PATH, generatePageAssets, MANIFEST_PATH } from '../../../bin/build-page-assets.ts';
+import { type AssetName, assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
+import { assetBodies } from '../../../lambdas/pages/assets.generated.ts';
 import { analyticsQuery, INTERVALS, intervalAllowed, RANGES, toChartData } from '../../../lambdas/pages/client/chart-data.ts';
 
 describe('page assets', () => {
-  it('lambdas/pages/assets.generated.ts is up to date with lambdas/pages/client/ (else run `npx node bin/build-page-assets.ts`)', async () => {
-    expect(await readFile(GENERATED_PATH, 'utf8')).toBe(await generatePageAssets());
+  it('lambdas/pages/asset-manifest.generated.ts and assets.generated.ts are up to date with lambdas/pages/client/ (else run `npx node bin/build-page-assets.ts`)', async () => {
+    const generated = await generatePageAssets();
+    expect(await readFile(MANIFEST_PATH, 'utf8')).toBe(generated.manifest);
+    expect(await readFile(BODIES_PATH, 'utf8')).toBe(generated.bodies);
   });
 
-  it('names every asset by a hash of its content', async () => {
+  it('names every asset by a hash of its content, with a body for every name and no other', async () => {
     const { createHash } = await import('node:crypto');
-    for (const [name, a] of Object.entries(staticAssets)) {
-      const hash = createHash('sha256').update(a.body).digest('hex').slice(0, 12);
-      expect(a.file).toBe(name.replace(/\.([a-z]+)$/, `.${hash}.$1`));
+    expect(Object.keys(assetBodies).sort()).toEqual(Object.keys(assetManifest).sort());
+    expect(Object.keys(assetManifest)).toHaveLength(5);
+    for (const name of Object.keys(assetManifest) as AssetName[]) {
+      const hash = createHash('sha256').update(assetBodies[name]).digest('hex').slice(0, 12);
+      expect(assetManifest[name].file).toBe(name.replace(/\.([a-z]+)$/, `.${hash}.$1`));
     }
   });
 
+  it('keeps the manifest free of asset bodies (the profile bundle imports only the manifest)', async () => {
+    const manifest = await readFile(MANIFEST_PATH, 'utf8');
+    expect(manifest.length).toBeLessThan(2048);
+    expect(manifest).not.toContain('sendBeacon');
+    expect(manifest).not.toContain('uplot');
+  });
+
   it('ships the beacon in page.js and uPlot with the dashboard, nothing from a CDN', () => {
-    expect(staticAssets['page.js'].body).toContain('sendBeacon');
-    expect(staticAssets['page.js'].body).toContain('profile.viewed');
-    expect(staticAssets['dashboard.js'].body).toContain('uplot');
-    expect(staticAssets['dashboard.css'].body).toContain('.uplot');
-    for (const a of Object.values(staticAssets)) expect(a.body).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/);
+    expect(assetBodies['page.js']).toContain('sendBeacon');
+    expect(assetBodies['page.js']).toContain('profile.viewed');
+    expect(assetBodies['dashboard.js']).toContain('uplot');
+    expect(assetBodies['dashboard.css']).toContain('.uplot');
+    for (const body of Object.values(assetBodies)) expect(body).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/);
   });
 });
 

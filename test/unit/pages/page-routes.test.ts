@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
 import { ProfileService } from '../../../lambdas/core/profile-service.ts';
 import { demoProfiles } from '../../../lambdas/local/demo-profiles.ts';
-import { staticAssets } from '../../../lambdas/pages/assets.generated.ts';
+import { assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
+import { assetBodies } from '../../../lambdas/pages/assets.generated.ts';
 import { RESERVED_SEGMENTS } from '../../../lambdas/pages/static-routes.ts';
 import { makeHandler } from '../../../lambdas/profile/handler.ts';
 import { loadConfig } from '../../../lambdas/shared/config.ts';
@@ -160,12 +161,12 @@ describe('GET /dashboard/{username}', () => {
 describe('static page routes', () => {
   it('serves assets by content-hashed name with immutable caching and 304s', async () => {
     const t = setup();
-    const asset = staticAssets['page.js'];
+    const asset = assetManifest['page.js'];
     const r = await t.call({ route: '/assets/{file}', pathParameters: { file: asset.file } });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(r.body).toBe(asset.body);
+    expect(r.body).toBe(assetBodies['page.js']);
     const again = await t.call({
       route: '/assets/{file}',
       pathParameters: { file: asset.file },
