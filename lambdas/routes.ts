@@ -2,7 +2,7 @@
 // so the local stack dispatches exactly as the deployed HTTP API does.
 
 /** Each Lambda function, by name; its code is `lambdas/<name>/handler.ts`, export `handler`. */
-export type FunctionName = 'profile' | 'track' | 'webhook' | 'admin';
+export type FunctionName = 'profile' | 'site' | 'track' | 'webhook' | 'admin';
 
 export interface Route {
   method: 'GET' | 'HEAD' | 'POST' | 'PATCH';
@@ -24,12 +24,13 @@ export const routes: readonly Route[] = [
   { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
   { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin' },
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
-  // Pages (HTML): the link-in-bio page, the owner's dashboard, their assets (docs/pages.md).
+  // Pages (HTML, docs/pages.md): the link-in-bio page is on the hot path with the JSON reads; the
+  // owner's dashboard and the static files are the site function's, so the profile bundle stays lean.
   { method: 'GET', path: '/{username}', fn: 'profile' },
-  { method: 'GET', path: '/dashboard/{username}', fn: 'profile' },
-  { method: 'GET', path: '/assets/{file}', fn: 'profile' },
-  { method: 'GET', path: '/robots.txt', fn: 'profile' },
-  { method: 'GET', path: '/favicon.ico', fn: 'profile' },
+  { method: 'GET', path: '/dashboard/{username}', fn: 'site' },
+  { method: 'GET', path: '/assets/{file}', fn: 'site' },
+  { method: 'GET', path: '/robots.txt', fn: 'site' },
+  { method: 'GET', path: '/favicon.ico', fn: 'site' },
 ];
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;

@@ -30,4 +30,4 @@ export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
  * Values of the `service` dimension: each Lambda's `POWERTOOLS_SERVICE_NAME` is its function name.
  * Alarms sum a metric over all of them, so it does not matter which function emits it.
  */
-export const METRIC_SERVICES = ['profile', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
+export const METRIC_SERVICES = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;

@@ -1,5 +1,5 @@
-// The functions behind the HTTP API's public reads, click tracking and private admin routes.
-// All of them read through the Valkey cache; profile, track and admin call the origin (NAT).
+// The functions behind the HTTP API's public reads, the owner's dashboard and static files, click
+// tracking and private admin routes. All of them read through the Valkey cache and call the origin (NAT).
 
 import { Duration } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -25,6 +25,7 @@ export interface ProfileApiProps {
 
 export class ProfileApi extends Construct {
   readonly profile: ServiceFunction;
+  readonly site: ServiceFunction;
   readonly track: ServiceFunction;
   readonly admin: ServiceFunction;
 
@@ -35,10 +36,23 @@ export class ProfileApi extends Construct {
     this.profile = new ServiceFunction(this, 'Profile', {
       ...base,
       name: 'profile',
-      description: 'Public profile reads and pages through the cache',
+      description: 'Public profile reads and the link-in-bio page through the cache',
       // Origin retry budget (5 s) plus cache and render time.
       timeout: Duration.seconds(10),
       memorySize: 1024,
+      environment: { ...props.cacheEnv, ...props.originEnv },
+      secrets: { ORIGIN_API_KEY: props.originApiKey },
+    });
+
+    // The dashboard and the pages' static files, apart from the hot path so the profile bundle
+    // (cold start) carries neither uPlot nor the asset bodies. The dashboard resolves the profile
+    // through the read path (cache, then origin), so: cache + origin env and the origin key only.
+    this.site = new ServiceFunction(this, 'Site', {
+      ...base,
+      name: 'site',
+      description: 'Owner dashboard and static page files (assets, favicon, robots.txt)',
+      // Origin retry budget (5 s) plus cache and render time.
+      timeout: Duration.seconds(10),
       environment: { ...props.cacheEnv, ...props.originEnv },
       secrets: { ORIGIN_API_KEY: props.originApiKey },
     });

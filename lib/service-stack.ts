@@ -87,6 +87,7 @@ export class ServiceStack extends Stack {
 
     this.functions = {
       profile: this.profileApi.profile,
+      site: this.profileApi.site,
       track: this.profileApi.track,
       admin: this.profileApi.admin,
       webhook: this.webhooks.webhook,
@@ -98,6 +99,7 @@ export class ServiceStack extends Stack {
       routes: props.routes ?? routeTable,
       functions: {
         profile: this.functions.profile.fn,
+        site: this.functions.site.fn,
         track: this.functions.track.fn,
         admin: this.functions.admin.fn,
         webhook: this.functions.webhook.fn,

@@ -1,7 +1,7 @@
-// The profile Lambda: public reads of cached profiles, the pages, and the health route.
-import { dashboardHeaders, dashboardView } from '../pages/dashboard-page.ts';
+// The profile Lambda: the hot path of public reads — cached profiles as JSON, the link-in-bio
+// page — and the health route. The dashboard and the static assets are the site function's
+// (lambdas/site/), so this bundle carries neither uPlot nor the asset bodies.
 import { profilePageHeaders, profilePageView } from '../pages/profile-page.ts';
-import { assetRoute, faviconResponse, robotsResponse } from '../pages/static-files.ts';
 import { assertNotReserved, publicBaseUrl } from '../pages/static-routes.ts';
 import { type HealthCheck, checkHealth } from '../shared/health.ts';
 import { json } from '../shared/http.ts';
@@ -22,13 +22,6 @@ export const makeHandler = (deps: ProfileDeps) => {
       assertNotReserved(e.pathParameters?.username);
       return serveView(e, profilePageView(publicBaseUrl(e)), (r) => profilePageHeaders(r.profile));
     },
-    'GET /dashboard/{username}': (e) => {
-      assertNotReserved(e.pathParameters?.username);
-      return serveView(e, dashboardView, dashboardHeaders);
-    },
-    'GET /assets/{file}': async (e) => assetRoute(e),
-    'GET /robots.txt': async () => robotsResponse(),
-    'GET /favicon.ico': async () => faviconResponse(),
     'GET /health': async () => json(200, await checkHealth({ l1: l1Health }), { 'cache-control': 'no-store' }),
   });
 };

@@ -7,7 +7,7 @@ import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.t
 import { type Synthesized, synth } from './fixture.ts';
 import { fnByName } from './helpers.ts';
 
-const FUNCTIONS = ['profile', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
+const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
 
 let s: Synthesized;
 let outdir: string;

@@ -123,7 +123,7 @@ describe('alarms', () => {
 
   it('alarms on errors and throttles of every function', () => {
     const fns = appFunctions(s.serviceTemplate);
-    expect([...fns.keys()].sort()).toEqual(['admin', 'consumer', 'migrate', 'profile', 'track', 'webhook']);
+    expect([...fns.keys()].sort()).toEqual(['admin', 'consumer', 'migrate', 'profile', 'site', 'track', 'webhook']);
     for (const [, [id]] of fns) {
       for (const metric of ['Errors', 'Throttles']) {
         s.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -174,7 +174,7 @@ describe('alarms', () => {
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(2 + 2 * 6 + 4);
+    expect(alarms.length).toBe(2 + 2 * 7 + 4);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
@@ -203,7 +203,7 @@ describe('stateful resources', () => {
     });
     s.statefulTemplate.resourceCountIs('AWS::ElastiCache::ReplicationGroup', 0);
     // Cluster-mode TLS URL for every Redis user.
-    for (const name of ['profile', 'track', 'webhook', 'admin']) {
+    for (const name of ['profile', 'site', 'track', 'webhook', 'admin']) {
       const env = fnByName(s.serviceTemplate, name)[1].Properties.Environment.Variables;
       expect(JSON.stringify(env.REDIS_URL)).toMatch(/^\{"Fn::Join":\["",\["rediss:\/\//);
       expect(env.REDIS_CLUSTER).toBe('true');
@@ -277,7 +277,7 @@ describe('functions', () => {
     expect(framework).toHaveLength(1);
     expect(framework[0][1].Properties.Runtime).toBe('nodejs24.x');
     const ours = all.filter(([id]) => !id.startsWith('AWSCDK'));
-    expect(ours).toHaveLength(7);
+    expect(ours).toHaveLength(8);
     for (const [id, r] of ours) {
       expect({ id, runtime: r.Properties.Runtime }).toEqual({ id, runtime: 'nodejs24.x' });
       expect(r.Properties.Architectures).toEqual(['arm64']);
@@ -304,8 +304,8 @@ describe('functions', () => {
     }
   });
 
-  it('sets the cache and origin configuration from the stage', () => {
-    const env = fnByName(s.serviceTemplate, 'profile')[1].Properties.Environment.Variables;
+  it.each(['profile', 'site'])('sets the cache and origin configuration of %s from the stage', (name) => {
+    const env = fnByName(s.serviceTemplate, name)[1].Properties.Environment.Variables;
     expect(env).toMatchObject({
       PROFILE_TTL_S: '300',
       LINKS_TTL_S: '120',
@@ -314,6 +314,11 @@ describe('functions', () => {
       ORIGIN_RATE_PER_MIN: '150',
       ORIGIN_URL: 'https://origin.example.com',
     });
+  });
+
+  it('keeps the hot-path profile function at 1024 MB and the site function at the default', () => {
+    expect(fnByName(s.serviceTemplate, 'profile')[1].Properties.MemorySize).toBe(1024);
+    expect(fnByName(s.serviceTemplate, 'site')[1].Properties.MemorySize).toBe(512);
   });
 });
 
@@ -333,6 +338,31 @@ describe('least privilege', () => {
     expect(actions.filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
   });
 
+  it('gives site only logs, ENIs, X-Ray and the origin API key: no SQS, DynamoDB, database or other secret', () => {
+    const site = role('site');
+    const actions = [...new Set(allActions(s.serviceTemplate, site))].sort();
+    expect(actions).toEqual(
+      [
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:UnassignPrivateIpAddresses',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'secretsmanager:GetSecretValue',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ].sort(),
+    );
+    const reads = statementsAllowing(s.serviceTemplate, site, 'secretsmanager:GetSecretValue');
+    expect(reads).toHaveLength(1);
+    expect(importName(reads[0].Resource)).toContain(secretIds().ORIGIN_API_KEY);
+    const env = fnByName(s.serviceTemplate, 'site')[1].Properties.Environment.Variables;
+    expect(Object.keys(env).filter((k) => /^(EVENTS_QUEUE_URL|IDEMPOTENCY|PG|DATABASE)/.test(k))).toEqual([]);
+  });
+
   it('scopes webhook DynamoDB rights to the idempotency table, without scans or queries', () => {
     const tableId = logicalId(s.stateful.idempotency.table);
     const ddb = statementsAllowing(s.serviceTemplate, role('webhook'), 'dynamodb:PutItem');
@@ -344,13 +374,21 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    for (const other of ['profile', 'track', 'admin', 'consumer', 'migrate']) {
+    for (const other of ['profile', 'site', 'track', 'admin', 'consumer', 'migrate']) {
       expect(allActions(s.serviceTemplate, role(other)).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     }
   });
 
   it('lets only track, webhook and admin send to the events queue', () => {
-    for (const [name, expected] of Object.entries({ profile: 0, track: 1, webhook: 1, admin: 1, consumer: 0, migrate: 0 })) {
+    for (const [name, expected] of Object.entries({
+      profile: 0,
+      site: 0,
+      track: 1,
+      webhook: 1,
+      admin: 1,
+      consumer: 0,
+      migrate: 0,
+    })) {
       const send = statementsAllowing(s.serviceTemplate, role(name), 'sqs:SendMessage');
       expect({ name, n: send.length }).toEqual({ name, n: expected });
       for (const st of send) expect(importName(st.Resource)).toMatch(/QueuesEvents.*Arn/);
@@ -361,6 +399,7 @@ describe('least privilege', () => {
     const ids = secretIds();
     const expected: Record<string, (keyof typeof ids)[]> = {
       profile: ['ORIGIN_API_KEY'],
+      site: ['ORIGIN_API_KEY'],
       track: ['ORIGIN_API_KEY'],
       webhook: ['WEBHOOK_SECRET'],
       admin: ['ADMIN_TOKEN', 'DATABASE', 'ORIGIN_API_KEY'],

@@ -1,44 +1,20 @@
+// The profile function's page route (GET /{username}); the dashboard and the static files are the
+// site function's (test/unit/site/handler.test.ts).
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
-import { ProfileService } from '../../../lambdas/core/profile-service.ts';
 import { demoProfiles } from '../../../lambdas/local/demo-profiles.ts';
-import { assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
-import { assetBodies } from '../../../lambdas/pages/assets.generated.ts';
 import { RESERVED_SEGMENTS } from '../../../lambdas/pages/static-routes.ts';
 import { makeHandler } from '../../../lambdas/profile/handler.ts';
-import { loadConfig } from '../../../lambdas/shared/config.ts';
-import type { HttpResult } from '../../../lambdas/shared/http.ts';
-import { apiEvent, lambdaContext } from '../../helpers/events.ts';
-import { FakeClock, FakeOrigin, FakeSnapshotCache } from '../../helpers/fakes.ts';
+import { apiEvent } from '../../helpers/events.ts';
+import { demoHandler, expectHtmlError } from '../../helpers/pages.ts';
 
-const setup = () => {
-  const config = loadConfig({});
-  const origin = new FakeOrigin(...demoProfiles());
-  const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
-  const service = new ProfileService({ config: config.cache, l1, l2: new FakeSnapshotCache(), origin, clock: new FakeClock() });
-  const handler = makeHandler({ service, config, l1 });
-  const call = (input: Parameters<typeof apiEvent>[0], domainName?: string) => {
-    const event = apiEvent(input);
-    if (domainName) event.requestContext.domainName = domainName;
-    return handler(event, lambdaContext()) as Promise<HttpResult>;
-  };
-  return { call, origin, config };
-};
+const setup = () => demoHandler(makeHandler);
 
 const page = (username: string, headers: Record<string, string> = { host: 'links.example.com' }) => ({
   route: '/{username}',
   pathParameters: { username },
   headers,
 });
-
-const expectHtmlError = (r: HttpResult, status: number) => {
-  expect(r.statusCode).toBe(status);
-  expect(r.headers['content-type']).toMatch(/^text\/html/);
-  expect(r.body).toMatch(/^<!doctype html>/);
-  expect(r.body).toContain(`<p class="code">${status}</p>`);
-  expect(r.headers['content-security-policy']).toContain("script-src 'self'");
-};
 
 describe('GET /{username}', () => {
   let t: ReturnType<typeof setup>;
@@ -140,53 +116,5 @@ describe('GET /{username}', () => {
     const r = await t.call({ route: '/api/profiles/{username}', pathParameters: { username: 'nobody' } });
     expect(r.statusCode).toBe(404);
     expect(JSON.parse(r.body as string)).toMatchObject({ error: { code: 'PROFILE_NOT_FOUND' } });
-  });
-});
-
-describe('GET /dashboard/{username}', () => {
-  it('serves the dashboard shell for a known profile and the 404 page otherwise', async () => {
-    const t = setup();
-    const r = await t.call({ route: '/dashboard/{username}', pathParameters: { username: 'demo' } });
-    expect(r.statusCode).toBe(200);
-    expect(r.headers['content-type']).toMatch(/^text\/html/);
-    expect(r.headers['content-security-policy']).toContain("form-action 'none'");
-    expect(r.headers['referrer-policy']).toBe('no-referrer');
-    expect(r.headers.etag).toBeDefined();
-    expect(r.body).toContain('id="token-form"');
-    expectHtmlError(await t.call({ route: '/dashboard/{username}', pathParameters: { username: 'nobody' } }), 404);
-    expectHtmlError(await t.call({ route: '/dashboard/{username}', pathParameters: { username: 'api' } }), 404);
-  });
-});
-
-describe('static page routes', () => {
-  it('serves assets by content-hashed name with immutable caching and 304s', async () => {
-    const t = setup();
-    const asset = assetManifest['page.js'];
-    const r = await t.call({ route: '/assets/{file}', pathParameters: { file: asset.file } });
-    expect(r.statusCode).toBe(200);
-    expect(r.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    expect(r.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-    expect(r.body).toBe(assetBodies['page.js']);
-    const again = await t.call({
-      route: '/assets/{file}',
-      pathParameters: { file: asset.file },
-      headers: { 'if-none-match': r.headers.etag },
-    });
-    expect(again.statusCode).toBe(304);
-    expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.js' } }), 404);
-    expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.000000000000.js' } }), 404);
-  });
-
-  it('answers robots.txt and favicon.ico', async () => {
-    const t = setup();
-    const robots = await t.call({ route: '/robots.txt' });
-    expect(robots.statusCode).toBe(200);
-    expect(robots.headers['content-type']).toMatch(/^text\/plain/);
-    expect(robots.body).toContain('Disallow: /dashboard/');
-    const icon = await t.call({ route: '/favicon.ico' });
-    expect(icon.statusCode).toBe(200);
-    expect(icon.headers['content-type']).toBe('image/svg+xml');
-    expect(icon.body).toMatch(/^<svg /);
-    expect(t.origin.calls).toBe(0);
   });
 });
