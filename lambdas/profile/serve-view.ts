@@ -47,7 +47,9 @@ export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
 
 /** The Lambda handler over a route key (as in lambdas/routes.ts) → route map, with metrics and `renderError`. */
 export const routedHandler = (routes: Record<string, RouteHandler>) => {
-  const base = middy<HttpEvent, HttpResult>();
+  // No early-timeout timer and race per request (middy's default): every dependency call on these
+  // paths is bounded by its own timeout, and on the L1-hit path the timer costs more than the work.
+  const base = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 });
   if (metricsOn) base.use(logMetrics(metrics));
   return base.use(httpErrors(logger, renderError)).handler(async (event) => {
     const route = routes[event.routeKey];
