@@ -172,23 +172,33 @@ export const buildEvent = (
   return event as unknown as APIGatewayProxyEventV2;
 };
 
-const fakeContext = (fn: string, timeoutMs: number, requestId: string): Context => {
-  const deadline = Date.now() + timeoutMs;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: fn,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${fn}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${fn}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => {},
-    fail: () => {},
-    succeed: () => {},
-  };
-};
+/** Lambda's context object; a class so the per-request cost is one allocation, not five closures. */
+class LocalContext implements Context {
+  callbackWaitsForEmptyEventLoop = false;
+  functionVersion = '$LATEST';
+  memoryLimitInMB = '1024';
+  logStreamName = 'local';
+  readonly functionName: string;
+  readonly invokedFunctionArn: string;
+  readonly awsRequestId: string;
+  readonly logGroupName: string;
+  readonly #deadline: number;
+
+  constructor(fn: string, timeoutMs: number, requestId: string) {
+    this.functionName = fn;
+    this.invokedFunctionArn = `arn:aws:lambda:local:000000000000:function:${fn}`;
+    this.awsRequestId = requestId;
+    this.logGroupName = `/aws/lambda/${fn}`;
+    this.#deadline = Date.now() + timeoutMs;
+  }
+
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.#deadline - Date.now());
+  }
+  done(): void {}
+  fail(): void {}
+  succeed(): void {}
+}
 
 /** Writes a v2 result: a structured one as is, anything else as a 200 JSON body (API Gateway's rule). */
 export const writeResult = (res: http.ServerResponse, result: unknown, head: boolean): void => {
@@ -226,7 +236,7 @@ export const createLocalApi = (options: LocalApiOptions): http.Server => {
     handler: LambdaHttpHandler,
   ): void => {
     const event = buildEvent(req, body, match, url);
-    const context = fakeContext(match.route.fn, timeoutMs, event.requestContext.requestId);
+    const context = new LocalContext(match.route.fn, timeoutMs, event.requestContext.requestId);
     handler(event, context).then(
       (result) => writeResult(res, result, req.method === 'HEAD'),
       (err: unknown) => {

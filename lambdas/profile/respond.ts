@@ -11,20 +11,24 @@ export const etagMatches = (ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
 };
 
-const formatted = new Map<string, string>();
+/** Per config and view TTL, the two Cache-Control values (fresh, stale), formatted once. */
+const formatted = new WeakMap<CacheConfig, Map<number, [fresh: string, stale: string]>>();
 
-/** The Cache-Control value for an answer; a handful of distinct strings, built once each. */
 export const cacheControl = (result: Pick<ViewResult, 'outcome'>, maxAgeS: number, config: CacheConfig): string => {
-  const stale = result.outcome === 'STALE';
-  const key = `${stale}|${maxAgeS}|${config.l1TtlS}|${config.staleTtlS}`;
-  let value = formatted.get(key);
-  if (value === undefined) {
-    value = stale
-      ? `public, max-age=0, stale-if-error=${config.staleTtlS}`
-      : `public, max-age=${config.l1TtlS}, stale-while-revalidate=${maxAgeS}, stale-if-error=${config.staleTtlS}`;
-    formatted.set(key, value);
+  let byTtl = formatted.get(config);
+  if (byTtl === undefined) {
+    byTtl = new Map();
+    formatted.set(config, byTtl);
   }
-  return value;
+  let pair = byTtl.get(maxAgeS);
+  if (pair === undefined) {
+    pair = [
+      `public, max-age=${config.l1TtlS}, stale-while-revalidate=${maxAgeS}, stale-if-error=${config.staleTtlS}`,
+      `public, max-age=0, stale-if-error=${config.staleTtlS}`,
+    ];
+    byTtl.set(maxAgeS, pair);
+  }
+  return result.outcome === 'STALE' ? pair[1] : pair[0];
 };
 
 export const viewResponse = (event: HttpEvent, result: ViewResult, maxAgeS: number, config: CacheConfig): HttpResult => {
