@@ -12,9 +12,11 @@ import {
   type AnalyticsQuery,
   type AnalyticsReport,
   type AnalyticsStore,
+  type Aggregates,
   aggregate,
   denseSeries,
-  INTERVALS,
+  type INTERVALS,
+  ledgerId,
   rowCount,
 } from '../core/analytics.ts';
 
@@ -22,33 +24,50 @@ const TOP_LINKS = 100;
 const TOP_REFERRERS = 50;
 const TOP_COUNTRIES = 250;
 
-const INTERVAL_SQL: Record<keyof typeof INTERVALS, string> = { '10s': '10 seconds', '1m': '1 minute', '1h': '1 hour', '1d': '1 day' };
+const INTERVAL_SQL: Record<keyof typeof INTERVALS, string> = {
+  '10s': '10 seconds',
+  '1m': '1 minute',
+  '1h': '1 hour',
+  '1d': '1 day',
+};
 
-const UPSERT_LINKS = `
-INSERT INTO link_clicks (profile_id, window_start, link_id, n)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[])
-ON CONFLICT (profile_id, window_start, link_id) DO UPDATE SET n = link_clicks.n + EXCLUDED.n`;
+// All four upserts in one statement (one round trip, one plan). Sub-statements the main query
+// does not read run to completion one after another, in this order, for every batch: the same
+// table order everywhere, and within a table the row order of the (sorted) arrays.
+const UPSERT_ALL = `
+WITH l AS (
+  INSERT INTO link_clicks (profile_id, window_start, link_id, n)
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[])
+  ON CONFLICT (profile_id, window_start, link_id) DO UPDATE SET n = link_clicks.n + EXCLUDED.n
+), v AS (
+  INSERT INTO profile_views (profile_id, window_start, n)
+  SELECT * FROM unnest($5::text[], $6::timestamptz[], $7::bigint[])
+  ON CONFLICT (profile_id, window_start) DO UPDATE SET n = profile_views.n + EXCLUDED.n
+), r AS (
+  INSERT INTO referrer_clicks (profile_id, window_start, referrer, n)
+  SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::text[], $11::bigint[])
+  ON CONFLICT (profile_id, window_start, referrer) DO UPDATE SET n = referrer_clicks.n + EXCLUDED.n
+), c AS (
+  INSERT INTO country_clicks (profile_id, window_start, country, n)
+  SELECT * FROM unnest($12::text[], $13::timestamptz[], $14::text[], $15::bigint[])
+  ON CONFLICT (profile_id, window_start, country) DO UPDATE SET n = country_clicks.n + EXCLUDED.n
+)
+SELECT 1`;
 
-const UPSERT_VIEWS = `
-INSERT INTO profile_views (profile_id, window_start, n)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::bigint[])
-ON CONFLICT (profile_id, window_start) DO UPDATE SET n = profile_views.n + EXCLUDED.n`;
-
-const UPSERT_REFERRERS = `
-INSERT INTO referrer_clicks (profile_id, window_start, referrer, n)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[])
-ON CONFLICT (profile_id, window_start, referrer) DO UPDATE SET n = referrer_clicks.n + EXCLUDED.n`;
-
-const UPSERT_COUNTRIES = `
-INSERT INTO country_clicks (profile_id, window_start, country, n)
-SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[])
-ON CONFLICT (profile_id, window_start, country) DO UPDATE SET n = country_clicks.n + EXCLUDED.n`;
-
+// Records the ids; answers only how many were new (10,000 ids need not travel back).
 const RECORD_IDS = `
-INSERT INTO applied_events (id)
-SELECT unnest($1::text[])
-ON CONFLICT (id) DO NOTHING
-RETURNING id`;
+WITH ins AS (
+  INSERT INTO applied_events (id)
+  SELECT unnest($1::uuid[])
+  ON CONFLICT (id) DO NOTHING
+  RETURNING 1
+)
+SELECT count(*)::int AS n FROM ins`;
+
+// When some were not new: the ones this transaction inserted are exactly those whose xmin is ours.
+const NEW_IDS = `
+SELECT id::text AS id FROM applied_events
+WHERE id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid`;
 
 export interface PgAnalyticsStoreOptions {
   /** Hook between COMMIT and returning (tests simulate a crash after commit with it). */
@@ -66,9 +85,13 @@ export class PgAnalyticsStore implements AnalyticsStore {
 
   async apply(events: AnalyticsEvent[]): Promise<{ applied: number; duplicates: number; rows: number }> {
     if (events.length === 0) return { applied: 0, duplicates: 0, rows: 0 };
-    // One event per id (the same message can be received twice within one gathered batch).
+    // One event per id (the same message can be received twice within one gathered batch),
+    // keyed as the ledger stores it.
     const byId = new Map<string, AnalyticsEvent>();
-    for (const e of events) if (!byId.has(e.id)) byId.set(e.id, e);
+    for (const e of events) {
+      const key = ledgerId(e.id);
+      if (!byId.has(key)) byId.set(key, e);
+    }
     // Sorted ids: two batches sharing ids wait on each other's ledger rows in the same order.
     const ids = [...byId.keys()].sort();
 
@@ -77,41 +100,21 @@ export class PgAnalyticsStore implements AnalyticsStore {
     let fresh: AnalyticsEvent[] = [];
     try {
       await client.query('BEGIN');
-      const recorded = await client.query<{ id: string }>(RECORD_IDS, [ids]);
-      fresh = recorded.rows.map((r) => byId.get(r.id) as AnalyticsEvent);
-      const a = aggregate(fresh);
+      const recording = client.query<{ n: number }>(RECORD_IDS, [ids]);
+      // While Postgres inserts the ids, aggregate the whole batch on the assumption that every
+      // id is new (the common case); redone for the new subset when some were already applied.
+      const all = aggregate(byId.values());
+      const inserted = (await recording).rows[0].n;
+      let a = all;
+      if (inserted === byId.size) {
+        fresh = [...byId.values()];
+      } else {
+        const mine = inserted === 0 ? [] : (await client.query<{ id: string }>(NEW_IDS, [ids])).rows;
+        fresh = mine.map((r) => byId.get(r.id) as AnalyticsEvent);
+        a = aggregate(fresh);
+      }
       rows = rowCount(a);
-      if (a.linkClicks.length) {
-        await client.query(UPSERT_LINKS, [
-          a.linkClicks.map((r) => r.profileId),
-          a.linkClicks.map((r) => r.windowStart),
-          a.linkClicks.map((r) => r.linkId),
-          a.linkClicks.map((r) => r.n),
-        ]);
-      }
-      if (a.profileViews.length) {
-        await client.query(UPSERT_VIEWS, [
-          a.profileViews.map((r) => r.profileId),
-          a.profileViews.map((r) => r.windowStart),
-          a.profileViews.map((r) => r.n),
-        ]);
-      }
-      if (a.referrers.length) {
-        await client.query(UPSERT_REFERRERS, [
-          a.referrers.map((r) => r.profileId),
-          a.referrers.map((r) => r.windowStart),
-          a.referrers.map((r) => r.referrer),
-          a.referrers.map((r) => r.n),
-        ]);
-      }
-      if (a.countries.length) {
-        await client.query(UPSERT_COUNTRIES, [
-          a.countries.map((r) => r.profileId),
-          a.countries.map((r) => r.windowStart),
-          a.countries.map((r) => r.country),
-          a.countries.map((r) => r.n),
-        ]);
-      }
+      if (rows) await client.query(UPSERT_ALL, upsertParams(a));
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -184,7 +187,10 @@ export class PgAnalyticsStore implements AnalyticsStore {
     const at = (t: Date) => {
       const key = t.getTime();
       let b = buckets.get(key);
-      if (!b) buckets.set(key, (b = { t: key, views: 0, clicks: 0 }));
+      if (!b) {
+        b = { t: key, views: 0, clicks: 0 };
+        buckets.set(key, b);
+      }
       return b;
     };
     let totalViews = 0;
@@ -208,6 +214,37 @@ export class PgAnalyticsStore implements AnalyticsStore {
     };
   }
 }
+
+/** The 15 parameter arrays of UPSERT_ALL; timestamps as ISO strings, one per window. */
+const upsertParams = (a: Aggregates): unknown[] => {
+  const iso = new Map<number, string>();
+  const at = (d: Date): string => {
+    const ms = d.getTime();
+    let s = iso.get(ms);
+    if (s === undefined) {
+      s = d.toISOString();
+      iso.set(ms, s);
+    }
+    return s;
+  };
+  return [
+    a.linkClicks.map((r) => r.profileId),
+    a.linkClicks.map((r) => at(r.windowStart)),
+    a.linkClicks.map((r) => r.linkId),
+    a.linkClicks.map((r) => r.n),
+    a.profileViews.map((r) => r.profileId),
+    a.profileViews.map((r) => at(r.windowStart)),
+    a.profileViews.map((r) => r.n),
+    a.referrers.map((r) => r.profileId),
+    a.referrers.map((r) => at(r.windowStart)),
+    a.referrers.map((r) => r.referrer),
+    a.referrers.map((r) => r.n),
+    a.countries.map((r) => r.profileId),
+    a.countries.map((r) => at(r.windowStart)),
+    a.countries.map((r) => r.country),
+    a.countries.map((r) => r.n),
+  ];
+};
 
 /** bigint arrives as a decimal string; counts stay far below 2^53, checked rather than assumed. */
 const exact = (raw: string | number): number => {

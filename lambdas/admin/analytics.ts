@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
 import { RedisAnalyticsCache } from '../adapters/redis-analytics-cache.ts';
-import { type AnalyticsStore, parseAnalyticsQuery } from '../core/analytics.ts';
+import { type AnalyticsReport, type AnalyticsStore, parseAnalyticsQuery } from '../core/analytics.ts';
 import type { ProfileService } from '../core/profile-service.ts';
 import { database } from '../shared/database.ts';
 import { DependencyUnavailableError, ValidationError } from '../shared/errors.ts';
@@ -38,7 +38,10 @@ let defaultStore: AnalyticsStore | undefined;
 let defaultCache: AnalyticsCache | undefined;
 
 export const queryHash = (profileId: string, from: Date, to: Date, interval: string): string =>
-  createHash('sha256').update(`${profileId}\u0000${from.toISOString()}\u0000${to.toISOString()}\u0000${interval}`).digest('base64url').slice(0, 22);
+  createHash('sha256')
+    .update(`${profileId}\u0000${from.toISOString()}\u0000${to.toISOString()}\u0000${interval}`)
+    .digest('base64url')
+    .slice(0, 22);
 
 export const analyticsRoute = (deps: AnalyticsDeps) => {
   const store = deps.store ?? (() => (defaultStore ??= new PgAnalyticsStore(database())));
@@ -70,7 +73,7 @@ export const analyticsRoute = (deps: AnalyticsDeps) => {
       if (hit) return { statusCode: 200, headers: { ...headers, 'x-cache': 'HIT' }, body: hit };
     }
 
-    let report;
+    let report: AnalyticsReport;
     try {
       report = await store().report(profile.id, q);
     } catch (err) {

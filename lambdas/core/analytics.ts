@@ -1,6 +1,7 @@
 // Click and view analytics, as plain functions: what a countable event is, how a batch of them
 // folds into 10-second aggregates (the rows the consumer upserts), and the analytics query's
 // parameters. No I/O here; the Postgres adapter (adapters/pg-analytics-store.ts) does that.
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** Aggregation granularity (contract section 4): occurredAt floored to 10 s, UTC. */
@@ -23,6 +24,19 @@ export interface AnalyticsEvent {
   referrer?: string;
   country?: string;
 }
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The key an event id is recorded under in the exactly-once ledger (a uuid column): the id itself
+ * when it is a UUID (lower-cased, as Postgres prints it), else md5(id) as a UUID, the same value
+ * Postgres computes with `md5(id)::uuid`.
+ */
+export const ledgerId = (id: string): string => {
+  if (UUID_RE.test(id)) return id.toLowerCase();
+  const h = createHash('md5').update(id, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+};
 
 export const floorToWindow = (t: Date | number): Date => {
   const ms = typeof t === 'number' ? t : t.getTime();
@@ -90,6 +104,10 @@ export const parseMessage = (body: string): ParsedMessage => {
   } catch {
     return { kind: 'invalid', reason: 'body is not JSON' };
   }
+  // Hand-written checks for the common, valid case (10,000 records a batch); the zod schemas
+  // below decide every other case and explain what is wrong.
+  const fast = fastCounted(json);
+  if (fast) return { kind: 'counted', event: fast };
   const envelope = anyMessageSchema.safeParse(json);
   if (!envelope.success) return { kind: 'invalid', reason: `not an event: ${envelope.error.issues[0]?.message ?? 'bad shape'}` };
   if (!(COUNTED_TYPES as readonly string[]).includes(envelope.data.type)) return { kind: 'ignored', type: envelope.data.type };
@@ -114,10 +132,58 @@ export const parseMessage = (body: string): ParsedMessage => {
   };
 };
 
-export interface LinkClickRow { profileId: string; windowStart: Date; linkId: string; n: number }
-export interface ProfileViewRow { profileId: string; windowStart: Date; n: number }
-export interface ReferrerRow { profileId: string; windowStart: Date; referrer: string; n: number }
-export interface CountryRow { profileId: string; windowStart: Date; country: string; n: number }
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const okId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 128;
+const okOptional = (v: unknown, max: number): boolean =>
+  v === undefined || v === null || (typeof v === 'string' && v.length <= max);
+
+/** The event when `json` is a well-formed countable event, else undefined (then zod decides). */
+const fastCounted = (json: unknown): AnalyticsEvent | undefined => {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const m = json as { id?: unknown; type?: unknown; occurredAt?: unknown; data?: unknown };
+  if (!okId(m.id) || (m.type !== 'link.clicked' && m.type !== 'profile.viewed')) return undefined;
+  if (typeof m.occurredAt !== 'string' || !ISO_RE.test(m.occurredAt)) return undefined;
+  const at = new Date(m.occurredAt);
+  if (Number.isNaN(at.getTime())) return undefined;
+  if (typeof m.data !== 'object' || m.data === null || Array.isArray(m.data)) return undefined;
+  const d = m.data as { profileId?: unknown; linkId?: unknown; referrer?: unknown; country?: unknown };
+  if (!okId(d.profileId)) return undefined;
+  if (m.type === 'link.clicked' ? !okId(d.linkId) : d.linkId !== undefined && !okId(d.linkId)) return undefined;
+  if (!okOptional(d.referrer, 4096) || !okOptional(d.country, 16)) return undefined;
+  return {
+    id: m.id,
+    type: m.type,
+    occurredAt: at,
+    profileId: d.profileId,
+    ...(typeof d.linkId === 'string' ? { linkId: d.linkId } : {}),
+    ...(typeof d.referrer === 'string' && d.referrer ? { referrer: d.referrer } : {}),
+    ...(typeof d.country === 'string' && d.country ? { country: d.country } : {}),
+  };
+};
+
+export interface LinkClickRow {
+  profileId: string;
+  windowStart: Date;
+  linkId: string;
+  n: number;
+}
+export interface ProfileViewRow {
+  profileId: string;
+  windowStart: Date;
+  n: number;
+}
+export interface ReferrerRow {
+  profileId: string;
+  windowStart: Date;
+  referrer: string;
+  n: number;
+}
+export interface CountryRow {
+  profileId: string;
+  windowStart: Date;
+  country: string;
+  n: number;
+}
 
 /** The rows one batch adds, each list unique by key and sorted by it (the lock order of the upserts). */
 export interface Aggregates {
@@ -148,19 +214,37 @@ export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
   const views = new Map<string, ProfileViewRow>();
   const referrers = new Map<string, ReferrerRow>();
   const countries = new Map<string, CountryRow>();
+  // Per-batch memos: a batch repeats the same few referrers, countries and windows.
+  const hosts = new Map<string | undefined, string>();
+  const codes = new Map<string | undefined, string>();
+  const windows = new Map<number, Date>();
   for (const e of events) {
-    const windowStart = floorToWindow(e.occurredAt);
-    // Keys sort by profile, then window (fixed-width ISO sorts chronologically), then the rest.
-    const base = `${e.profileId}${SEP}${windowStart.toISOString()}`;
+    const ms = Math.floor(e.occurredAt.getTime() / WINDOW_MS) * WINDOW_MS;
+    let windowStart = windows.get(ms);
+    if (!windowStart) {
+      windowStart = new Date(ms);
+      windows.set(ms, windowStart);
+    }
+    // Keys sort by profile, then window, then the rest. Window keys are fixed-width (epoch ms
+    // offset so they stay 14 digits and non-negative), so string order is chronological.
+    const base = `${e.profileId}${SEP}${ms + 1e13}`;
     if (e.type === 'profile.viewed') {
       bump(views, base, () => ({ profileId: e.profileId, windowStart, n: 1 }));
       continue;
     }
     const linkId = e.linkId ?? '';
     bump(links, `${base}${SEP}${linkId}`, () => ({ profileId: e.profileId, windowStart, linkId, n: 1 }));
-    const referrer = referrerHost(e.referrer);
+    let referrer = hosts.get(e.referrer);
+    if (referrer === undefined) {
+      referrer = referrerHost(e.referrer);
+      hosts.set(e.referrer, referrer);
+    }
     bump(referrers, `${base}${SEP}${referrer}`, () => ({ profileId: e.profileId, windowStart, referrer, n: 1 }));
-    const country = normalizeCountry(e.country);
+    let country = codes.get(e.country);
+    if (country === undefined) {
+      country = normalizeCountry(e.country);
+      codes.set(e.country, country);
+    }
     bump(countries, `${base}${SEP}${country}`, () => ({ profileId: e.profileId, windowStart, country, n: 1 }));
   }
   return { linkClicks: byKey(links), profileViews: byKey(views), referrers: byKey(referrers), countries: byKey(countries) };
@@ -228,7 +312,10 @@ export const parseAnalyticsQuery = (params: Record<string, string | undefined>, 
   if (to.getTime() - from.getTime() > MAX_RANGE_MS) return { ok: false, message: 'The range may span at most 90 days.' };
   const points = seriesBuckets({ from, to, interval }).length;
   if (points > MAX_SERIES_POINTS) {
-    return { ok: false, message: `That range has ${points} ${interval} buckets (at most ${MAX_SERIES_POINTS}); use a coarser interval.` };
+    return {
+      ok: false,
+      message: `That range has ${points} ${interval} buckets (at most ${MAX_SERIES_POINTS}); use a coarser interval.`,
+    };
   }
   return { ok: true, query: { from, to, interval } };
 };
@@ -244,8 +331,15 @@ export const seriesBuckets = (q: AnalyticsQuery): number[] => {
   return out;
 };
 
-export interface AnalyticsTotals { views: number; clicks: number }
-export interface SeriesPoint { t: string; views: number; clicks: number }
+export interface AnalyticsTotals {
+  views: number;
+  clicks: number;
+}
+export interface SeriesPoint {
+  t: string;
+  views: number;
+  clicks: number;
+}
 
 export interface AnalyticsReport {
   totals: AnalyticsTotals;
@@ -256,10 +350,7 @@ export interface AnalyticsReport {
 }
 
 /** Sparse rows from the store → the dense series the contract returns (empty buckets are zeros). */
-export const denseSeries = (
-  q: AnalyticsQuery,
-  rows: Array<{ t: number; views: number; clicks: number }>,
-): SeriesPoint[] => {
+export const denseSeries = (q: AnalyticsQuery, rows: Array<{ t: number; views: number; clicks: number }>): SeriesPoint[] => {
   const byT = new Map(rows.map((r) => [r.t, r]));
   return seriesBuckets(q).map((t) => {
     const r = byT.get(t);

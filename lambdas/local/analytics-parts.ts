@@ -69,7 +69,15 @@ export const consumerPart = (): LocalPart => {
       client = new SQSClient({ region, ...(endpoint ? { endpoint } : {}) });
       const batchSize = Math.floor(positive(env.BATCH_SIZE, 10_000, 'BATCH_SIZE'));
       const windowS = positive(env.BATCH_WINDOW_S, 10, 'BATCH_WINDOW_S', true);
-      poller = new SqsPoller({ client, queueUrl: env.EVENTS_QUEUE_URL, handler, batchSize, windowMs: windowS * 1000, region, log });
+      poller = new SqsPoller({
+        client,
+        queueUrl: env.EVENTS_QUEUE_URL,
+        handler,
+        batchSize,
+        windowMs: windowS * 1000,
+        region,
+        log,
+      });
       await poller.start();
       log(`consumer: polling ${env.EVENTS_QUEUE_URL} (batch size ${batchSize}, window ${windowS} s)`);
     },

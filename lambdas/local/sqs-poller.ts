@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 
-export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | void | undefined>;
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
 
 export interface PollerOptions {
   client: Pick<SQSClient, 'send'>;
@@ -109,7 +109,9 @@ export class SqsPoller {
   }
 
   async start(): Promise<void> {
-    const attrs = await this.#o.client.send(new GetQueueAttributesCommand({ QueueUrl: this.#o.queueUrl, AttributeNames: ['QueueArn'] }));
+    const attrs = await this.#o.client.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.#o.queueUrl, AttributeNames: ['QueueArn'] }),
+    );
     this.#queueArn = attrs.Attributes?.QueueArn ?? `arn:aws:sqs:${this.#o.region}:000000000000:events`;
     this.#loop = this.#run();
   }
@@ -154,7 +156,8 @@ export class SqsPoller {
       if (batch.length >= this.#o.batchSize || bytes >= MAX_PAYLOAD_BYTES) return batch;
       // While stopping, flush what was gathered instead of waiting out the window.
       if (this.#stopping && windowMs > 0) return batch;
-      const waitS = windowMs === 0 ? 0 : Math.max(0, Math.min(this.#o.maxWaitS, Math.floor((left ?? this.#o.maxWaitS * 1000) / 1000)));
+      const waitS =
+        windowMs === 0 ? 0 : Math.max(0, Math.min(this.#o.maxWaitS, Math.floor((left ?? this.#o.maxWaitS * 1000) / 1000)));
       const askedAt = this.#o.now();
       const res = await this.#o.client.send(
         new ReceiveMessageCommand({
@@ -193,7 +196,9 @@ export class SqsPoller {
       const bogus = reported.some((f) => !f.itemIdentifier || !ids.has(f.itemIdentifier));
       failed = bogus ? new Set(ids) : new Set(reported.map((f) => f.itemIdentifier));
     } catch (err) {
-      this.#o.log(`poller: consumer threw (${err instanceof Error ? err.message : String(err)}); the whole batch stays on the queue`);
+      this.#o.log(
+        `poller: consumer threw (${err instanceof Error ? err.message : String(err)}); the whole batch stays on the queue`,
+      );
       failed = new Set(ids);
     }
     this.stats.failed += failed.size;

@@ -63,7 +63,11 @@ export const migrate = async (pool: pg.Pool, migrations: Migration[]): Promise<M
         continue;
       }
       await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+      await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        m.checksum,
+      ]);
       applied.push(`${String(m.version).padStart(3, '0')}_${m.name}`);
     }
     await client.query('COMMIT');

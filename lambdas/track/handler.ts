@@ -55,7 +55,10 @@ const beaconEventSchema = z
     referrer: z.string().max(MAX_REFERRER).optional(),
     occurredAt: z.iso.datetime({ offset: true }).optional(),
   })
-  .refine((e) => e.type !== 'link.clicked' || e.linkId !== undefined, { message: 'linkId is required for link.clicked', path: ['linkId'] });
+  .refine((e) => e.type !== 'link.clicked' || e.linkId !== undefined, {
+    message: 'linkId is required for link.clicked',
+    path: ['linkId'],
+  });
 
 export const beaconBodySchema = z.object({ events: z.array(beaconEventSchema).min(1).max(100) });
 export type BeaconBody = z.infer<typeof beaconBodySchema>;
@@ -76,8 +79,10 @@ export const parseBeacon = (raw: string, now: number, retentionS: number): Beaco
   parsed.data.events.forEach((e, i) => {
     if (!e.occurredAt) return;
     const t = Date.parse(e.occurredAt);
-    if (t > now + MAX_FUTURE_SKEW_MS) throw new ValidationError(`Invalid events: events.${i}.occurredAt is more than 5 minutes in the future.`);
-    if (t < now - retentionS * 1000) throw new ValidationError(`Invalid events: events.${i}.occurredAt is older than the queue retention (${retentionS} s).`);
+    if (t > now + MAX_FUTURE_SKEW_MS)
+      throw new ValidationError(`Invalid events: events.${i}.occurredAt is more than 5 minutes in the future.`);
+    if (t < now - retentionS * 1000)
+      throw new ValidationError(`Invalid events: events.${i}.occurredAt is older than the queue retention (${retentionS} s).`);
   });
   return parsed.data;
 };
@@ -87,7 +92,7 @@ const country = (event: HttpEvent): string | undefined => header(event, 'cloudfr
 const findLink = (profile: Profile, username: string, linkId: string) => {
   const link = profile.links.find((l) => l.id === linkId);
   // Disabled, unknown, or not http(s) (javascript:, data:, ...): never redirected to.
-  if (!link || !link.enabled || !isHttpUrl(link.url)) throw new LinkNotFoundError(username, linkId);
+  if (!link?.enabled || !isHttpUrl(link.url)) throw new LinkNotFoundError(username, linkId);
   return link;
 };
 
@@ -109,7 +114,10 @@ export const makeHandler = (deps: TrackDeps) => {
     } catch (err) {
       deps.telemetry.count('ClickEventsDropped');
       // The full event, so it can be replayed (same id: the consumer counts it at most once).
-      deps.log.error('click event dropped: not enqueued in time', { event, error: err instanceof Error ? err.message : String(err) });
+      deps.log.error('click event dropped: not enqueued in time', {
+        event,
+        error: err instanceof Error ? err.message : String(err),
+      });
     }
   };
 
@@ -122,13 +130,17 @@ export const makeHandler = (deps: TrackDeps) => {
     if (isCountable(method, header(event, 'user-agent'))) {
       const referrer = header(event, 'referer');
       await publishClick(
-        newEvent('link.clicked', {
-          linkId: link.id,
-          profileId: profile.id,
-          username,
-          ...(referrer ? { referrer: referrer.slice(0, MAX_REFERRER) } : {}),
-          ...(country(event) ? { country: country(event) } : {}),
-        }, new Date(now())),
+        newEvent(
+          'link.clicked',
+          {
+            linkId: link.id,
+            profileId: profile.id,
+            username,
+            ...(referrer ? { referrer: referrer.slice(0, MAX_REFERRER) } : {}),
+            ...(country(event) ? { country: country(event) } : {}),
+          },
+          new Date(now()),
+        ),
       );
     } else {
       deps.telemetry.count('ClicksNotCounted');
@@ -147,7 +159,9 @@ export const makeHandler = (deps: TrackDeps) => {
     // through the cached read path. Unknown → 404, nothing enqueued.
     const usernames = [...new Set(body.events.map((e) => e.username.toLowerCase()))];
     const profiles = new Map(
-      await Promise.all(usernames.map(async (u) => [u, (await deps.service.profile(u, deps.config.cache.linksTtlS)).profile] as const)),
+      await Promise.all(
+        usernames.map(async (u) => [u, (await deps.service.profile(u, deps.config.cache.linksTtlS)).profile] as const),
+      ),
     );
     const viewerCountry = country(event);
     const events = body.events.map((e) => {

@@ -55,9 +55,21 @@ describe('analytics pipeline over HTTP', () => {
 
     // Beacons: 5 views and 2 clicks on b counted; one bot batch and one invalid batch not.
     const beacon = (events: unknown[], ua = CHROME) =>
-      fetch(`${stack.url}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': ua }, body: JSON.stringify({ events }) });
+      fetch(`${stack.url}/api/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': ua },
+        body: JSON.stringify({ events }),
+      });
     const views = Array.from({ length: 5 }, () => ({ type: 'profile.viewed', username: 'demo', referrer: 'https://t.co/abc' }));
-    expect((await beacon([...views, { type: 'link.clicked', username: 'demo', linkId: b.id }, { type: 'link.clicked', username: 'demo', linkId: b.id }])).status).toBe(202);
+    expect(
+      (
+        await beacon([
+          ...views,
+          { type: 'link.clicked', username: 'demo', linkId: b.id },
+          { type: 'link.clicked', username: 'demo', linkId: b.id },
+        ])
+      ).status,
+    ).toBe(202);
     expect((await beacon(views, 'Googlebot/2.1')).status).toBe(202);
     expect((await beacon([{ type: 'link.clicked', username: 'demo' }])).status).toBe(400);
 
@@ -71,7 +83,10 @@ describe('analytics pipeline over HTTP', () => {
       const r = await analytics({ from, to: new Date(Date.now() + 60_000 + i * 10_000).toISOString(), interval: '1m' });
       expect(r.res.status).toBe(200);
       last = r.body;
-      if ((r.body as { totals: { clicks: number; views: number } }).totals.clicks >= 9 && (r.body as { totals: { views: number } }).totals.views >= 5) {
+      if (
+        (r.body as { totals: { clicks: number; views: number } }).totals.clicks >= 9 &&
+        (r.body as { totals: { views: number } }).totals.views >= 5
+      ) {
         body = r.body as Record<string, unknown>;
         break;
       }
@@ -96,12 +111,14 @@ describe('analytics pipeline over HTTP', () => {
       { referrer: '(direct)', clicks: 5 },
       { referrer: 'www.instagram.com', clicks: 4 },
     ]);
-    expect(report.countries).toEqual([
-      { country: 'US', clicks: 3 },
-      { country: 'DE', clicks: 4 },
-      // beacon clicks carry no CloudFront header here
-      { country: '(unknown)', clicks: 2 },
-    ].sort((x, y) => y.clicks - x.clicks || (x.country < y.country ? -1 : 1)));
+    expect(report.countries).toEqual(
+      [
+        { country: 'US', clicks: 3 },
+        { country: 'DE', clicks: 4 },
+        // beacon clicks carry no CloudFront header here
+        { country: '(unknown)', clicks: 2 },
+      ].sort((x, y) => y.clicks - x.clicks || (x.country < y.country ? -1 : 1)),
+    );
 
     // Nothing more arrives later (no double counting from redelivery); and the same query is
     // now a cache hit.

@@ -3,8 +3,9 @@
 // idempotent migrations, and the rollup query.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
-import type { AnalyticsEvent } from '../../lambdas/core/analytics.ts';
+import { type AnalyticsEvent, ledgerId } from '../../lambdas/core/analytics.ts';
 import { makeConsumer } from '../../lambdas/consumer/handler.ts';
+import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
 import { type Backend, openTestDb, type TestDb } from '../helpers/pg.ts';
 import { sqsEvent } from '../helpers/sqs.ts';
 
@@ -21,10 +22,20 @@ const click = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
   country: 'DE',
   ...over,
 });
-const view = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({ ...click(over), type: 'profile.viewed', linkId: undefined, ...over });
+const view = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
+  ...click(over),
+  type: 'profile.viewed',
+  linkId: undefined,
+  ...over,
+});
 
 const body = (e: AnalyticsEvent) =>
-  JSON.stringify({ id: e.id, type: e.type, occurredAt: e.occurredAt.toISOString(), data: { profileId: e.profileId, linkId: e.linkId, referrer: e.referrer, country: e.country } });
+  JSON.stringify({
+    id: e.id,
+    type: e.type,
+    occurredAt: e.occurredAt.toISOString(),
+    data: { profileId: e.profileId, linkId: e.linkId, referrer: e.referrer, country: e.country },
+  });
 
 const sums = async (db: TestDb) => {
   const p = db.pool();
@@ -49,7 +60,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   beforeAll(async () => {
     db = await openTestDb(backend, 'store');
     const first = await db.migrate();
-    expect(first.applied).toEqual(['001_init']);
+    expect(first.applied).toEqual(['001_init', '002_applied_events_uuid']);
     store = new PgAnalyticsStore(db.pool());
   });
   afterAll(async () => {
@@ -58,9 +69,39 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
 
   it('migrations are idempotent: a second run applies nothing and keeps the version', async () => {
     const again = await db.migrate();
-    expect(again).toEqual({ applied: [], version: 1 });
+    expect(again).toEqual({ applied: [], version: 2 });
     const { rows } = await db.pool().query('SELECT version FROM schema_migrations');
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(2);
+  });
+
+  it('ledgerId agrees with md5(id)::uuid in Postgres, so ids converted by migration 002 still dedupe', async () => {
+    for (const id of ['msg_1', 'webhook-42', 'ÄÖÜ', '0B7E6A1C-2F5D-4C1E-9B8A-1234567890AB']) {
+      const { rows } = await db
+        .pool()
+        .query<{ u: string }>(
+          `SELECT CASE WHEN $1 ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN $1::uuid ELSE md5($1)::uuid END::text AS u`,
+          [id],
+        );
+      expect(ledgerId(id)).toBe(rows[0].u);
+    }
+  });
+
+  it('migration 002 converts text ledger ids in place: events applied before it are still duplicates after', async () => {
+    const other = await openTestDb(backend, 'mig');
+    try {
+      const all = await loadMigrations();
+      await migrate(other.pool(), all.slice(0, 1));
+      const before = [click({ id: 'legacy-text-id' }), click({ id: '6F9619FF-8B86-4011-B42D-00C04FC964FF' })];
+      // Applied under the text schema by the previous code path.
+      await other
+        .pool()
+        .query(`INSERT INTO applied_events (id) VALUES ('legacy-text-id'), ('6F9619FF-8B86-4011-B42D-00C04FC964FF')`);
+      expect((await migrate(other.pool(), all)).applied).toEqual(['002_applied_events_uuid']);
+      const r = await new PgAnalyticsStore(other.pool()).apply([...before, click()]);
+      expect(r).toMatchObject({ applied: 1, duplicates: 2 });
+    } finally {
+      await other.close();
+    }
   });
 
   it('concurrent migration runs serialize on the advisory lock', async () => {
@@ -119,7 +160,11 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     );
     const batches = Array.from({ length: 8 }, (_, b) => {
       const own = Array.from({ length: 60 }, (_, i) =>
-        (i % 4 === 0 ? view : click)({ profileId: `p${(i + b) % 3}`, linkId: `l${(i * 7 + b) % 3}`, occurredAt: new Date(T0 + ((i + b) % 2) * 10_000) }),
+        (i % 4 === 0 ? view : click)({
+          profileId: `p${(i + b) % 3}`,
+          linkId: `l${(i * 7 + b) % 3}`,
+          occurredAt: new Date(T0 + ((i + b) % 2) * 10_000),
+        }),
       );
       const mine = b % 2 === 0 ? [...own, ...shared] : own;
       return b % 3 === 0 ? mine.reverse() : mine;
@@ -153,9 +198,18 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
       { t: '2026-03-01T12:01:00.000Z', views: 0, clicks: 1 },
       { t: '2026-03-01T12:02:00.000Z', views: 1, clicks: 0 },
     ]);
-    expect(report.links).toEqual([{ linkId: 'a', clicks: 2 }, { linkId: 'b', clicks: 1 }]);
-    expect(report.referrers).toEqual([{ referrer: 't.co', clicks: 2 }, { referrer: '(direct)', clicks: 1 }]);
-    expect(report.countries).toEqual([{ country: 'US', clicks: 2 }, { country: '(unknown)', clicks: 1 }]);
+    expect(report.links).toEqual([
+      { linkId: 'a', clicks: 2 },
+      { linkId: 'b', clicks: 1 },
+    ]);
+    expect(report.referrers).toEqual([
+      { referrer: 't.co', clicks: 2 },
+      { referrer: '(direct)', clicks: 1 },
+    ]);
+    expect(report.countries).toEqual([
+      { country: 'US', clicks: 2 },
+      { country: '(unknown)', clicks: 1 },
+    ]);
     const tenS = await store.report('p1', { from: new Date(T0), to: new Date(T0 + 20_000), interval: '10s' });
     expect(tenS.series.map((p) => p.clicks)).toEqual([1, 0]);
   });
@@ -163,7 +217,11 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   it('prunes ledger ids past retention, and only those', async () => {
     await reset(db);
     await store.apply([click(), click(), click()]);
-    await db.pool().query(`UPDATE applied_events SET applied_at = now() - interval '6 days' WHERE id IN (SELECT id FROM applied_events LIMIT 2)`);
+    await db
+      .pool()
+      .query(
+        `UPDATE applied_events SET applied_at = now() - interval '6 days' WHERE id IN (SELECT id FROM applied_events LIMIT 2)`,
+      );
     expect(await store.prune(new Date(Date.now() - 5 * 86_400_000), { chunk: 1 })).toBe(2);
     expect((await sums(db)).ledger).toBe(1);
   });

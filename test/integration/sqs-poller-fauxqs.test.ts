@@ -23,7 +23,11 @@ let db: TestDb;
 beforeAll(async () => {
   const { startFauxqs } = await import('fauxqs');
   fauxqs = await startFauxqs({ port: 0, logger: false, defaultRegion: 'us-east-1' });
-  client = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.address, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  client = new SQSClient({
+    region: 'us-east-1',
+    endpoint: fauxqs.address,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   db = await openTestDb('postgres', 'poller');
   await db.migrate();
 });
@@ -34,13 +38,21 @@ afterAll(async () => {
 });
 
 const count = async (url: string): Promise<number> => {
-  const a = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-  return Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const a = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
 };
 
 it('counts good events once, deletes them, and redrives a poison message to the DLQ', async () => {
   const dlq = (await client.send(new CreateQueueCommand({ QueueName: 'poller-dlq' }))).QueueUrl as string;
-  const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))).Attributes?.QueueArn;
+  const dlqArn = (await client.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))).Attributes
+    ?.QueueArn;
   const queue = (await client.send(new CreateQueueCommand({ QueueName: 'poller-events' }))).QueueUrl as string;
   await client.send(
     new SetQueueAttributesCommand({
@@ -48,11 +60,16 @@ it('counts good events once, deletes them, and redrives a poison message to the 
       Attributes: { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }) },
     }),
   );
-  const good = Array.from({ length: 12 }, (_, i) => newEvent(i % 3 ? 'link.clicked' : 'profile.viewed', { profileId: 'p1', linkId: 'l1' }));
+  const good = Array.from({ length: 12 }, (_, i) =>
+    newEvent(i % 3 ? 'link.clicked' : 'profile.viewed', { profileId: 'p1', linkId: 'l1' }),
+  );
   const bodies = [...good.map((e) => JSON.stringify(e)), '{"poison": true}'];
   for (let i = 0; i < bodies.length; i += 10) {
     await client.send(
-      new SendMessageBatchCommand({ QueueUrl: queue, Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })) }),
+      new SendMessageBatchCommand({
+        QueueUrl: queue,
+        Entries: bodies.slice(i, i + 10).map((b, j) => ({ Id: String(j), MessageBody: b })),
+      }),
     );
   }
   const consumer = makeConsumer({ store: () => new PgAnalyticsStore(db.pool()) });
@@ -62,9 +79,11 @@ it('counts good events once, deletes them, and redrives a poison message to the 
   while (Date.now() < deadline && (await count(dlq)) === 0) await new Promise((r) => setTimeout(r, 200));
   await poller.stop();
 
-  const sums = await db.pool().query<{ c: string; v: string }>(
-    'SELECT (SELECT coalesce(sum(n),0) FROM link_clicks) AS c, (SELECT coalesce(sum(n),0) FROM profile_views) AS v',
-  );
+  const sums = await db
+    .pool()
+    .query<{ c: string; v: string }>(
+      'SELECT (SELECT coalesce(sum(n),0) FROM link_clicks) AS c, (SELECT coalesce(sum(n),0) FROM profile_views) AS v',
+    );
   expect(Number(sums.rows[0].c)).toBe(8);
   expect(Number(sums.rows[0].v)).toBe(4);
   expect(await count(queue)).toBe(0);

@@ -45,7 +45,9 @@ const setup = (opts: { storeFails?: boolean; cacheFails?: boolean; ttlS?: number
   });
   const call = async (username: string, query?: Record<string, string>): Promise<HttpResult> => {
     try {
-      return await route(apiEvent({ route: '/api/profiles/{username}/analytics', pathParameters: { username }, ...(query ? { query } : {}) }));
+      return await route(
+        apiEvent({ route: '/api/profiles/{username}/analytics', pathParameters: { username }, ...(query ? { query } : {}) }),
+      );
     } catch (err) {
       return errorResponse(err);
     }

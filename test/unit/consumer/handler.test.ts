@@ -27,7 +27,9 @@ class FakeStore implements AnalyticsStore {
 describe('consumer', () => {
   it('applies the whole batch in one store call and reports no failures', async () => {
     const store = new FakeStore();
-    const res = await makeConsumer({ store: () => store })(sqsEvent([msg('a'), msg('b', 'profile.viewed', { profileId: 'p1' }), msg('c')]));
+    const res = await makeConsumer({ store: () => store })(
+      sqsEvent([msg('a'), msg('b', 'profile.viewed', { profileId: 'p1' }), msg('c')]),
+    );
     expect(res).toEqual({ batchItemFailures: [] });
     expect(store.batches).toHaveLength(1);
     expect(store.batches[0].map((e) => e.id)).toEqual(['a', 'b', 'c']);
@@ -61,7 +63,13 @@ describe('consumer', () => {
     const store = new FakeStore();
     const now = Date.parse('2026-03-10T00:00:00Z');
     const rolls = [0.5, 0.01];
-    const consume = makeConsumer({ store: () => store, pruneProbability: 0.02, retentionMs: 120 * 3_600_000, now: () => now, random: () => rolls.shift() ?? 1 });
+    const consume = makeConsumer({
+      store: () => store,
+      pruneProbability: 0.02,
+      retentionMs: 120 * 3_600_000,
+      now: () => now,
+      random: () => rolls.shift() ?? 1,
+    });
     await consume(sqsEvent([msg('a')]));
     expect(store.pruned).toEqual([]);
     await consume(sqsEvent([msg('b')]));

@@ -4,6 +4,7 @@ import {
   type AnalyticsEvent,
   denseSeries,
   floorToWindow,
+  ledgerId,
   normalizeCountry,
   parseAnalyticsQuery,
   parseMessage,
@@ -85,7 +86,7 @@ describe('aggregate', () => {
     const forward = aggregate(events);
     const backward = aggregate([...events].reverse());
     expect(backward).toEqual(forward);
-    const keys = forward.linkClicks.map((r) => `${r.profileId}\u0000${r.windowStart.toISOString()}\u0000${r.linkId}`);
+    const keys = forward.linkClicks.map((r) => `${r.profileId}\u0000${r.windowStart.getTime() + 1e13}\u0000${r.linkId}`);
     expect(keys).toEqual([...keys].sort());
     expect(forward.linkClicks.reduce((n, r) => n + r.n, 0)).toBe(200);
   });
@@ -96,14 +97,22 @@ describe('aggregate', () => {
 });
 
 describe('parseMessage', () => {
-  const ok = { id: 'e1', type: 'link.clicked', occurredAt: '2026-03-01T12:00:03.000Z', data: { profileId: 'p1', linkId: 'l1', referrer: 'https://t.co', country: 'DE', username: 'demo' } };
+  const ok = {
+    id: 'e1',
+    type: 'link.clicked',
+    occurredAt: '2026-03-01T12:00:03.000Z',
+    data: { profileId: 'p1', linkId: 'l1', referrer: 'https://t.co', country: 'DE', username: 'demo' },
+  };
   it('parses a counted event', () => {
     const r = parseMessage(JSON.stringify(ok));
     expect(r.kind).toBe('counted');
     if (r.kind === 'counted') expect(r.event).toMatchObject({ id: 'e1', profileId: 'p1', linkId: 'l1', country: 'DE' });
   });
   it('skips other event types on the queue', () => {
-    expect(parseMessage(JSON.stringify({ ...ok, type: 'profile.updated', data: { profileId: 'p1' } }))).toEqual({ kind: 'ignored', type: 'profile.updated' });
+    expect(parseMessage(JSON.stringify({ ...ok, type: 'profile.updated', data: { profileId: 'p1' } }))).toEqual({
+      kind: 'ignored',
+      type: 'profile.updated',
+    });
   });
   it.each([
     ['not JSON', '{'],
@@ -121,11 +130,17 @@ describe('parseAnalyticsQuery', () => {
   const now = Date.parse('2026-03-02T10:17:31Z');
   it('defaults to the last 24 h at 1h, to rounded up to the minute', () => {
     const r = parseAnalyticsQuery({}, now);
-    expect(r).toEqual({ ok: true, query: { from: new Date('2026-03-01T10:18:00Z'), to: new Date('2026-03-02T10:18:00Z'), interval: '1h' } });
+    expect(r).toEqual({
+      ok: true,
+      query: { from: new Date('2026-03-01T10:18:00Z'), to: new Date('2026-03-02T10:18:00Z'), interval: '1h' },
+    });
   });
   it('floors from and ceils to to 10 s', () => {
     const r = parseAnalyticsQuery({ from: '2026-03-01T00:00:05Z', to: '2026-03-01T00:01:01Z', interval: '10s' }, now);
-    expect(r.ok && [r.query.from.toISOString(), r.query.to.toISOString()]).toEqual(['2026-03-01T00:00:00.000Z', '2026-03-01T00:01:10.000Z']);
+    expect(r.ok && [r.query.from.toISOString(), r.query.to.toISOString()]).toEqual([
+      '2026-03-01T00:00:00.000Z',
+      '2026-03-01T00:01:10.000Z',
+    ]);
   });
   it.each([
     [{ interval: '5m' }],
@@ -151,5 +166,13 @@ describe('denseSeries', () => {
       { t: '2026-03-01T11:00:00.000Z', views: 2, clicks: 1 },
       { t: '2026-03-01T12:00:00.000Z', views: 0, clicks: 0 },
     ]);
+  });
+});
+
+describe('ledgerId', () => {
+  it('keeps UUIDs (lower-cased) and maps other ids to md5 as a UUID, like md5(id)::uuid in Postgres', () => {
+    expect(ledgerId('0B7E6A1C-2F5D-4C1E-9B8A-1234567890AB')).toBe('0b7e6a1c-2f5d-4c1e-9b8a-1234567890ab');
+    expect(ledgerId('msg_1')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(ledgerId('msg_1')).not.toBe(ledgerId('msg_2'));
   });
 });

@@ -32,7 +32,10 @@ const queue = (total: number) => {
     next += n;
     return { Messages: out };
   });
-  sqs.on(DeleteMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id })), Failed: [] }));
+  sqs.on(DeleteMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({
+    Successful: input.Entries.map((e) => ({ Id: e.Id })),
+    Failed: [],
+  }));
 };
 
 const deletedHandles = () =>
@@ -57,7 +60,13 @@ describe('SqsPoller (the local event source mapping)', () => {
     await poller.stop();
     expect(events).toHaveLength(1);
     expect(events[0].Records).toHaveLength(25);
-    expect(events[0].Records[0]).toMatchObject({ messageId: 'm0', receiptHandle: 'rh0', body: '{"n":0}', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events' });
+    expect(events[0].Records[0]).toMatchObject({
+      messageId: 'm0',
+      receiptHandle: 'rh0',
+      body: '{"n":0}',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:events',
+    });
     expect(events[0].Records[0].messageAttributes.type).toMatchObject({ dataType: 'String', stringValue: 'link.clicked' });
     const receives = sqs.commandCalls(ReceiveMessageCommand).map((c) => c.args[0].input.MaxNumberOfMessages);
     expect(receives.slice(0, 3)).toEqual([10, 10, 5]);
@@ -90,7 +99,14 @@ describe('SqsPoller (the local event source mapping)', () => {
     ]) {
       sqs.reset();
       queue(3);
-      const poller = new SqsPoller({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'http://q', batchSize: 3, windowMs: 60_000, handler, drainMs: 0 });
+      const poller = new SqsPoller({
+        client: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: 'http://q',
+        batchSize: 3,
+        windowMs: 60_000,
+        handler,
+        drainMs: 0,
+      });
       await poller.start();
       await new Promise((r) => setTimeout(r, 300));
       await poller.stop();

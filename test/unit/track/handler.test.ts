@@ -81,14 +81,22 @@ const click = (linkId: string, headers: Record<string, string> = { 'user-agent':
 describe('GET /r/{username}/{linkId}', () => {
   it('302s to the link and publishes one link.clicked event with referrer and country', async () => {
     const t = setup();
-    const res = await t.call(click('ok', { 'user-agent': CHROME, referer: 'https://www.instagram.com/', 'cloudfront-viewer-country': 'DE' }));
+    const res = await t.call(
+      click('ok', { 'user-agent': CHROME, referer: 'https://www.instagram.com/', 'cloudfront-viewer-country': 'DE' }),
+    );
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe('https://example.com/a?b=1');
     expect(res.headers['cache-control']).toBe('private, no-store');
     expect(t.clicks.published).toHaveLength(1);
     const e = t.clicks.published[0];
     expect(e).toMatchObject({ type: 'link.clicked', occurredAt: '2026-03-01T12:00:00.000Z' });
-    expect(e.data).toEqual({ linkId: 'ok', profileId: 'prof-1', username: 'demo', referrer: 'https://www.instagram.com/', country: 'DE' });
+    expect(e.data).toEqual({
+      linkId: 'ok',
+      profileId: 'prof-1',
+      username: 'demo',
+      referrer: 'https://www.instagram.com/',
+      country: 'DE',
+    });
     expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -118,12 +126,15 @@ describe('GET /r/{username}/{linkId}', () => {
     expect(t.clicks.calls).toBe(0);
   });
 
-  it.each(['Googlebot/2.1 (+http://www.google.com/bot.html)', 'facebookexternalhit/1.1', ''])('redirects bots (%j) without counting them', async (ua) => {
-    const t = setup();
-    const res = await t.call(click('ok', ua ? { 'user-agent': ua } : {}));
-    expect(res.statusCode).toBe(302);
-    expect(t.clicks.calls).toBe(0);
-  });
+  it.each(['Googlebot/2.1 (+http://www.google.com/bot.html)', 'facebookexternalhit/1.1', ''])(
+    'redirects bots (%j) without counting them',
+    async (ua) => {
+      const t = setup();
+      const res = await t.call(click('ok', ua ? { 'user-agent': ua } : {}));
+      expect(res.statusCode).toBe(302);
+      expect(t.clicks.calls).toBe(0);
+    },
+  );
 
   it('retried publish failures still redirect; a final failure is counted and logged with the full event', async () => {
     const t = setup();
@@ -133,7 +144,7 @@ describe('GET /r/{username}/{linkId}', () => {
     expect(res.headers.location).toBe('https://example.com/a?b=1');
     expect(t.counted).toContain('ClickEventsDropped');
     expect(t.errors).toHaveLength(1);
-    expect((t.errors[0].extra?.event as QueueEvent).data).toMatchObject({ linkId: 'ok', profileId: 'prof-1' });
+    expect((t.errors[0].extra as { event: QueueEvent }).event.data).toMatchObject({ linkId: 'ok', profileId: 'prof-1' });
   });
 
   it('the click publisher retries a transient SQS failure within the budget (aws-sdk-client-mock)', async () => {
@@ -146,7 +157,10 @@ describe('GET /r/{username}/{linkId}', () => {
     expect(res.statusCode).toBe(302);
     const sent = sqs.commandCalls(SendMessageCommand);
     expect(sent).toHaveLength(2);
-    expect(JSON.parse(sent[1].args[0].input.MessageBody as string)).toMatchObject({ type: 'link.clicked', data: { linkId: 'ok' } });
+    expect(JSON.parse(sent[1].args[0].input.MessageBody as string)).toMatchObject({
+      type: 'link.clicked',
+      data: { linkId: 'ok' },
+    });
     expect(t.counted).not.toContain('ClickEventsDropped');
     sqs.restore();
   });
@@ -163,14 +177,24 @@ describe('GET /r/{username}/{linkId}', () => {
 });
 
 const beacon = (body: unknown, ua = CHROME, extra: Record<string, string> = {}) =>
-  apiEvent({ method: 'POST', route: '/api/events', headers: { 'user-agent': ua, 'content-type': 'application/json', ...extra }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  apiEvent({
+    method: 'POST',
+    route: '/api/events',
+    headers: { 'user-agent': ua, 'content-type': 'application/json', ...extra },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 
 describe('POST /api/events', () => {
   it('202s and publishes the batch with profile ids, keeping occurredAt', async () => {
     const t = setup();
     const res = await t.call(
       beacon(
-        { events: [{ type: 'profile.viewed', username: 'Demo', referrer: 'https://t.co/x' }, { type: 'link.clicked', username: 'demo', linkId: 'ok', occurredAt: '2026-03-01T11:59:00Z' }] },
+        {
+          events: [
+            { type: 'profile.viewed', username: 'Demo', referrer: 'https://t.co/x' },
+            { type: 'link.clicked', username: 'demo', linkId: 'ok', occurredAt: '2026-03-01T11:59:00Z' },
+          ],
+        },
         CHROME,
         { 'cloudfront-viewer-country': 'FR' },
       ),
@@ -179,8 +203,16 @@ describe('POST /api/events', () => {
     expect(JSON.parse(res.body as string)).toEqual({ accepted: 2, counted: 2 });
     expect(t.beacons.batches).toHaveLength(1);
     const [v, c] = t.beacons.batches[0];
-    expect(v).toMatchObject({ type: 'profile.viewed', occurredAt: '2026-03-01T12:00:00.000Z', data: { profileId: 'prof-1', username: 'demo', referrer: 'https://t.co/x', country: 'FR' } });
-    expect(c).toMatchObject({ type: 'link.clicked', occurredAt: '2026-03-01T11:59:00.000Z', data: { profileId: 'prof-1', linkId: 'ok' } });
+    expect(v).toMatchObject({
+      type: 'profile.viewed',
+      occurredAt: '2026-03-01T12:00:00.000Z',
+      data: { profileId: 'prof-1', username: 'demo', referrer: 'https://t.co/x', country: 'FR' },
+    });
+    expect(c).toMatchObject({
+      type: 'link.clicked',
+      occurredAt: '2026-03-01T11:59:00.000Z',
+      data: { profileId: 'prof-1', linkId: 'ok' },
+    });
     expect(v.id).not.toBe(c.id);
   });
 
@@ -192,9 +224,20 @@ describe('POST /api/events', () => {
     ['a bad username', { events: [{ type: 'profile.viewed', username: 'no spaces' }] }],
     ['a click without linkId', { events: [{ type: 'link.clicked', username: 'demo' }] }],
     ['occurredAt without a zone', { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:00:00' }] }],
-    ['occurredAt 6 minutes ahead', { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:06:00Z' }] }],
+    [
+      'occurredAt 6 minutes ahead',
+      { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:06:00Z' }] },
+    ],
     ['occurredAt 5 days old', { events: [{ type: 'profile.viewed', username: 'demo', occurredAt: '2026-02-24T12:00:00Z' }] }],
-    ['one bad event among good ones', { events: [{ type: 'profile.viewed', username: 'demo' }, { type: 'link.clicked', username: 'demo' }] }],
+    [
+      'one bad event among good ones',
+      {
+        events: [
+          { type: 'profile.viewed', username: 'demo' },
+          { type: 'link.clicked', username: 'demo' },
+        ],
+      },
+    ],
   ])('400s for %s and enqueues nothing', async (_, body) => {
     const t = setup();
     const res = await t.call(beacon(body));
@@ -205,14 +248,25 @@ describe('POST /api/events', () => {
 
   it('accepts 100 events and occurredAt 4 minutes ahead', async () => {
     const t = setup();
-    const events = Array.from({ length: 100 }, () => ({ type: 'profile.viewed', username: 'demo', occurredAt: '2026-03-01T12:04:00Z' }));
+    const events = Array.from({ length: 100 }, () => ({
+      type: 'profile.viewed',
+      username: 'demo',
+      occurredAt: '2026-03-01T12:04:00Z',
+    }));
     expect((await t.call(beacon({ events }))).statusCode).toBe(202);
     expect(t.beacons.batches[0]).toHaveLength(100);
   });
 
   it('404s when a username is unknown, enqueueing nothing', async () => {
     const t = setup();
-    const res = await t.call(beacon({ events: [{ type: 'profile.viewed', username: 'demo' }, { type: 'profile.viewed', username: 'ghost' }] }));
+    const res = await t.call(
+      beacon({
+        events: [
+          { type: 'profile.viewed', username: 'demo' },
+          { type: 'profile.viewed', username: 'ghost' },
+        ],
+      }),
+    );
     expect(res.statusCode).toBe(404);
     expect(t.beacons.batches).toEqual([]);
   });
@@ -236,6 +290,8 @@ describe('POST /api/events', () => {
 
 describe('parseBeacon', () => {
   it('keeps the events it validated', () => {
-    expect(parseBeacon('{"events":[{"type":"profile.viewed","username":"demo","extra":1}]}', NOW, 100).events).toEqual([{ type: 'profile.viewed', username: 'demo' }]);
+    expect(parseBeacon('{"events":[{"type":"profile.viewed","username":"demo","extra":1}]}', NOW, 100).events).toEqual([
+      { type: 'profile.viewed', username: 'demo' },
+    ]);
   });
 });
