@@ -100,15 +100,19 @@ const num = (raw: string | undefined, fallback: number): number => {
 
 let store: PgAnalyticsStore | undefined;
 
-export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): ConsumerDeps => ({
-  store: () => {
-    store ??= new PgAnalyticsStore(database());
-    return store;
-  },
-  pruneProbability: num(env.PRUNE_PROBABILITY, 0.02),
-  retentionMs: num(env.APPLIED_EVENTS_RETENTION_H, 120) * 3_600_000,
-  count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,
-});
+export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): ConsumerDeps => {
+  // Build the pool (it connects lazily) so the 'database' health check is registered from the start.
+  if (env.DATABASE_URL || env.PGHOST) database();
+  return {
+    store: () => {
+      store ??= new PgAnalyticsStore(database());
+      return store;
+    },
+    pruneProbability: num(env.PRUNE_PROBABILITY, 0.02),
+    retentionMs: num(env.APPLIED_EVENTS_RETENTION_H, 120) * 3_600_000,
+    count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,
+  };
+};
 
 export const makeHandler = (deps: ConsumerDeps) => {
   const base = middy<SQSEvent, SQSBatchResponse>();
