@@ -64,13 +64,8 @@ const makeBatch = (baseMs: number): SQSEvent => ({
   }),
 });
 
-const withSchema = (schema: string, max: number): pg.Pool => {
-  const pool = new pg.Pool({ connectionString: URL, max });
-  pool.on('connect', (c) => {
-    void c.query(`SET search_path TO ${schema}`);
-  });
-  return pool;
-};
+const withSchema = (schema: string, max: number): pg.Pool =>
+  new pg.Pool({ connectionString: URL, max, options: `-c search_path=${schema}` });
 
 export default async function run(): Promise<{
   name: string;

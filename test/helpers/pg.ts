@@ -31,10 +31,16 @@ export const openTestDb = async (backend: Backend, prefix = 't'): Promise<TestDb
   const pool = (max = 2) => {
     // PGlite is one session: every caller shares the one connection.
     if (backend === 'pglite' && main) return main;
-    const p = new pg.Pool({ connectionString: url, max: backend === 'pglite' ? 1 : max });
-    p.on('connect', (c) => {
-      void c.query(`SET search_path TO ${schema}`);
-    });
+    // The real server takes the search_path as a startup option; PGlite (one session) is set once.
+    const p =
+      backend === 'pglite'
+        ? new pg.Pool({ connectionString: url, max: 1 })
+        : new pg.Pool({ connectionString: url, max, options: `-c search_path=${schema}` });
+    if (backend === 'pglite') {
+      p.on('connect', (c) => {
+        void c.query(`SET search_path TO ${schema}`);
+      });
+    }
     p.on('error', () => {});
     pools.push(p);
     return p;
