@@ -172,7 +172,10 @@ export const buildEvent = (
   return event as unknown as APIGatewayProxyEventV2;
 };
 
-/** Lambda's context object; a class so the per-request cost is one allocation, not five closures. */
+/**
+ * Lambda's context object; a class so most of it lives on the prototype. getRemainingTimeInMillis
+ * stays an own arrow function: middy (and others) call it detached from the object.
+ */
 class LocalContext implements Context {
   callbackWaitsForEmptyEventLoop = false;
   functionVersion = '$LATEST';
@@ -182,18 +185,15 @@ class LocalContext implements Context {
   readonly invokedFunctionArn: string;
   readonly awsRequestId: string;
   readonly logGroupName: string;
-  readonly #deadline: number;
+  readonly getRemainingTimeInMillis: () => number;
 
   constructor(fn: string, timeoutMs: number, requestId: string) {
     this.functionName = fn;
     this.invokedFunctionArn = `arn:aws:lambda:local:000000000000:function:${fn}`;
     this.awsRequestId = requestId;
     this.logGroupName = `/aws/lambda/${fn}`;
-    this.#deadline = Date.now() + timeoutMs;
-  }
-
-  getRemainingTimeInMillis(): number {
-    return Math.max(0, this.#deadline - Date.now());
+    const deadline = Date.now() + timeoutMs;
+    this.getRemainingTimeInMillis = () => Math.max(0, deadline - Date.now());
   }
   done(): void {}
   fail(): void {}

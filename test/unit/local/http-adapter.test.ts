@@ -90,3 +90,26 @@ describe('local API', () => {
     expect((await res.json()).error.code).toBe('NOT_FOUND');
   });
 });
+
+describe('Lambda context', () => {
+  it('works when its methods are called detached, as middy does', async () => {
+    let remaining = -1;
+    const server = createLocalApi({
+      routes,
+      handlers: {
+        profile: async (_event, context) => {
+          const detached = context.getRemainingTimeInMillis;
+          remaining = detached();
+          return { statusCode: 204 };
+        },
+      },
+      timeoutMs: 3_000,
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/health`);
+    server.close();
+    expect(res.status).toBe(204);
+    expect(remaining).toBeGreaterThan(2_000);
+    expect(remaining).toBeLessThanOrEqual(3_000);
+  });
+});
