@@ -21,8 +21,11 @@ const GOAL_RATIO = 0.8;
 
 type CaseName = 'bare' | 'l1-hit' | 'l2-hit';
 
-/** Headers Node adds by itself on every response; the bare server must not duplicate them. */
-const HOP = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+/**
+ * Headers Node adds by itself on every response; the bare server must not duplicate them.
+ * Content-Length is mirrored: both servers then frame the body the same way (no chunking).
+ */
+const HOP = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 
 export default async function run(): Promise<SuiteResult> {
   const { origin, url: originUrl, apiKey } = await startOrigin();

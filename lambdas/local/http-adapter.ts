@@ -206,15 +206,20 @@ export const writeResult = (res: http.ServerResponse, result: unknown, head: boo
     result !== null && typeof result === 'object' && 'statusCode' in result
       ? (result as HttpResult)
       : ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(result) } as HttpResult);
-  // writeHead reads the object without keeping or changing it; copy only to add cookies.
-  let headers = (structured.headers ?? {}) as Record<string, string | string[]>;
-  if (structured.cookies?.length) headers = { ...headers, 'set-cookie': structured.cookies };
   const body =
     structured.body === undefined
       ? undefined
       : structured.isBase64Encoded
         ? Buffer.from(structured.body, 'base64')
         : structured.body;
+  // API Gateway answers with Content-Length, not chunked encoding; so does this adapter (one
+  // write of headers + body instead of chunk framing). Copy the handler's headers only to add.
+  let headers = (structured.headers ?? {}) as Record<string, string | string[] | number>;
+  if (structured.cookies?.length || (body !== undefined && headers['content-length'] === undefined)) {
+    headers = { ...headers };
+    if (structured.cookies?.length) headers['set-cookie'] = structured.cookies;
+    if (body !== undefined && headers['content-length'] === undefined) headers['content-length'] = Buffer.byteLength(body);
+  }
   res.writeHead(structured.statusCode, headers);
   res.end(head ? undefined : body);
 };
