@@ -54,7 +54,9 @@ for (const file of files) {
     console.log(formatTable(result.rows));
     for (const note of result.notes ?? []) console.log(`  ${note}`);
     if (result.goals?.length) console.log(formatGoals(result.goals));
-    console.log(`  (${(durationMs / 1000).toFixed(1)} s, load average ${loadavgStart.join(' ')} → ${machineInfo().loadavg.join(' ')})`);
+    console.log(
+      `  (${(durationMs / 1000).toFixed(1)} s, load average ${loadavgStart.join(' ')} → ${machineInfo().loadavg.join(' ')})`,
+    );
   } catch (err) {
     const durationMs = performance.now() - t0;
     const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -94,6 +96,8 @@ writeFileSync(
   )}\n`,
 );
 
-console.log(`\ngoals: ${met} met, ${goals.length - met} missed${failed.length ? `; ${failed.length} suite(s) FAILED: ${failed.map((o) => o.file).join(', ')}` : ''}`);
+console.log(
+  `\ngoals: ${met} met, ${goals.length - met} missed${failed.length ? `; ${failed.length} suite(s) FAILED: ${failed.map((o) => o.file).join(', ')}` : ''}`,
+);
 console.log(`results: ${path.relative(process.cwd(), resultsPath)}  (load average at end ${machineEnd.loadavg.join(' ')})`);
 process.exit(failed.length ? 1 : 0);

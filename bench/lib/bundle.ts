@@ -20,7 +20,14 @@ export const ESM_BANNER = [
   'const __filename = __cjsFileURLToPath(import.meta.url);',
   'const __dirname = __cjsDirname(__filename);',
 ].join(' ');
-export const LOCAL_ONLY_MODULES = ['@electric-sql/pglite', '@electric-sql/pglite-socket', '@electric-sql/pglite/*', 'pg-native', 'fauxqs', 'dynalite'];
+export const LOCAL_ONLY_MODULES = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite-socket',
+  '@electric-sql/pglite/*',
+  'pg-native',
+  'fauxqs',
+  'dynalite',
+];
 
 export interface BundleResult {
   entry: string;

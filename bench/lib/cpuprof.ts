@@ -40,7 +40,8 @@ export const summarizeProfile = (file: string, top = 25, skipIdle = true): Profi
   const prof = loadProfile(file);
   const byId = new Map(prof.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
-  for (let i = 0; i < prof.samples.length; i++) self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  for (let i = 0; i < prof.samples.length; i++)
+    self.set(prof.samples[i], (self.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
   const fn = new Map<string, number>();
   const area = new Map<string, number>();
   let total = 0;

@@ -46,7 +46,8 @@ export interface LoadResult {
 type Sink = (status: number, bodyBytes: number, startedAt: number) => void;
 type Conn = { send: (startedAt: number) => void; close: () => void };
 
-const NO_BODY = (status: number, method: string) => method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
+const NO_BODY = (status: number, method: string) =>
+  method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
 
 const rawConn = (target: URL, request: Buffer, method: string, done: Sink, onError: (err: Error) => void): Conn => {
   let socket: net.Socket;
@@ -163,18 +164,14 @@ const rawConn = (target: URL, request: Buffer, method: string, done: Sink, onErr
 
 const httpConn = (target: URL, opts: LoadOptions, agent: http.Agent, done: Sink, onError: (err: Error) => void): Conn => ({
   send: (startedAt) => {
-    const req = http.request(
-      target,
-      { method: opts.method ?? 'GET', headers: opts.headers, agent },
-      (res) => {
-        let bytes = 0;
-        res.on('data', (c: Buffer) => {
-          bytes += c.length;
-        });
-        res.on('end', () => done(res.statusCode ?? 0, bytes, startedAt));
-        res.on('error', onError);
-      },
-    );
+    const req = http.request(target, { method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+      });
+      res.on('end', () => done(res.statusCode ?? 0, bytes, startedAt));
+      res.on('error', onError);
+    });
     req.on('error', onError);
     req.end(opts.body);
   },
@@ -199,7 +196,10 @@ export const loadLoop = (opts: LoadOptions, onPhase: (phase: 'measure') => void 
   })
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  const request = Buffer.concat([Buffer.from(`${method} ${target.pathname}${target.search} HTTP/1.1\r\n${headerLines}\r\n`, 'latin1'), body ?? Buffer.alloc(0)]);
+  const request = Buffer.concat([
+    Buffer.from(`${method} ${target.pathname}${target.search} HTTP/1.1\r\n${headerLines}\r\n`, 'latin1'),
+    body ?? Buffer.alloc(0),
+  ]);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
   const samples = new Float64Array(Math.min(maxRequests, 5_000_000));
@@ -226,7 +226,8 @@ export const loadLoop = (opts: LoadOptions, onPhase: (phase: 'measure') => void 
       const s = samples.subarray(0, n).sort();
       let sum = 0;
       for (let i = 0; i < s.length; i++) sum += s[i];
-      const pct = (p: number) => (s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN);
+      const pct = (p: number) =>
+        s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] : Number.NaN;
       resolve({
         client,
         concurrency,
@@ -235,7 +236,14 @@ export const loadLoop = (opts: LoadOptions, onPhase: (phase: 'measure') => void 
         statuses,
         elapsedMs,
         rps: elapsedMs > 0 ? (n * 1000) / elapsedMs : 0,
-        latencyMs: { min: s[0] ?? Number.NaN, mean: n ? sum / n : Number.NaN, p50: pct(50), p90: pct(90), p99: pct(99), max: s[n - 1] ?? Number.NaN },
+        latencyMs: {
+          min: s[0] ?? Number.NaN,
+          mean: n ? sum / n : Number.NaN,
+          p50: pct(50),
+          p90: pct(90),
+          p99: pct(99),
+          max: s[n - 1] ?? Number.NaN,
+        },
         bytesPerResponse: n ? bytes / n : 0,
         clientCpuMs: (cpu.user + cpu.system) / 1000,
       });

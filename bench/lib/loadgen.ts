@@ -89,13 +89,18 @@ export const burst = async (url: string, n: number, headers: Record<string, stri
 };
 
 /** A single GET returning status, headers and body (for fetching the bytes a baseline must serve). */
-export const httpGet = (url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> =>
+export const httpGet = (
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> =>
   new Promise((resolve, reject) => {
     http
       .get(url, { headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        );
         res.on('error', reject);
       })
       .on('error', reject);

@@ -77,14 +77,15 @@ export const spawnNode = async (
     out += d.toString();
   });
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  let m: RegExpExecArray | null;
-  while (!(m = opts.ready.exec(out))) {
+  let m = opts.ready.exec(out);
+  while (!m) {
     if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}) before ready:\n${out}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${script} not ready after ${opts.timeoutMs ?? 30_000} ms:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 20));
+    m = opts.ready.exec(out);
   }
   return {
     child,

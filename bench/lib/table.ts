@@ -19,7 +19,10 @@ export const formatTable = (rows: readonly Row[]): string => {
   const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i].length)));
   const numeric = cols.map((c) => rows.every((r) => r[c] === undefined || typeof r[c] === 'number'));
   const line = (vals: string[]) =>
-    vals.map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join('  ').trimEnd();
+    vals
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(cols), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 };
 

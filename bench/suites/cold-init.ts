@@ -38,7 +38,13 @@ export default async function run(): Promise<SuiteResult> {
       try {
         b = await bundle(path.join(lambdasDir, fn, 'handler.ts'), tmp.dir);
       } catch (err) {
-        rows.push({ handler: fn, 'bundle KB': 'build failed', 'import ms': '-', 'process ms': '-', 'top packages (KB)': String(err).slice(0, 120) });
+        rows.push({
+          handler: fn,
+          'bundle KB': 'build failed',
+          'import ms': '-',
+          'process ms': '-',
+          'top packages (KB)': String(err).slice(0, 120),
+        });
         continue;
       }
       let timing: { importMs: number; processMs: number } | undefined;
@@ -65,20 +71,32 @@ export default async function run(): Promise<SuiteResult> {
         ...timing,
         packages: pkgs.slice(0, 20),
         files: bytesBy(b.metafile, 'file').slice(0, 20),
-        why: Object.fromEntries(pkgs.slice(0, 8).filter((p) => p.name !== '(app)').map((p) => [p.name, importChain(b.metafile, p.name)])),
+        why: Object.fromEntries(
+          pkgs
+            .slice(0, 8)
+            .filter((p) => p.name !== '(app)')
+            .map((p) => [p.name, importChain(b.metafile, p.name)]),
+        ),
       };
       if (fn === 'profile') {
-        goals.push({ goal: `profile handler bundle ≤ ${PROFILE_LIMIT_KB} KB (measured ${kb(b.bytes)} KB)`, met: b.bytes <= PROFILE_LIMIT_KB * 1024 });
+        goals.push({
+          goal: `profile handler bundle ≤ ${PROFILE_LIMIT_KB} KB (measured ${kb(b.bytes)} KB)`,
+          met: b.bytes <= PROFILE_LIMIT_KB * 1024,
+        });
         if (b.bytes > PROFILE_LIMIT_KB * 1024) {
           for (const p of pkgs.slice(0, 6)) {
             const chain = importChain(b.metafile, p.name);
-            notes.push(`profile: ${p.name} ${kb(p.bytes)} KB${chain && chain.length > 1 ? `, imported via ${chain.filter((f) => packageOf(f) === '(app)').join(' → ')}` : ''}`);
+            notes.push(
+              `profile: ${p.name} ${kb(p.bytes)} KB${chain && chain.length > 1 ? `, imported via ${chain.filter((f) => packageOf(f) === '(app)').join(' → ')}` : ''}`,
+            );
           }
         }
       }
     }
     if (!fns.includes('profile')) goals.push({ goal: 'profile handler exists (lambdas/profile/handler.ts)', met: false });
-    notes.unshift(`esbuild minified ESM, platform node, target node24, bundle everything but the local-only modules; import = fresh \`node\` importing the bundle, median of ${RUNS}, REDIS_URL unset`);
+    notes.unshift(
+      `esbuild minified ESM, platform node, target node24, bundle everything but the local-only modules; import = fresh \`node\` importing the bundle, median of ${RUNS}, REDIS_URL unset`,
+    );
     return { name: 'cold-init', rows, goals, notes, details };
   } finally {
     tmp.remove();

@@ -53,7 +53,8 @@ export default async function run(): Promise<SuiteResult> {
     for (const [k, v] of Object.entries(hit.headers)) if (!HOP.has(k) && typeof v === 'string') headers[k] = v;
     bare = await spawnBareServer({ [path]: { status: hit.status, headers, body: hit.body } });
     const bareCheck = await httpGet(`${bare.ready}${path}`);
-    if (bareCheck.body !== hit.body || bareCheck.headers.etag !== hit.headers.etag) throw new Error('bare server does not mirror the stack');
+    if (bareCheck.body !== hit.body || bareCheck.headers.etag !== hit.headers.etag)
+      throw new Error('bare server does not mirror the stack');
     const originCallsBefore = origin.totalCalls;
 
     const targets: Record<CaseName, { url: string; pid: number | undefined }> = {
@@ -88,12 +89,26 @@ export default async function run(): Promise<SuiteResult> {
     const rows: Row[] = order.map((name) => ({
       case: name,
       'req/s': Math.round(med(name, (r) => r.rps)),
-      'p50 ms': round(med(name, (r) => r.latencyMs.p50), 2),
-      'p99 ms': round(med(name, (r) => r.latencyMs.p99), 2),
+      'p50 ms': round(
+        med(name, (r) => r.latencyMs.p50),
+        2,
+      ),
+      'p99 ms': round(
+        med(name, (r) => r.latencyMs.p99),
+        2,
+      ),
       'vs bare': round(med(name, (r) => r.rps) / bareRps, 2),
-      'round ratios': perRoundRatio(name).map((x) => x.toFixed(2)).join(' '),
-      'server µs/req': round(med(name, (r) => r.serverCpuUsPerReq), 1),
-      'client µs/req': round(med(name, (r) => (r.clientCpuMs * 1000) / r.requests), 1),
+      'round ratios': perRoundRatio(name)
+        .map((x) => x.toFixed(2))
+        .join(' '),
+      'server µs/req': round(
+        med(name, (r) => r.serverCpuUsPerReq),
+        1,
+      ),
+      'client µs/req': round(
+        med(name, (r) => (r.clientCpuMs * 1000) / r.requests),
+        1,
+      ),
       requests: results[name].reduce((s, r) => s + r.requests, 0),
     }));
     const l1Ratio = med('l1-hit', (r) => r.rps) / bareRps;
@@ -101,7 +116,12 @@ export default async function run(): Promise<SuiteResult> {
     return {
       name: 'read-path',
       rows,
-      goals: [{ goal: `L1-hit throughput ≥ ${GOAL_RATIO} × bare node:http (measured ${l1Ratio.toFixed(2)} ×)`, met: l1Ratio >= GOAL_RATIO }],
+      goals: [
+        {
+          goal: `L1-hit throughput ≥ ${GOAL_RATIO} × bare node:http (measured ${l1Ratio.toFixed(2)} ×)`,
+          met: l1Ratio >= GOAL_RATIO,
+        },
+      ],
       notes: [
         `GET ${path} (${hit.body.length} B body), ${CONCURRENCY} keep-alive connections, ${ROUNDS} rounds × ${WARMUP_MS / 1000}+${DURATION_MS / 1000} s per case, medians; ` +
           `load generator in its own process (raw keep-alive client); origin calls during load: ${originCalls}`,

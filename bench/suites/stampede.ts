@@ -14,7 +14,12 @@ const ORIGIN_DELAY_MS = 200;
 export default async function run(): Promise<SuiteResult> {
   const { origin, url: originUrl, apiKey } = await startOrigin();
   // WARN: the read path logs L2 errors/timeouts at warn level; kept to explain a second origin call.
-  const env = { REDIS_URL: 'redis://127.0.0.1:6379', ORIGIN_URL: originUrl, ORIGIN_API_KEY: apiKey, POWERTOOLS_LOG_LEVEL: 'WARN' };
+  const env = {
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    ORIGIN_URL: originUrl,
+    ORIGIN_API_KEY: apiKey,
+    POWERTOOLS_LOG_LEVEL: 'WARN',
+  };
   const usernames: string[] = [];
   const profileIds: string[] = [];
   const add = (username: string) => {
@@ -54,7 +59,11 @@ export default async function run(): Promise<SuiteResult> {
       );
       diagnostics.push(...logged);
       const ok = results.reduce((n, r) => n + (r.statuses[200] ?? 0), 0);
-      const other = results.flatMap((r) => Object.entries(r.statuses).filter(([s]) => s !== '200').map(([s, n]) => `${s}×${n}`));
+      const other = results.flatMap((r) =>
+        Object.entries(r.statuses)
+          .filter(([s]) => s !== '200')
+          .map(([s, n]) => `${s}×${n}`),
+      );
       const errors = results.flatMap((r) => r.errors);
       const lat = summarize(results.flatMap((r) => r.latencyMs));
       rows.push({
@@ -74,7 +83,10 @@ export default async function run(): Promise<SuiteResult> {
       name: 'stampede',
       rows,
       goals: [
-        { goal: `exactly 1 origin call per cold key (rounds: ${callsPerRound.join(', ')})`, met: callsPerRound.every((c) => c === 1) },
+        {
+          goal: `exactly 1 origin call per cold key (rounds: ${callsPerRound.join(', ')})`,
+          met: callsPerRound.every((c) => c === 1),
+        },
       ],
       notes: [
         `2 local stacks sharing Redis + one demo origin answering after ${ORIGIN_DELAY_MS} ms; ${PER_STACK} simultaneous requests per stack ` +

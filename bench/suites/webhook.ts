@@ -51,7 +51,10 @@ process.on('SIGTERM', async () => { await f.stop(); d.close(); process.exit(0); 
 `;
 
 const startEmulators = async (): Promise<{ sqs: string; dynamo: string; stop: () => void }> => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', EMULATORS], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', EMULATORS], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stderr.on('data', (d: Buffer) => {
     out += d.toString();
@@ -91,10 +94,16 @@ export default async function run(): Promise<SuiteResult> {
   const ddb = new DynamoDBClient({ endpoint: emulators.dynamo, region: 'us-east-1', credentials: creds });
   const rp = buildReadPath(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
   try {
-    const q = await ensureQueues(sqs, { maxReceiveCount: 5, visibilityTimeoutS: 60, queueName: 'bench-events', dlqName: 'bench-dlq' });
+    const q = await ensureQueues(sqs, {
+      maxReceiveCount: 5,
+      visibilityTimeoutS: 60,
+      queueName: 'bench-events',
+      dlqName: 'bench-dlq',
+    });
     await ensureIdempotencyTable(ddb, 'bench-idempotency');
     const redisUp = rp.redis ? await waitReady(rp.redis, 2_000) : false;
-    if (!redisUp) notes.push('Redis unreachable: invalidation ran against L1 only (the numbers then leave out the Redis round trips).');
+    if (!redisUp)
+      notes.push('Redis unreachable: invalidation ran against L1 only (the numbers then leave out the Redis round trips).');
     const secret = newWebhookSecret();
     const handler = makeHandler({
       secret: async () => secret,
@@ -107,10 +116,14 @@ export default async function run(): Promise<SuiteResult> {
     });
     const send = async (w: { headers: Record<string, string>; body: string }): Promise<{ ms: number; status: number }> => {
       const t0 = performance.now();
-      const res = (await handler(apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: w.headers, body: w.body }), lambdaContext('webhook'))) as HttpResult;
+      const res = (await handler(
+        apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: w.headers, body: w.body }),
+        lambdaContext('webhook'),
+      )) as HttpResult;
       return { ms: performance.now() - t0, status: res.statusCode };
     };
-    const make = (i: number) => signWebhook(secret, webhookBody({ type: 'profile.updated', profileId: `prof_bench_${i}`, username: `bench_${i % 50}` }));
+    const make = (i: number) =>
+      signWebhook(secret, webhookBody({ type: 'profile.updated', profileId: `prof_bench_${i}`, username: `bench_${i % 50}` }));
 
     for (let i = 0; i < 30; i++) await send(make(10_000_000 + i)); // warm-up: JIT, connections, table
 
@@ -138,7 +151,10 @@ export default async function run(): Promise<SuiteResult> {
 
     const p99 = summarize(seq.map((x) => x.ms)).p99;
     const failed = [...seq, ...replays, ...par].filter((x) => x.status >= 300).length;
-    goals.push({ goal: `webhook ack p99 ≤ ${ACK_P99_GOAL_MS} ms (sequential, local emulators + Redis)`, met: p99 <= ACK_P99_GOAL_MS });
+    goals.push({
+      goal: `webhook ack p99 ≤ ${ACK_P99_GOAL_MS} ms (sequential, local emulators + Redis)`,
+      met: p99 <= ACK_P99_GOAL_MS,
+    });
     goals.push({ goal: 'every valid webhook acknowledged 2xx', met: failed === 0 });
     notes.push(
       'Each acknowledgement = HMAC verify + DynamoDB conditional put + Redis invalidation script (and id lookup) + SQS SendMessage + DynamoDB update.',

@@ -73,7 +73,8 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         );
         return { state: 'claimed', token };
       } catch (err) {
-        if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException') throw err;
+        if (!(err instanceof ConditionalCheckFailedException) && (err as Error).name !== 'ConditionalCheckFailedException')
+          throw err;
         // DynamoDB returns the existing item with the failure; emulators may not, so read it.
         const existing = (err as { Item?: Record<string, AttributeValue> }).Item ?? (await this.#get(key));
         if (!existing) continue; // released between our put and read: claim again

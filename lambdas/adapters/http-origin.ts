@@ -66,7 +66,12 @@ export class HttpProfileOrigin implements ProfileOrigin {
       if (!token.allowed) {
         telemetry.count(MetricNames.OriginThrottled);
         // The budget is spent: fail now rather than queue callers behind it.
-        return { ok: false, retryable: false, retryAfterMs: token.retryAfterMs, error: new BudgetSpent('origin request budget spent') };
+        return {
+          ok: false,
+          retryable: false,
+          retryAfterMs: token.retryAfterMs,
+          error: new BudgetSpent('origin request budget spent'),
+        };
       }
       telemetry.count(MetricNames.OriginCalls);
       try {
@@ -101,17 +106,23 @@ export class HttpProfileOrigin implements ProfileOrigin {
       }
     };
     try {
-      return await withRetries(attempt, {
-        maxAttempts: config.maxAttempts,
-        baseMs: config.backoffBaseMs,
-        capMs: config.backoffCapMs,
-        budgetMs: config.retryBudgetMs,
-      }, clock);
+      return await withRetries(
+        attempt,
+        {
+          maxAttempts: config.maxAttempts,
+          baseMs: config.backoffBaseMs,
+          capMs: config.backoffCapMs,
+          budgetMs: config.retryBudgetMs,
+        },
+        clock,
+      );
     } catch (err) {
       if (err instanceof RetriesExhaustedError) {
         const spent = err.cause instanceof BudgetSpent;
         throw new OriginUnavailableError(
-          spent ? 'The origin request budget is spent; try again shortly.' : 'The profile origin is unavailable; try again shortly.',
+          spent
+            ? 'The origin request budget is spent; try again shortly.'
+            : 'The profile origin is unavailable; try again shortly.',
           err.retryAfterMs / 1000,
           { cause: err },
         );

@@ -53,7 +53,15 @@ export class RedisProfileCache implements SnapshotCache {
     if (lockToken) {
       // Only while our lock stands: an invalidation that ran during the origin call deleted it,
       // and the content fetched before that invalidation must not land afterwards.
-      const written = await this.#redis.eval(SET_IF_LOCKED, 2, keys.profile(username), keys.lock(username), value, ttl, lockToken);
+      const written = await this.#redis.eval(
+        SET_IF_LOCKED,
+        2,
+        keys.profile(username),
+        keys.lock(username),
+        value,
+        ttl,
+        lockToken,
+      );
       if (Number(written) !== 1) return false;
     } else {
       await this.#redis.set(keys.profile(username), value, 'EX', ttl);
@@ -76,7 +84,9 @@ export class RedisProfileCache implements SnapshotCache {
   }
 
   async invalidate(username: string): Promise<number> {
-    return Number(await this.#redis.eval(INVALIDATE, 3, keys.profile(username), keys.analyticsIndex(username), keys.lock(username)));
+    return Number(
+      await this.#redis.eval(INVALIDATE, 3, keys.profile(username), keys.analyticsIndex(username), keys.lock(username)),
+    );
   }
 
   async usernameForId(profileId: string): Promise<string | undefined> {

@@ -22,7 +22,10 @@ export interface DlqMessage {
 
 type Client = Pick<SQSClient, 'send'>;
 
-export const queueDepth = async (client: Client, queueUrl: string): Promise<{ visible: number; inFlight: number; arn: string }> => {
+export const queueDepth = async (
+  client: Client,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number; arn: string }> => {
   const res = await client.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -91,7 +94,10 @@ export const redriveDlq = async (
       if (!isUnsupported(err)) throw err;
     }
   }
-  return { method: 'receive-send-delete', moved: await moveByHand(client, opts.dlqUrl, opts.queueUrl, opts.max ?? Number.POSITIVE_INFINITY) };
+  return {
+    method: 'receive-send-delete',
+    moved: await moveByHand(client, opts.dlqUrl, opts.queueUrl, opts.max ?? Number.POSITIVE_INFINITY),
+  };
 };
 
 /** The endpoint does not implement the action (emulators answer 400/404/501 with various codes). */
@@ -131,7 +137,9 @@ const moveByHand = async (client: Client, dlqUrl: string, queueUrl: string, max:
       }),
     );
     const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
-    const toDelete = messages.flatMap((m, i) => (ok.has(String(i)) ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' }] : []));
+    const toDelete = messages.flatMap((m, i) =>
+      ok.has(String(i)) ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' }] : [],
+    );
     if (toDelete.length) await client.send(new DeleteMessageBatchCommand({ QueueUrl: dlqUrl, Entries: toDelete }));
     moved += toDelete.length;
     // A message the events queue refused stays in the DLQ (visible again after the timeout).

@@ -74,9 +74,13 @@ export class SqsEventPublisher implements EventPublisher {
       } catch (err) {
         if (!isTransientAwsError(err) || !(await this.#backoff(attempt, deadline))) {
           this.#telemetry.count('EventsPublishFailed');
-          throw new PublishError(`event ${event.id} (${event.type}) was not accepted by the queue: ${describe(err)}`, [event.id], {
-            cause: err,
-          });
+          throw new PublishError(
+            `event ${event.id} (${event.type}) was not accepted by the queue: ${describe(err)}`,
+            [event.id],
+            {
+              cause: err,
+            },
+          );
         }
       }
     }
@@ -90,9 +94,13 @@ export class SqsEventPublisher implements EventPublisher {
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failed.length) {
       const ids = failed.flatMap((e) => (e instanceof PublishError ? e.failedIds : []));
-      throw new PublishError(`${ids.length} of ${events.length} event(s) were not accepted by the queue: ${describe(failed[0])}`, ids, {
-        cause: failed[0],
-      });
+      throw new PublishError(
+        `${ids.length} of ${events.length} event(s) were not accepted by the queue: ${describe(failed[0])}`,
+        ids,
+        {
+          cause: failed[0],
+        },
+      );
     }
   }
 

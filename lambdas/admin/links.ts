@@ -66,9 +66,12 @@ export const patchLinksRoute =
         newEvent('links.updated', { profileId: updated.id, username, linkIds: updated.links.map((l) => l.id) }),
       );
     } catch (err) {
-      throw new IncompleteWriteError('The links were updated and the cache invalidated, but the links.updated event could not be queued.', {
-        cause: err,
-      });
+      throw new IncompleteWriteError(
+        'The links were updated and the cache invalidated, but the links.updated event could not be queued.',
+        {
+          cause: err,
+        },
+      );
     }
     return json(200, updated, { 'cache-control': 'no-store' });
   };

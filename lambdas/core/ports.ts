@@ -2,9 +2,7 @@
 import type { LinkUpdate, Profile } from './profile.ts';
 
 /** What the cache tiers hold for a username: the origin's profile, or the fact that it has none. */
-export type Snapshot =
-  | { kind: 'profile'; profile: Profile; fetchedAt: number }
-  | { kind: 'missing'; fetchedAt: number };
+export type Snapshot = { kind: 'profile'; profile: Profile; fetchedAt: number } | { kind: 'missing'; fetchedAt: number };
 
 /** L2: the shared cache (Redis). Methods reject when the cache is unreachable. */
 export interface SnapshotCache {

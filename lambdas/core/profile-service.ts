@@ -5,7 +5,14 @@ import { MetricNames } from '../../lib/metric-names.ts';
 import { type L1Entry, type MemoryProfileCache, type Rendered, renderOnce } from '../adapters/memory-profile-cache.ts';
 import type { CacheConfig } from '../shared/config.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
-import { type CacheOutcome, noTelemetry, type ProfileOrigin, type Snapshot, type SnapshotCache, type Telemetry } from './ports.ts';
+import {
+  type CacheOutcome,
+  noTelemetry,
+  type ProfileOrigin,
+  type Snapshot,
+  type SnapshotCache,
+  type Telemetry,
+} from './ports.ts';
 import type { Profile } from './profile.ts';
 import { type Clock, realClock } from './retry.ts';
 
@@ -194,9 +201,7 @@ export class ProfileService {
       const now = this.#clock.now();
       const snapshot: Snapshot = profile ? { kind: 'profile', profile, fetchedAt: now } : { kind: 'missing', fetchedAt: now };
       if (l2) {
-        const ttlS = profile
-          ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS
-          : this.#c.negativeTtlS;
+        const ttlS = profile ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS : this.#c.negativeTtlS;
         await l2.set(username, snapshot, ttlS, token).catch((err) => {
           this.#telemetry.count('CacheErrors');
           this.#telemetry.warn('L2 write failed', { username, error: String(err) });

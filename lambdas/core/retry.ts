@@ -1,9 +1,7 @@
 // Exponential backoff with full jitter (delay = random(0, min(cap, base·2^n))), honouring a server's
 // Retry-After, bounded by a total time budget: the caller knows the worst case up front.
 
-export type Attempt<T> =
-  | { ok: true; value: T }
-  | { ok: false; retryable: boolean; retryAfterMs?: number; error: Error };
+export type Attempt<T> = { ok: true; value: T } | { ok: false; retryable: boolean; retryAfterMs?: number; error: Error };
 
 export interface RetryPolicy {
   maxAttempts: number;

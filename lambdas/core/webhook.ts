@@ -80,7 +80,11 @@ export class WebhookProcessor {
         id: eventId,
         type: msg.type,
         occurredAt: new Date(msg.timestamp).toISOString(),
-        data: { ...msg.data, ...(invalidated[0] && !msg.data.username ? { username: invalidated[0] } : {}), webhookId: msg.webhookId },
+        data: {
+          ...msg.data,
+          ...(invalidated[0] && !msg.data.username ? { username: invalidated[0] } : {}),
+          webhookId: msg.webhookId,
+        },
       };
       await publisher.publish(event).catch((err: unknown) => {
         throw new DependencyUnavailableError('event queue', { cause: err });

@@ -88,7 +88,9 @@ export const ensureIdempotencyTable = async (client: DynamoDBClient, table: stri
   }
   // dynalite has no TTL API; the store checks `expiration` itself, so TTL only saves space.
   await client
-    .send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }))
+    .send(
+      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),
+    )
     .catch(() => {});
 };
 
@@ -127,9 +129,11 @@ export const awsEmulatorParts = (): LocalPart[] => {
       } finally {
         client.destroy();
       }
-      log(`queue: ${userEndpoint ? `endpoint ${userEndpoint}` : `fauxqs at ${env.AWS_ENDPOINT_URL}`}; ` +
-        `events ${env.EVENTS_QUEUE_URL} dlq ${env.DLQ_URL} (maxReceiveCount ${env.MAX_RECEIVE_COUNT || 5}); ` +
-        `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`);
+      log(
+        `queue: ${userEndpoint ? `endpoint ${userEndpoint}` : `fauxqs at ${env.AWS_ENDPOINT_URL}`}; ` +
+          `events ${env.EVENTS_QUEUE_URL} dlq ${env.DLQ_URL} (maxReceiveCount ${env.MAX_RECEIVE_COUNT || 5}); ` +
+          `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`,
+      );
     },
     async stop() {
       await fauxqs?.stop();
@@ -159,7 +163,9 @@ export const awsEmulatorParts = (): LocalPart[] => {
       } finally {
         client.destroy();
       }
-      log(`idempotency: table ${env.IDEMPOTENCY_TABLE} on ${explicit ? `endpoint ${explicit}` : `dynalite (in memory) at ${env.AWS_ENDPOINT_URL_DYNAMODB}`}`);
+      log(
+        `idempotency: table ${env.IDEMPOTENCY_TABLE} on ${explicit ? `endpoint ${explicit}` : `dynalite (in memory) at ${env.AWS_ENDPOINT_URL_DYNAMODB}`}`,
+      );
     },
     async stop() {
       const server = dynamo;

@@ -86,7 +86,11 @@ export class DemoOrigin {
 
     if (this.control.mode === 'slow') await new Promise((r) => setTimeout(r, this.control.delayMs));
     if (this.control.mode === '429') {
-      return send(429, { error: 'rate limited' }, this.control.retryAfterS ? { 'retry-after': String(this.control.retryAfterS) } : {});
+      return send(
+        429,
+        { error: 'rate limited' },
+        this.control.retryAfterS ? { 'retry-after': String(this.control.retryAfterS) } : {},
+      );
     }
     if (this.control.mode === '500') return send(500, { error: 'origin failure' });
 

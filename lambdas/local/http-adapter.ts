@@ -130,7 +130,10 @@ export const buildEvent = (
   };
   const cookie = reqHeaders.cookie;
   if (cookie !== undefined) {
-    const cookies = cookie.split(';').map((c) => c.trim()).filter(Boolean);
+    const cookies = cookie
+      .split(';')
+      .map((c) => c.trim())
+      .filter(Boolean);
     if (cookies.length) event.cookies = cookies;
   }
   event.headers = headers;

@@ -29,7 +29,13 @@ export interface LocalPart {
 const DEV_ORIGIN_API_KEY = 'dev-origin-api-key';
 
 const redisReachable = async (url: string): Promise<boolean> => {
-  const probe = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
   probe.on('error', () => {});
   try {
     await probe.connect();
@@ -71,8 +77,10 @@ export const startLocalStack = async (
   if (!env.ORIGIN_URL) {
     origin = new DemoOrigin(env.ORIGIN_API_KEY);
     env.ORIGIN_URL = await origin.listen(Number(env.DEMO_ORIGIN_PORT ?? 0));
-    log(`origin: demo origin at ${env.ORIGIN_URL} (profiles: ${[...origin.profiles.keys()].join(', ')}); ` +
-      `make it fail with: curl -XPOST ${env.ORIGIN_URL}/__control -d '{"mode":"500"}'  (modes: none, 429, 500, slow)`);
+    log(
+      `origin: demo origin at ${env.ORIGIN_URL} (profiles: ${[...origin.profiles.keys()].join(', ')}); ` +
+        `make it fail with: curl -XPOST ${env.ORIGIN_URL}/__control -d '{"mode":"500"}'  (modes: none, 429, 500, slow)`,
+    );
   } else {
     log(`origin: ${env.ORIGIN_URL}`);
   }

@@ -14,7 +14,10 @@ export const tokensMatch = (presented: string, expected: string): boolean =>
  * Throws UnauthorizedError (401 `UNAUTHORIZED`) unless the request carries the admin token. Call it
  * first in every private route, before reading any other input.
  */
-export const requireAdmin = async (event: HttpEvent, expected: () => Promise<string> = () => secret('ADMIN_TOKEN')): Promise<void> => {
+export const requireAdmin = async (
+  event: HttpEvent,
+  expected: () => Promise<string> = () => secret('ADMIN_TOKEN'),
+): Promise<void> => {
   const presented = bearerToken(event);
   if (!presented) throw new UnauthorizedError('A bearer token is required: Authorization: Bearer <admin token>.');
   if (!tokensMatch(presented, await expected())) throw new UnauthorizedError('The bearer token is not valid.');

@@ -20,7 +20,11 @@ export type AwsService = 'SQS' | 'DYNAMODB';
 export const endpointFor = (service: AwsService, env: NodeJS.ProcessEnv = process.env): string | undefined =>
   env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL || undefined;
 
-export const awsClientConfig = (service: AwsService, env: NodeJS.ProcessEnv = process.env, maxAttempts?: number): AwsClientConfig => {
+export const awsClientConfig = (
+  service: AwsService,
+  env: NodeJS.ProcessEnv = process.env,
+  maxAttempts?: number,
+): AwsClientConfig => {
   const endpoint = endpointFor(service, env);
   return {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',

@@ -24,13 +24,10 @@ const readSecret = async (name: string, field?: string): Promise<string> => {
   if (plain) return plain;
   const arn = process.env[`${name}_SECRET_ARN`];
   if (!arn) throw new Error(`Neither ${name} nor ${name}_SECRET_ARN is set`);
-  const res = await fetch(
-    `http://localhost:${EXTENSION_PORT}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`,
-    {
-      headers: { 'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '' },
-      signal: AbortSignal.timeout(3_000),
-    },
-  );
+  const res = await fetch(`http://localhost:${EXTENSION_PORT}/secretsmanager/get?secretId=${encodeURIComponent(arn)}`, {
+    headers: { 'X-Aws-Parameters-Secrets-Token': process.env.AWS_SESSION_TOKEN ?? '' },
+    signal: AbortSignal.timeout(3_000),
+  });
   if (!res.ok) throw new Error(`Secrets extension answered ${res.status} for ${name}`);
   const { SecretString } = (await res.json()) as { SecretString?: string };
   if (!SecretString) throw new Error(`Secret ${name} has no string value`);

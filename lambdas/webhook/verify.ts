@@ -37,7 +37,8 @@ export const verifyWebhook = (event: HttpEvent, body: Buffer, secret: string): V
   const sig = h['webhook-signature'];
   const missing = [!id && 'webhook-id', !ts && 'webhook-timestamp', !sig && 'webhook-signature'].filter(Boolean);
   if (missing.length) throw new InvalidSignatureError(`Missing Standard Webhooks header(s): ${missing.join(', ')}.`);
-  if ((id as string).length > MAX_ID_LENGTH) throw new InvalidSignatureError(`webhook-id is longer than ${MAX_ID_LENGTH} characters.`);
+  if ((id as string).length > MAX_ID_LENGTH)
+    throw new InvalidSignatureError(`webhook-id is longer than ${MAX_ID_LENGTH} characters.`);
   if (!/^\d{1,12}$/.test((ts as string).trim())) {
     throw new InvalidSignatureError('webhook-timestamp is not a Unix time in seconds.');
   }
@@ -45,7 +46,11 @@ export const verifyWebhook = (event: HttpEvent, body: Buffer, secret: string): V
     throw new InvalidSignatureError('webhook-signature has no "v1,<base64>" signature.');
   }
   try {
-    verifierFor(secret).verify(body, { 'webhook-id': id as string, 'webhook-timestamp': ts as string, 'webhook-signature': sig as string }, { jsonParse: false });
+    verifierFor(secret).verify(
+      body,
+      { 'webhook-id': id as string, 'webhook-timestamp': ts as string, 'webhook-signature': sig as string },
+      { jsonParse: false },
+    );
   } catch (err) {
     if (!(err instanceof WebhookVerificationError)) throw err;
     const reason = /too old/i.test(err.message)

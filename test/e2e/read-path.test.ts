@@ -14,7 +14,8 @@ const origin = (stack: SpawnedStack) => {
       fetch(`${base}/__profiles/${username}`, { method: 'PUT', body: JSON.stringify(makeProfile(username, { bio })) }),
     mode: (mode: string, extra: Record<string, unknown> = {}) =>
       fetch(`${base}/__control`, { method: 'POST', body: JSON.stringify({ mode, ...extra }) }),
-    calls: async (username: string): Promise<number> => ((await (await fetch(`${base}/__stats`)).json()).byUsername[username] ?? 0) as number,
+    calls: async (username: string): Promise<number> =>
+      ((await (await fetch(`${base}/__stats`)).json()).byUsername[username] ?? 0) as number,
   };
 };
 

@@ -72,7 +72,12 @@ const newProfile = async (bio = 'v1'): Promise<string> => {
 
 const getProfile = async (u: string) => {
   const res = await fetch(`${stack.url}/api/profiles/${u}`);
-  return { status: res.status, cache: res.headers.get('x-cache'), etag: res.headers.get('etag'), body: (await res.json()) as Record<string, unknown> };
+  return {
+    status: res.status,
+    cache: res.headers.get('x-cache'),
+    etag: res.headers.get('etag'),
+    body: (await res.json()) as Record<string, unknown>,
+  };
 };
 
 const postWebhook = (w: { headers: Record<string, string>; body: string }) =>
@@ -89,7 +94,9 @@ interface SqsSpied {
 
 /** Everything the stack published to the events queue (the spy sees it even if a consumer deleted it). */
 const publishedToQueue = (): SqsSpied[] =>
-  (fauxqs.spy.getAllMessages() as unknown as SqsSpied[]).filter((m) => m.service === 'sqs' && m.status === 'published' && m.queueName === QUEUE);
+  (fauxqs.spy.getAllMessages() as unknown as SqsSpied[]).filter(
+    (m) => m.service === 'sqs' && m.status === 'published' && m.queueName === QUEUE,
+  );
 
 /** Messages the stack published to the events queue for this event id. */
 const published = (eventId: string) => publishedToQueue().filter((m) => JSON.parse(m.body).id === eventId);
@@ -190,7 +197,9 @@ describe('admin routes over HTTP', () => {
   it('PATCH links with a javascript: URL → 400 and nothing changes', async () => {
     const u = await newProfile('v1');
     const before = await getProfile(u);
-    const res = await admin('PATCH', `/api/profiles/${u}/links`, { links: [{ id: 'a', url: 'javascript:alert(document.cookie)' }] });
+    const res = await admin('PATCH', `/api/profiles/${u}/links`, {
+      links: [{ id: 'a', url: 'javascript:alert(document.cookie)' }],
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('INVALID_REQUEST');
     const after = await getProfile(u);
@@ -210,7 +219,10 @@ describe('admin routes over HTTP', () => {
     await getProfile(u);
     const since = Date.now();
     const res = await admin('PATCH', `/api/profiles/${u}/links`, {
-      links: [{ id: 'a', title: 'Renamed' }, { title: 'Brand new', url: 'https://example.com/new' }],
+      links: [
+        { id: 'a', title: 'Renamed' },
+        { title: 'Brand new', url: 'https://example.com/new' },
+      ],
     });
     expect(res.status).toBe(200);
     const updated = await res.json();

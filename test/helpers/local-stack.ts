@@ -21,7 +21,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 60_000): Promise<SpawnedStack> => {
   // The embedded database directory belongs to one process at a time: each stack gets its own.
-  const ownDataDir = env.PGLITE_DIR === undefined && !env.DATABASE_URL ? mkdtempSync(path.join(tmpdir(), 'lc-pglite-')) : undefined;
+  const ownDataDir =
+    env.PGLITE_DIR === undefined && !env.DATABASE_URL ? mkdtempSync(path.join(tmpdir(), 'lc-pglite-')) : undefined;
   const child = spawn(process.execPath, ['bin/start.ts'], {
     cwd: root,
     env: { ...process.env, PORT: '0', ...(ownDataDir ? { PGLITE_DIR: ownDataDir } : {}), ...env },

@@ -10,7 +10,9 @@ export interface SignedWebhook {
   headers: Record<string, string>;
 }
 
-export const webhookBody = (over: { type?: string; profileId?: string; username?: string; data?: Record<string, unknown> } = {}): string =>
+export const webhookBody = (
+  over: { type?: string; profileId?: string; username?: string; data?: Record<string, unknown> } = {},
+): string =>
   JSON.stringify({
     type: over.type ?? 'profile.updated',
     timestamp: new Date().toISOString(),
@@ -29,7 +31,9 @@ export const signWebhook = (
 ): SignedWebhook => {
   const id = opts.id ?? `msg_${randomUUID()}`;
   const ts = opts.timestampS ?? Math.floor(Date.now() / 1000);
-  const signatures = (Array.isArray(secrets) ? secrets : [secrets]).map((s) => new Webhook(s).sign(id, new Date(ts * 1000), body));
+  const signatures = (Array.isArray(secrets) ? secrets : [secrets]).map((s) =>
+    new Webhook(s).sign(id, new Date(ts * 1000), body),
+  );
   return {
     id,
     body,

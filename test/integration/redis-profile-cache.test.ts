@@ -14,7 +14,11 @@ beforeAll(async () => {
 });
 afterAll(() => redis.disconnect());
 
-const snap = (username: string, bio = 'b'): Snapshot => ({ kind: 'profile', profile: makeProfile(username, { bio }), fetchedAt: Date.now() });
+const snap = (username: string, bio = 'b'): Snapshot => ({
+  kind: 'profile',
+  profile: makeProfile(username, { bio }),
+  fetchedAt: Date.now(),
+});
 
 describe('RedisProfileCache against real Redis', () => {
   it('round-trips snapshots with the requested TTL, hash-tagged by username', async () => {

@@ -13,7 +13,11 @@ let n = 0;
 
 beforeAll(async () => {
   server = await startFauxqs({ port: 0, logger: false });
-  client = new SQSClient({ endpoint: server.address, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  client = new SQSClient({
+    endpoint: server.address,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 });
 afterAll(async () => {
   client?.destroy();
@@ -27,7 +31,12 @@ const drain = async (queueUrl: string) => {
   const out: Array<{ body: string; type?: string }> = [];
   for (;;) {
     const res = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 0,
+      }),
     );
     if (!res.Messages?.length) return out;
     for (const m of res.Messages) out.push({ body: m.Body ?? '', type: m.MessageAttributes?.type?.StringValue });
@@ -60,7 +69,11 @@ describe('SqsEventPublisher against fauxqs', () => {
   });
 
   it('rejects when the queue does not exist', async () => {
-    const publisher = new SqsEventPublisher({ client, queueUrl: `${server.address}/000000000000/missing`, retry: { maxAttempts: 2 } });
+    const publisher = new SqsEventPublisher({
+      client,
+      queueUrl: `${server.address}/000000000000/missing`,
+      retry: { maxAttempts: 2 },
+    });
     await expect(publisher.publish(newEvent('x', {}))).rejects.toThrow(/not accepted/);
   });
 });

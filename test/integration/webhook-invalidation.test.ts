@@ -48,12 +48,18 @@ const build = () => {
       },
     },
   });
-  const invalidator = new ProfileInvalidator({ invalidate: (u) => service.invalidate(u), usernameForId: (id) => l2.usernameForId(id) });
+  const invalidator = new ProfileInvalidator({
+    invalidate: (u) => service.invalidate(u),
+    usernameForId: (id) => l2.usernameForId(id),
+  });
   const publisher = new FakePublisher();
   const handler = makeHandler({ secret: async () => SECRET, idempotency: new MemoryIdempotency(), publisher, invalidator });
   const send = async (body: string) => {
     const w = signWebhook(SECRET, body);
-    return (await handler(apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: w.headers, body: w.body }), lambdaContext())) as HttpResult;
+    return (await handler(
+      apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: w.headers, body: w.body }),
+      lambdaContext(),
+    )) as HttpResult;
   };
   return { origin, service, publisher, send, calls: () => originCalls };
 };
@@ -87,7 +93,8 @@ describe('webhook invalidation against real Redis', () => {
     expect(res.statusCode).toBe(200);
 
     for (const k of [keys.profile(u), keys.analyticsIndex(u), keys.lock(u), ...summaries]) expect(await redis.exists(k)).toBe(0);
-    for (const k of [keys.profile(other), keys.analyticsIndex(other), keys.lock(other), ...otherSummaries]) expect(await redis.exists(k)).toBe(1);
+    for (const k of [keys.profile(other), keys.analyticsIndex(other), keys.lock(other), ...otherSummaries])
+      expect(await redis.exists(k)).toBe(1);
     // The mapping stays (the next fill rewrites it); the event carries the resolved username.
     expect(await redis.get(keys.profileId(`prof_${u}`))).toBe(u);
     expect(t.publisher.published[0].data).toMatchObject({ profileId: `prof_${u}`, username: u });

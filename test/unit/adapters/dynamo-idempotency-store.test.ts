@@ -5,9 +5,13 @@ import { DynamoIdempotencyStore } from '../../../lambdas/adapters/dynamo-idempot
 
 const ddb = mockClient(DynamoDBClient);
 const NOW = 1_800_000_000_000;
-const store = () => new DynamoIdempotencyStore({ client: new DynamoDBClient({ region: 'us-east-1' }), table: 'idem', ttlS: 3600, now: () => NOW });
+const store = () =>
+  new DynamoIdempotencyStore({ client: new DynamoDBClient({ region: 'us-east-1' }), table: 'idem', ttlS: 3600, now: () => NOW });
 const conditionFailed = (item?: Record<string, unknown>) =>
-  Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException', ...(item ? { Item: item } : {}) });
+  Object.assign(new Error('The conditional request failed'), {
+    name: 'ConditionalCheckFailedException',
+    ...(item ? { Item: item } : {}),
+  });
 
 beforeEach(() => ddb.reset());
 
@@ -32,7 +36,9 @@ describe('DynamoIdempotencyStore', () => {
   });
 
   it('reports a live lease as in progress with the time left', async () => {
-    ddb.on(PutItemCommand).rejects(conditionFailed({ status: { S: 'INPROGRESS' }, in_progress_expiration: { N: String(NOW + 12_000) } }));
+    ddb
+      .on(PutItemCommand)
+      .rejects(conditionFailed({ status: { S: 'INPROGRESS' }, in_progress_expiration: { N: String(NOW + 12_000) } }));
     expect(await store().claim('k', 30_000)).toEqual({ state: 'in_progress', retryAfterMs: 12_000 });
   });
 

@@ -52,7 +52,10 @@ describe('MemoryProfileCache (L1)', () => {
     const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
     const entry = l1.set('a', snap('a'), 0);
     let renders = 0;
-    const render = () => (renders++, 'body');
+    const render = () => {
+      renders++;
+      return 'body';
+    };
     const r1 = renderOnce(entry, 'v', render);
     const r2 = renderOnce(entry, 'v', render);
     expect(renders).toBe(1);

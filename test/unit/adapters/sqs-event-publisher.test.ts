@@ -8,9 +8,15 @@ const sqs = mockClient(SQSClient);
 const sleeps: number[] = [];
 const clock = { now: () => Date.now(), sleep: async (ms: number) => void sleeps.push(ms), random: () => 0.5 };
 const publisher = (maxAttempts = 4) =>
-  new SqsEventPublisher({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://sqs.test/q', clock, retry: { maxAttempts } });
+  new SqsEventPublisher({
+    client: new SQSClient({ region: 'us-east-1' }),
+    queueUrl: 'https://sqs.test/q',
+    clock,
+    retry: { maxAttempts },
+  });
 const events = (n: number, type = 'link.clicked'): QueueEvent[] => Array.from({ length: n }, (_, i) => newEvent(type, { i }));
-const transient = () => Object.assign(new Error('throttled'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
+const transient = () =>
+  Object.assign(new Error('throttled'), { name: 'ThrottlingException', $metadata: { httpStatusCode: 400 } });
 
 beforeEach(() => {
   sqs.reset();
@@ -37,7 +43,11 @@ describe('SqsEventPublisher.publish', () => {
   });
 
   it('does not retry a client error', async () => {
-    sqs.on(SendMessageCommand).rejects(Object.assign(new Error('nope'), { name: 'QueueDoesNotExist', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    sqs
+      .on(SendMessageCommand)
+      .rejects(
+        Object.assign(new Error('nope'), { name: 'QueueDoesNotExist', $fault: 'client', $metadata: { httpStatusCode: 400 } }),
+      );
     await expect(publisher().publish(newEvent('x', {}))).rejects.toThrow(/QueueDoesNotExist/);
     expect(sqs.commandCalls(SendMessageCommand)).toHaveLength(1);
   });
@@ -45,7 +55,9 @@ describe('SqsEventPublisher.publish', () => {
 
 describe('SqsEventPublisher.publishBatch', () => {
   it('sends chunks of at most 10 entries', async () => {
-    sqs.on(SendMessageBatchCommand).callsFake((input) => ({ Successful: input.Entries.map((e: { Id: string }) => ({ Id: e.Id })), Failed: [] }));
+    sqs
+      .on(SendMessageBatchCommand)
+      .callsFake((input) => ({ Successful: input.Entries.map((e: { Id: string }) => ({ Id: e.Id })), Failed: [] }));
     await publisher().publishBatch(events(25));
     const sizes = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input.Entries?.length);
     expect(sizes).toEqual([10, 10, 5]);
@@ -63,7 +75,10 @@ describe('SqsEventPublisher.publishBatch', () => {
     sqs
       .on(SendMessageBatchCommand)
       .resolvesOnce({
-        Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: '' }, { Id: '2', MessageId: 'c', MD5OfMessageBody: '' }],
+        Successful: [
+          { Id: '0', MessageId: 'a', MD5OfMessageBody: '' },
+          { Id: '2', MessageId: 'c', MD5OfMessageBody: '' },
+        ],
         Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
       })
       .resolves({ Successful: [{ Id: '1', MessageId: 'b', MD5OfMessageBody: '' }], Failed: [] });
@@ -80,14 +95,18 @@ describe('SqsEventPublisher.publishBatch', () => {
       Successful: [{ Id: '0', MessageId: 'a', MD5OfMessageBody: '' }],
       Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
     });
-    const err = await publisher(3).publishBatch(evs).catch((e: unknown) => e);
+    const err = await publisher(3)
+      .publishBatch(evs)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PublishError);
     expect((err as PublishError).failedIds).toEqual([evs[1].id]);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
   });
 
   it('does not retry entries the queue refused as sender faults', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidMessageContents', SenderFault: true }] });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InvalidMessageContents', SenderFault: true }] });
     await expect(publisher().publishBatch(events(1))).rejects.toThrow(/InvalidMessageContents/);
     expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(1);
   });

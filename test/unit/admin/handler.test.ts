@@ -37,13 +37,24 @@ const setup = () => {
     origin: {
       updateLinks: async (id: string, links: LinkUpdate[]) => {
         originCalls.push({ id, links });
-        return profile({ links: [...profile().links, { id: 'l2', title: links[0].title ?? '', url: links[0].url ?? '', position: 1, enabled: true }] });
+        return profile({
+          links: [
+            ...profile().links,
+            { id: 'l2', title: links[0].title ?? '', url: links[0].url ?? '', position: 1, enabled: true },
+          ],
+        });
       },
     },
     invalidator,
     publisher,
   });
-  const call = async (input: { method: 'PATCH' | 'POST'; route: string; username: string; token: string | null; body?: string }) =>
+  const call = async (input: {
+    method: 'PATCH' | 'POST';
+    route: string;
+    username: string;
+    token: string | null;
+    body?: string;
+  }) =>
     (await handler(
       apiEvent({
         method: input.method,
@@ -55,7 +66,13 @@ const setup = () => {
       lambdaContext('admin'),
     )) as HttpResult;
   const patch = (body: unknown, token: string | null = TOKEN, username = 'alice') =>
-    call({ method: 'PATCH', route: '/api/profiles/{username}/links', username, token, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    call({
+      method: 'PATCH',
+      route: '/api/profiles/{username}/links',
+      username,
+      token,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const invalidate = (username: string, token: string | null = TOKEN) =>
     call({ method: 'POST', route: '/api/cache/invalidate/{username}', username, token });
   return { invalidator, publisher, originCalls, patch, invalidate };
@@ -104,18 +121,21 @@ describe('POST /api/cache/invalidate/{username}', () => {
 });
 
 describe('PATCH /api/profiles/{username}/links', () => {
-  it.each(['javascript:alert(1)', 'data:text/html,<script>x</script>', 'ftp://example.com/x', 'not a url', 'JAVASCRIPT:alert(1)'])(
-    'refuses url %s with 400 and changes nothing',
-    async (url) => {
-      const t = setup();
-      const res = await t.patch({ links: [{ id: 'l1', url }] });
-      expect(res.statusCode).toBe(400);
-      expect(JSON.parse(res.body as string).error.message).toMatch(/links\.0\.url/);
-      expect(t.originCalls).toEqual([]);
-      expect(t.invalidator.calls).toEqual([]);
-      expect(t.publisher.published).toEqual([]);
-    },
-  );
+  it.each([
+    'javascript:alert(1)',
+    'data:text/html,<script>x</script>',
+    'ftp://example.com/x',
+    'not a url',
+    'JAVASCRIPT:alert(1)',
+  ])('refuses url %s with 400 and changes nothing', async (url) => {
+    const t = setup();
+    const res = await t.patch({ links: [{ id: 'l1', url }] });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body as string).error.message).toMatch(/links\.0\.url/);
+    expect(t.originCalls).toEqual([]);
+    expect(t.invalidator.calls).toEqual([]);
+    expect(t.publisher.published).toEqual([]);
+  });
 
   it.each([
     ['malformed JSON', '{links:'],
@@ -140,7 +160,10 @@ describe('PATCH /api/profiles/{username}/links', () => {
     expect(t.originCalls).toEqual([{ id: 'prof_alice', links: [{ title: 'New', url: 'https://example.com/new' }] }]);
     expect(t.invalidator.calls).toEqual([{ profileId: 'prof_alice', username: 'alice' }]);
     expect(t.publisher.published).toHaveLength(1);
-    expect(t.publisher.published[0]).toMatchObject({ type: 'links.updated', data: { profileId: 'prof_alice', username: 'alice' } });
+    expect(t.publisher.published[0]).toMatchObject({
+      type: 'links.updated',
+      data: { profileId: 'prof_alice', username: 'alice' },
+    });
   });
 
   it('answers 404 for an unknown profile without calling the origin update', async () => {

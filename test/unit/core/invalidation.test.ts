@@ -45,7 +45,12 @@ describe('ProfileInvalidator', () => {
 describe('RedisProfileCache.invalidate key set', () => {
   it('passes exactly the snapshot, analytics index and lock keys to one script (no KEYS/SCAN)', async () => {
     const calls: unknown[][] = [];
-    const redis = { eval: async (...args: unknown[]) => (calls.push(args), 3) } as unknown as RedisClient;
+    const redis = {
+      eval: async (...args: unknown[]) => {
+        calls.push(args);
+        return 3;
+      },
+    } as unknown as RedisClient;
     await new RedisProfileCache(redis).invalidate('alice');
     expect(calls).toHaveLength(1);
     const [script, numKeys, ...keys] = calls[0] as [string, number, ...string[]];

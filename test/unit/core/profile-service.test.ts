@@ -127,7 +127,10 @@ describe('stampede protection', () => {
     const shared = new FakeSnapshotCache();
     const origin = new FakeOrigin(makeProfile('demo'));
     // Real time here: waiters poll on the clock while the holder's origin call is open.
-    const clock = Object.assign(new FakeClock(), { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) });
+    const clock = Object.assign(new FakeClock(), {
+      now: Date.now,
+      sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+    });
     const a = setup({ l2: shared, origin, clock });
     const b = setup({ l2: shared, origin, clock });
     const gate = deferred();

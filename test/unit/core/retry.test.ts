@@ -3,7 +3,12 @@ import { type Attempt, fullJitter, parseRetryAfter, RetriesExhaustedError, withR
 import { FakeClock } from '../../helpers/fakes.ts';
 
 const policy = { maxAttempts: 5, baseMs: 100, capMs: 1_000, budgetMs: 5_000 };
-const fail = (retryAfterMs?: number, retryable = true): Attempt<string> => ({ ok: false, retryable, retryAfterMs, error: new Error('boom') });
+const fail = (retryAfterMs?: number, retryable = true): Attempt<string> => ({
+  ok: false,
+  retryable,
+  retryAfterMs,
+  error: new Error('boom'),
+});
 
 describe('full jitter', () => {
   it('draws from [0, min(cap, base·2^n))', () => {
@@ -20,7 +25,12 @@ describe('withRetries', () => {
     const start = clock.now();
     const outcomes = [fail(), fail(), { ok: true as const, value: 'done' }];
     const sleeps: number[] = [];
-    const sleepy = Object.assign(clock, { sleep: async (ms: number) => { sleeps.push(ms); clock.advance(ms); } });
+    const sleepy = Object.assign(clock, {
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+      },
+    });
     await expect(withRetries(async () => outcomes.shift() as Attempt<string>, policy, sleepy)).resolves.toBe('done');
     expect(sleeps).toEqual([50, 100]); // random 0.5 × 100, × 200
     expect(clock.now() - start).toBe(150);
@@ -29,7 +39,12 @@ describe('withRetries', () => {
   it('waits at least the Retry-After the server asked for', async () => {
     const clock = new FakeClock();
     const sleeps: number[] = [];
-    Object.assign(clock, { sleep: async (ms: number) => { sleeps.push(ms); clock.advance(ms); } });
+    Object.assign(clock, {
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        clock.advance(ms);
+      },
+    });
     const outcomes = [fail(2_000), { ok: true as const, value: 'ok' }];
     await withRetries(async () => outcomes.shift() as Attempt<string>, policy, clock);
     expect(sleeps).toEqual([2_000]);
@@ -38,7 +53,14 @@ describe('withRetries', () => {
   it('gives up when the next sleep would overrun the total budget, suggesting a Retry-After', async () => {
     const clock = new FakeClock();
     let attempts = 0;
-    const err = await withRetries(async () => (attempts++, fail(10_000)), policy, clock).catch((e) => e);
+    const err = await withRetries(
+      async () => {
+        attempts++;
+        return fail(10_000);
+      },
+      policy,
+      clock,
+    ).catch((e) => e);
     expect(err).toBeInstanceOf(RetriesExhaustedError);
     expect(attempts).toBe(1);
     expect(err.retryAfterMs).toBe(10_000);
@@ -47,10 +69,26 @@ describe('withRetries', () => {
   it('stops at maxAttempts and at non-retryable failures', async () => {
     const clock = new FakeClock();
     let n = 0;
-    await expect(withRetries(async () => (n++, fail()), { ...policy, budgetMs: 1e9 }, clock)).rejects.toThrow(/5 attempt/);
+    const counted = (outcome: () => Attempt<string>) => async () => {
+      n++;
+      return outcome();
+    };
+    await expect(
+      withRetries(
+        counted(() => fail()),
+        { ...policy, budgetMs: 1e9 },
+        clock,
+      ),
+    ).rejects.toThrow(/5 attempt/);
     expect(n).toBe(5);
     n = 0;
-    await expect(withRetries(async () => (n++, fail(undefined, false)), policy, clock)).rejects.toThrow(/1 attempt/);
+    await expect(
+      withRetries(
+        counted(() => fail(undefined, false)),
+        policy,
+        clock,
+      ),
+    ).rejects.toThrow(/1 attempt/);
     expect(n).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,11 +74,19 @@ describe('local API', () => {
   });
 
   it('passes JSON bodies as text and binary bodies as base64', async () => {
-    const res = await fetch(`${base}/webhooks/linktree`, { method: 'POST', body: '{"x":1}', headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${base}/webhooks/linktree`, {
+      method: 'POST',
+      body: '{"x":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
     expect(seen.at(-1)?.body).toBe('{"x":1}');
-    await fetch(`${base}/webhooks/linktree`, { method: 'POST', body: new Uint8Array([0, 255]), headers: { 'content-type': 'application/octet-stream' } });
+    await fetch(`${base}/webhooks/linktree`, {
+      method: 'POST',
+      body: new Uint8Array([0, 255]),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     const e = seen.at(-1) as APIGatewayProxyEventV2;
     expect(e.isBase64Encoded).toBe(true);
     expect(Buffer.from(e.body as string, 'base64')).toEqual(Buffer.from([0, 255]));

@@ -14,7 +14,12 @@ describe('tokensMatch', () => {
 
 describe('requireAdmin', () => {
   const event = (authorization?: string) =>
-    apiEvent({ method: 'POST', route: '/api/cache/invalidate/{username}', pathParameters: { username: 'a' }, headers: authorization ? { authorization } : {} });
+    apiEvent({
+      method: 'POST',
+      route: '/api/cache/invalidate/{username}',
+      pathParameters: { username: 'a' },
+      headers: authorization ? { authorization } : {},
+    });
 
   it('accepts the bearer token, case-insensitive scheme', async () => {
     await expect(requireAdmin(event('Bearer tok'), async () => 'tok')).resolves.toBeUndefined();

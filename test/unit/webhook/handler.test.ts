@@ -20,7 +20,13 @@ const setup = () => {
   const handler = makeHandler({ secret: async () => SECRET, idempotency, publisher, invalidator, leaseMs: 30_000 });
   const call = async (req: { headers: Record<string, string>; body?: string; isBase64Encoded?: boolean }) =>
     (await handler(
-      apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: req.headers, body: req.body, isBase64Encoded: req.isBase64Encoded }),
+      apiEvent({
+        method: 'POST',
+        route: '/webhooks/linktree',
+        headers: req.headers,
+        body: req.body,
+        isBase64Encoded: req.isBase64Encoded,
+      }),
       lambdaContext('webhook'),
     )) as HttpResult;
   const send = (w: SignedWebhook) => call({ headers: w.headers, body: w.body });
@@ -38,7 +44,11 @@ describe('webhook handler: signature', () => {
     expect(t.invalidator.calls).toEqual([{ profileId: 'prof_1', username: 'alice' }]);
     expect(t.publisher.published).toHaveLength(1);
     const event = t.publisher.published[0];
-    expect(event).toMatchObject({ id: eventIdFor(w.id), type: 'profile.updated', data: { profileId: 'prof_1', username: 'alice', webhookId: w.id } });
+    expect(event).toMatchObject({
+      id: eventIdFor(w.id),
+      type: 'profile.updated',
+      data: { profileId: 'prof_1', username: 'alice', webhookId: w.id },
+    });
     expect(event.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(t.idempotency.records.get(idempotencyKey(w.id))?.status).toBe('COMPLETED');
   });
@@ -168,7 +178,14 @@ describe('webhook handler: check order and refusals', () => {
     ['no data', JSON.stringify({ type: 'profile.updated', timestamp: new Date().toISOString() })],
     ['no profileId', JSON.stringify({ type: 'profile.updated', timestamp: new Date().toISOString(), data: {} })],
     ['bad timestamp', JSON.stringify({ type: 'profile.updated', timestamp: 'soon', data: { profileId: 'p' } })],
-    ['bad username', JSON.stringify({ type: 'profile.updated', timestamp: new Date().toISOString(), data: { profileId: 'p', username: '../x' } })],
+    [
+      'bad username',
+      JSON.stringify({
+        type: 'profile.updated',
+        timestamp: new Date().toISOString(),
+        data: { profileId: 'p', username: '../x' },
+      }),
+    ],
     ['an array', '[]'],
   ])('answers 400 for a validly signed body with %s', async (_, body) => {
     const t = setup();
@@ -275,11 +292,18 @@ describe('webhook handler over the SQS and DynamoDB adapters (aws-sdk-client-moc
     const handler = makeHandler({
       secret: async () => SECRET,
       idempotency: new DynamoIdempotencyStore({ client: new DynamoDBClient({ region: 'us-east-1' }), table: 'idem' }),
-      publisher: new SqsEventPublisher({ client: new SQSClient({ region: 'us-east-1' }), queueUrl: 'https://sqs.test/q', clock: noSleep }),
+      publisher: new SqsEventPublisher({
+        client: new SQSClient({ region: 'us-east-1' }),
+        queueUrl: 'https://sqs.test/q',
+        clock: noSleep,
+      }),
       invalidator: new FakeInvalidator(),
     });
     return (w: SignedWebhook) =>
-      handler(apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: w.headers, body: w.body }), lambdaContext()) as Promise<HttpResult>;
+      handler(
+        apiEvent({ method: 'POST', route: '/webhooks/linktree', headers: w.headers, body: w.body }),
+        lambdaContext(),
+      ) as Promise<HttpResult>;
   };
 
   it('claims with a conditional put, sends once with the type attribute, then completes', async () => {
@@ -322,7 +346,11 @@ describe('webhook handler over the SQS and DynamoDB adapters (aws-sdk-client-moc
   it('a refused send releases the claim (conditional delete with its token) and answers 503', async () => {
     ddb.on(PutItemCommand).resolves({});
     ddb.on(DeleteItemCommand).resolves({});
-    sqs.on(SendMessageCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+    sqs
+      .on(SendMessageCommand)
+      .rejects(
+        Object.assign(new Error('denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } }),
+      );
     const w = signWebhook(SECRET, webhookBody());
     const res = await build()(w);
     expect(res.statusCode).toBe(503);
