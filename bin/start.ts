@@ -2,7 +2,11 @@
 import { localParts } from '../lambdas/local/parts.ts';
 import { startLocalStack } from '../lambdas/local/stack.ts';
 
-const stack = await startLocalStack(process.env, localParts());
+const stack = await startLocalStack(process.env, localParts()).catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  if (process.env.DEBUG) console.error(err);
+  process.exit(1);
+});
 console.log(`ready: ${stack.url}  (try ${stack.url}/api/profiles/demo)`);
 
 let stopping = false;

@@ -36,8 +36,9 @@ export const poolConfig = (env: NodeJS.ProcessEnv = process.env): pg.PoolConfig 
     port: int(env.PGPORT, 5432),
     database: env.PGDATABASE,
     user: env.PGUSER,
-    // Read lazily (and re-read after a failure) from the secret; plain DATABASE_SECRET locally.
-    password: () => secret('DATABASE_SECRET', 'password'),
+    // Read lazily (and re-read after a failure): the `password` field of the secret named by
+    // DATABASE_SECRET_ARN (what CDK sets); a plain DATABASE variable wins where set.
+    password: () => secret('DATABASE', 'password'),
     // RDS Proxy requires TLS; its certificate chains to Amazon's public root, which Node trusts.
     ssl: sslOff ? false : { rejectUnauthorized: true },
   };

@@ -12,7 +12,6 @@ describe('poolConfig', () => {
       PGPORT: '5432',
       PGDATABASE: 'linkcache',
       PGUSER: 'app',
-      DATABASE_SECRET: 'from-env',
     });
     expect(c).toMatchObject({
       host: 'proxy.example',
@@ -22,6 +21,13 @@ describe('poolConfig', () => {
       ssl: { rejectUnauthorized: true },
     });
     expect(typeof c.password).toBe('function');
+    // The same secret name CDK wires up: DATABASE_SECRET_ARN, or a plain DATABASE variable.
+    process.env.DATABASE = 'from-env';
+    try {
+      expect(await (c.password as () => Promise<string>)()).toBe('from-env');
+    } finally {
+      delete process.env.DATABASE;
+    }
   });
   it('PGSSLMODE=disable turns TLS off; PG_POOL_MAX overrides the size', () => {
     expect(poolConfig({ PGHOST: 'h', PGSSLMODE: 'disable', PG_POOL_MAX: '1' })).toMatchObject({ ssl: false, max: 1 });
