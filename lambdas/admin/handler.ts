@@ -1,22 +1,17 @@
-// The admin Lambda: private routes behind `Authorization: Bearer <ADMIN_TOKEN>`. The token is
-// checked before anything else (path parameters, body); each route is one entry of `adminRoutes`.
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { ProfileInvalidator } from '../core/invalidation.ts';
 import type { ProfileOrigin } from '../core/ports.ts';
 import type { ProfileService } from '../core/profile-service.ts';
 import { requireAdmin } from '../shared/auth.ts';
-import { NotFoundError } from '../shared/errors.ts';
 import type { EventPublisher } from '../shared/events.ts';
-import { type HttpEvent, type HttpResult, httpErrors, json } from '../shared/http.ts';
+import { type HttpEvent, type HttpResult, json } from '../shared/http.ts';
 import { profileInvalidator } from '../shared/invalidator.ts';
 import { eventPublisher } from '../shared/queue.ts';
 import { readPath } from '../shared/read-path.ts';
 import { secret } from '../shared/secrets.ts';
-import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { parseUsername } from '../shared/username.ts';
 import { analyticsRoute } from './analytics.ts';
 import { patchLinksRoute } from './links.ts';
+import { routedHandler } from '../shared/router.ts';
 
 export interface AdminDeps {
   adminToken: () => Promise<string>;
@@ -45,14 +40,7 @@ export const adminRoutes = (deps: AdminDeps): Record<string, AdminRoute> => ({
 
 export const makeHandler = (deps: AdminDeps) => {
   const routes = adminRoutes(deps);
-  const base = middy<HttpEvent, HttpResult>();
-  if (metricsOn) base.use(logMetrics(metrics));
-  return base.use(httpErrors(logger)).handler(async (event) => {
-    await requireAdmin(event, deps.adminToken);
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
-    return route(event);
-  });
+  return routedHandler(routes, { guard: (event) => requireAdmin(event, deps.adminToken) });
 };
 
 const defaultDeps = (): AdminDeps => {

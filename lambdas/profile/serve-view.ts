@@ -2,14 +2,12 @@
 // and the site function (the dashboard): a View read through the cache tiers answered with its
 // ETag/304/Cache-Control/X-Cache (respond.ts), a negatively cached 404, and errors rendered as
 // HTML pages on page routes and as JSON on the API — one router for both handlers.
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { View, ViewResult } from '../core/profile-service.ts';
 import { errorPageResponse, isPageRoute } from '../pages/error-page.ts';
-import { NotFoundError, ProfileNotFoundError } from '../shared/errors.ts';
-import { errorResponse, type HttpEvent, type HttpResult, httpErrors } from '../shared/http.ts';
+import { ProfileNotFoundError } from '../shared/errors.ts';
+import { errorResponse, type HttpEvent, type HttpResult } from '../shared/http.ts';
 import type { ReadPath } from '../shared/read-path.ts';
-import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
+import { type RouteHandler, routedHandler as sharedRoutedHandler } from '../shared/router.ts';
 import { parseUsername } from '../shared/username.ts';
 import { viewResponse } from './respond.ts';
 
@@ -43,17 +41,6 @@ export const viewServer = ({ service, config }: ViewDeps): ServeView => {
 export const renderError = (err: unknown, event: HttpEvent): HttpResult =>
   isPageRoute(event) ? errorPageResponse(err) : errorResponse(err);
 
-export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
-
-/** The Lambda handler over a route key (as in lambdas/routes.ts) → route map, with metrics and `renderError`. */
-export const routedHandler = (routes: Record<string, RouteHandler>) => {
-  // No early-timeout timer and race per request (middy's default): every dependency call on these
-  // paths is bounded by its own timeout, and on the L1-hit path the timer costs more than the work.
-  const base = middy<HttpEvent, HttpResult>({ timeoutEarlyInMillis: 0 });
-  if (metricsOn) base.use(logMetrics(metrics));
-  return base.use(httpErrors(logger, renderError)).handler(async (event) => {
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
-    return route(event);
-  });
-};
+/** The router of the profile and site functions: page routes render errors as HTML. */
+export const routedHandler = (routes: Record<string, RouteHandler>) =>
+  sharedRoutedHandler(routes, { renderError, timeoutEarly: false });

@@ -1,18 +1,4 @@
-// The track Lambda: link redirects (`/r/{username}/{linkId}`) and beacon events
-// (`POST /api/events`), both producing analytics events onto the queue.
-//
-// Redirects resolve the link through the cached read path and answer 302; the click is published
-// BEFORE the response returns, with a short bounded budget. In Lambda, work left running after
-// the response is frozen with the container and may never finish (or finish minutes later on
-// the next thaw), so "respond first, record after" loses clicks silently. A send to SQS from the
-// same region takes a few ms; the bound (CLICK_PUBLISH_BUDGET_MS, 300 ms) caps what a slow queue
-// can add. A publish that fails or overruns is counted in `ClickEventsDropped` and logged with
-// the full event (id included), so it can be replayed: the consumer dedupes by id, so a replay
-// of an event that did land after all is not counted twice. The redirect itself never fails
-// because of the queue.
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import middy from '@middy/core';
 import { z } from 'zod';
 import { SqsEventPublisher } from '../adapters/sqs-event-publisher.ts';
 import { isCountable } from '../core/bots.ts';
@@ -20,13 +6,14 @@ import type { ProfileService } from '../core/profile-service.ts';
 import { isHttpUrl, type Profile } from '../core/profile.ts';
 import type { Telemetry } from '../core/ports.ts';
 import type { CacheConfig } from '../shared/config.ts';
-import { DependencyUnavailableError, LinkNotFoundError, NotFoundError, ValidationError } from '../shared/errors.ts';
+import { DependencyUnavailableError, LinkNotFoundError, ValidationError } from '../shared/errors.ts';
 import { type EventPublisher, newEvent, type QueueEvent } from '../shared/events.ts';
-import { header, type HttpEvent, type HttpResult, httpErrors, json, rawBody } from '../shared/http.ts';
+import { header, type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { eventPublisher, sqsClient } from '../shared/queue.ts';
 import { readPath } from '../shared/read-path.ts';
-import { logger, metrics, metricsOn, telemetry } from '../shared/telemetry.ts';
+import { logger, telemetry } from '../shared/telemetry.ts';
 import { parseUsername, USERNAME_RE } from '../shared/username.ts';
+import { routedHandler } from '../shared/router.ts';
 
 export interface TrackDeps {
   service: Pick<ProfileService, 'profile'>;
@@ -193,13 +180,7 @@ export const makeHandler = (deps: TrackDeps) => {
     'POST /api/events': beacon,
   };
 
-  const base = middy<HttpEvent, HttpResult>();
-  if (metricsOn) base.use(logMetrics(metrics));
-  return base.use(httpErrors(logger)).handler(async (event) => {
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
-    return route(event);
-  });
+  return routedHandler(routes);
 };
 
 const num = (raw: string | undefined, fallback: number): number => {

@@ -1,21 +1,17 @@
-// The webhook Lambda: `POST /webhooks/linktree` (Standard Webhooks). Checks, in the contract's
-// order: body size (413), signature and timestamp (401), payload shape (400); only then claims the
-// webhook-id, invalidates the profile's cached views and enqueues the event (see core/webhook.ts).
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { ProfileInvalidator } from '../core/invalidation.ts';
 import type { IdempotencyStore } from '../core/ports.ts';
 import { WebhookProcessor } from '../core/webhook.ts';
-import { NotFoundError, PayloadTooLargeError } from '../shared/errors.ts';
+import { PayloadTooLargeError } from '../shared/errors.ts';
 import type { EventPublisher } from '../shared/events.ts';
-import { type HttpEvent, type HttpResult, httpErrors, json, rawBody } from '../shared/http.ts';
+import { type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { idempotencyStore } from '../shared/idempotency.ts';
 import { eventPublisher } from '../shared/queue.ts';
 import { profileInvalidator } from '../shared/invalidator.ts';
 import { secret } from '../shared/secrets.ts';
-import { logger, metrics, metricsOn, telemetry } from '../shared/telemetry.ts';
+import { telemetry } from '../shared/telemetry.ts';
 import { parseWebhookPayload } from './payload.ts';
 import { verifyWebhook } from './verify.ts';
+import { routedHandler } from '../shared/router.ts';
 
 /** Standard Webhooks senders cap payloads well below this; anything larger is refused unread. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -56,13 +52,7 @@ export const makeHandler = (deps: WebhookDeps) => {
     'POST /webhooks/linktree': receive,
   };
 
-  const base = middy<HttpEvent, HttpResult>();
-  if (metricsOn) base.use(logMetrics(metrics));
-  return base.use(httpErrors(logger)).handler(async (event) => {
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
-    return route(event);
-  });
+  return routedHandler(routes);
 };
 
 export const handler = makeHandler({

@@ -69,9 +69,7 @@ describe('pages in a browser', () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`,
-      );
+      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
     }
     await mkdir(ARTIFACTS, { recursive: true });
     userDataDir = await mkdtemp(path.join(tmpdir(), 'linkcache-chromium-'));
