@@ -6,28 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
+import { BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../../lib/bundling.ts';
 import { median } from './stats.ts';
 
-/**
- * Same as lib/constructs/service-function.ts ESM_BANNER / LOCAL_ONLY_MODULES (copied, not imported,
- * so the bench doesn't load aws-cdk-lib): lets bundled CommonJS call `require` for built-ins.
- */
-export const ESM_BANNER = [
-  "import { createRequire as __cjsCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __cjsFileURLToPath } from 'node:url';",
-  "import { dirname as __cjsDirname } from 'node:path';",
-  'const require = __cjsCreateRequire(import.meta.url);',
-  'const __filename = __cjsFileURLToPath(import.meta.url);',
-  'const __dirname = __cjsDirname(__filename);',
-].join(' ');
-export const LOCAL_ONLY_MODULES = [
-  '@electric-sql/pglite',
-  '@electric-sql/pglite-socket',
-  '@electric-sql/pglite/*',
-  'pg-native',
-  'fauxqs',
-  'dynalite',
-];
+export { ESM_BANNER, LOCAL_ONLY_MODULES };
 
 export interface BundleResult {
   entry: string;
@@ -47,7 +29,7 @@ export const bundle = async (entry: string, outdir: string, external: string[] =
     minify: true,
     format: 'esm',
     platform: 'node',
-    target: 'node24',
+    target: BUNDLE_TARGET,
     mainFields: ['module', 'main'],
     banner: { js: ESM_BANNER },
     external,

@@ -15,38 +15,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { METRIC_NAMESPACE } from '../metric-names.ts';
+import { BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../bundling.ts';
 
 /** Repository root: lib/constructs/ is two levels down. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The handler module of a function, shared with the local stack. */
 export const handlerEntry = (name: string): string => join(REPO_ROOT, 'lambdas', name, 'handler.ts');
-
-/**
- * Modules only the local stack uses (embedded Postgres, SQS/DynamoDB emulators) or optional
- * native add-ons: never bundled. Lambda code must import them lazily, on local-only paths.
- */
-export const LOCAL_ONLY_MODULES = [
-  '@electric-sql/pglite',
-  '@electric-sql/pglite-socket',
-  '@electric-sql/pglite/*',
-  'pg-native',
-  'fauxqs',
-  'dynalite',
-];
-
-/**
- * Lets CommonJS dependencies (ioredis, pg, ...) call `require` for Node built-ins inside an
- * ESM bundle, and gives them `__filename`/`__dirname`.
- */
-export const ESM_BANNER = [
-  "import { createRequire as __cjsCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __cjsFileURLToPath } from 'node:url';",
-  "import { dirname as __cjsDirname } from 'node:path';",
-  'const require = __cjsCreateRequire(import.meta.url);',
-  'const __filename = __cjsFileURLToPath(import.meta.url);',
-  'const __dirname = __cjsDirname(__filename);',
-].join(' ');
 
 /** What every function of a stage shares. */
 export interface FunctionDefaults {
@@ -154,7 +129,7 @@ export class ServiceFunction extends Construct {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: BUNDLE_TARGET,
         platform: 'node',
         minify: true,
         sourceMap: true,

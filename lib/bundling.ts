@@ -1,0 +1,32 @@
+// How every Lambda is bundled, in one dependency-free module: CDK's NodejsFunction
+// (constructs/service-function.ts) and the bench's size/cold-init measurements (bench/lib/bundle.ts)
+// both read it, so the bench measures exactly what is deployed.
+
+/**
+ * Modules only the local stack uses (embedded Postgres, SQS/DynamoDB emulators) or optional
+ * native add-ons: never bundled. Lambda code must import them lazily, on local-only paths.
+ */
+export const LOCAL_ONLY_MODULES = [
+  '@electric-sql/pglite',
+  '@electric-sql/pglite-socket',
+  '@electric-sql/pglite/*',
+  'pg-native',
+  'fauxqs',
+  'dynalite',
+];
+
+/**
+ * Lets CommonJS dependencies (ioredis, pg, ...) call `require` for Node built-ins inside an
+ * ESM bundle, and gives them `__filename`/`__dirname`.
+ */
+export const ESM_BANNER = [
+  "import { createRequire as __cjsCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __cjsFileURLToPath } from 'node:url';",
+  "import { dirname as __cjsDirname } from 'node:path';",
+  'const require = __cjsCreateRequire(import.meta.url);',
+  'const __filename = __cjsFileURLToPath(import.meta.url);',
+  'const __dirname = __cjsDirname(__filename);',
+].join(' ');
+
+/** esbuild settings shared by both (NodejsFunction names them differently; see service-function.ts). */
+export const BUNDLE_TARGET = 'node24';
