@@ -7,8 +7,6 @@ const stack = await startLocalStack(process.env, localParts()).catch((err: unkno
   if (process.env.DEBUG) console.error(err);
   process.exit(1);
 });
-console.log(`ready: ${stack.url}  (try ${stack.url}/api/profiles/demo)`);
-
 let stopping = false;
 const shutdown = async (signal: string) => {
   if (stopping) return;
@@ -25,3 +23,5 @@ const shutdown = async (signal: string) => {
 };
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+// Only now: whoever waits for this line may signal at once (a pipe write is synchronous).
+console.log(`ready: ${stack.url}  (try ${stack.url}/api/profiles/demo)`);

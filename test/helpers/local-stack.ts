@@ -56,7 +56,8 @@ export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 6
     output: () => out,
     child,
     stop: async () => {
-      if (child.exitCode !== null) return child.exitCode;
+      // Already gone (a signal leaves exitCode null): 'exit' will not fire again.
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
       return code;
