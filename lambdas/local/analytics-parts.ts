@@ -1,6 +1,7 @@
 // Issue 4's parts of `npm start`:
 //   database  DATABASE_URL when set; else PGlite under PGLITE_DIR (default .data/pglite) behind
-//             pglite-socket on a free port. Migrations run at start; DATABASE_URL is set for the
+//             pglite-socket on a free port, in the stand-ins child process (the `standins` part).
+//             Migrations run at start from here, over the wire; DATABASE_URL is set for the
 //             handlers, which reach it through the same `pg` pool code as in AWS.
 //   consumer  the SQS poller invoking lambdas/consumer/handler.ts like the event source mapping:
 //             BATCH_SIZE (default 10000), BATCH_WINDOW_S (default 10). Needs the queue part.
@@ -8,9 +9,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
 import { loadMigrations, migrate } from '../migrate/runner.ts';
-import { type EmbeddedPostgres, startPglite } from './postgres.ts';
 import { type SqsHandler, SqsPoller } from './sqs-poller.ts';
 import type { LocalPart } from './stack.ts';
+import type { StandIns } from './standins-process.ts';
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 
@@ -21,18 +22,17 @@ const positive = (raw: string | undefined, fallback: number, name: string, allow
   return n;
 };
 
-export const databasePart = (): LocalPart => {
-  let embedded: EmbeddedPostgres | undefined;
+export const databasePart = (standins: StandIns): LocalPart => {
   return {
     name: 'database',
     async start(env, log) {
       if (!env.DATABASE_URL) {
         const dir = env.PGLITE_DIR || '.data/pglite';
-        embedded = await startPglite(dir);
-        env.DATABASE_URL = embedded.url;
+        const url = standins.endpoint('pglite');
+        env.DATABASE_URL = url;
         // PGlite is a single session: one pooled connection per process.
         env.PG_POOL_MAX ||= '1';
-        log(`database: embedded PGlite in ${dir} at ${embedded.url} (psql "${embedded.url}")`);
+        log(`database: embedded PGlite in ${dir} at ${url} (psql "${url}")`);
       } else {
         log(`database: ${redact(env.DATABASE_URL)}`);
       }
@@ -47,8 +47,6 @@ export const databasePart = (): LocalPart => {
     async stop() {
       const { closeDatabase } = await import('../shared/database.ts');
       await closeDatabase();
-      await embedded?.stop();
-      embedded = undefined;
     },
   };
 };
@@ -93,4 +91,4 @@ export const consumerPart = (): LocalPart => {
 };
 
 /** In order: the database before the handlers load, the consumer after the API listens. */
-export const analyticsParts = (): LocalPart[] => [databasePart(), consumerPart()];
+export const analyticsParts = (standins: StandIns): LocalPart[] => [databasePart(standins), consumerPart()];

@@ -1,11 +1,11 @@
 // Local stand-ins for the AWS services the write path uses, as LocalParts of `npm start`:
 //   queue        fauxqs (SQS over the real wire protocol) with the events queue and its DLQ
 //   idempotency  dynalite (DynamoDB, in memory) with the idempotency table
-// When the user sets AWS_ENDPOINT_URL (LocalStack, a shared fauxqs, ...), no emulator starts:
-// the queues and table are created there if missing. Either way the handlers run the same SDK
-// code as in AWS, pointed at the endpoint by lambdas/shared/aws.ts.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// The emulators run in the stand-ins child process (lambdas/local/standins.ts, started by the
+// `standins` part); these parts create the queues and table on them over the wire. When the user
+// sets AWS_ENDPOINT_URL (LocalStack, a shared fauxqs, ...), no emulator starts: the queues and
+// table are created there if missing. Either way the handlers run the same SDK code as in AWS,
+// pointed at the endpoint by lambdas/shared/aws.ts.
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -16,6 +16,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../shared/aws.ts';
 import type { LocalPart } from './stack.ts';
+import type { StandIns } from './standins-process.ts';
 
 export const EVENTS_QUEUE_NAME = 'linkcache-events';
 export const DLQ_NAME = 'linkcache-events-dlq';
@@ -101,23 +102,19 @@ const positiveInt = (raw: string | undefined, fallback: number, name: string): n
   return n;
 };
 
-/** The two parts, sharing whether the user brought their own endpoint (read before either starts). */
-export const awsEmulatorParts = (): LocalPart[] => {
+/**
+ * The two parts, sharing whether the user brought their own endpoint (read before either starts);
+ * the emulators themselves are `standins`' (started before, stopped after these parts).
+ */
+export const awsEmulatorParts = (standins: StandIns): LocalPart[] => {
   let userEndpoint: string | undefined;
-  let fauxqs: { stop(): Promise<void> } | undefined;
-  let dynamo: Server | undefined;
 
   const queuePart: LocalPart = {
     name: 'queue',
     async start(env, log) {
       userEndpoint = env.AWS_ENDPOINT_URL || undefined;
       setFakeCredentials(env);
-      if (!userEndpoint) {
-        const { startFauxqs } = await import('fauxqs');
-        const server = await startFauxqs({ port: 0, logger: false, defaultRegion: env.AWS_REGION ?? 'us-east-1' });
-        fauxqs = server;
-        env.AWS_ENDPOINT_URL = server.address;
-      }
+      if (!userEndpoint) env.AWS_ENDPOINT_URL = standins.endpoint('fauxqs');
       const client = new SQSClient(awsClientConfig('SQS', env));
       try {
         const q = await ensureQueues(client, {
@@ -135,10 +132,6 @@ export const awsEmulatorParts = (): LocalPart[] => {
           `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`,
       );
     },
-    async stop() {
-      await fauxqs?.stop();
-      fauxqs = undefined;
-    },
   };
 
   const idempotencyPart: LocalPart = {
@@ -146,16 +139,7 @@ export const awsEmulatorParts = (): LocalPart[] => {
     async start(env, log) {
       setFakeCredentials(env);
       const explicit = env.AWS_ENDPOINT_URL_DYNAMODB || userEndpoint;
-      if (!explicit) {
-        const { default: dynalite } = await import('dynalite');
-        const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve());
-        });
-        dynamo = server;
-        env.AWS_ENDPOINT_URL_DYNAMODB = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      }
+      if (!explicit) env.AWS_ENDPOINT_URL_DYNAMODB = standins.endpoint('dynalite');
       env.IDEMPOTENCY_TABLE ||= IDEMPOTENCY_TABLE_NAME;
       const client = new DynamoDBClient(awsClientConfig('DYNAMODB', env));
       try {
@@ -166,14 +150,6 @@ export const awsEmulatorParts = (): LocalPart[] => {
       log(
         `idempotency: table ${env.IDEMPOTENCY_TABLE} on ${explicit ? `endpoint ${explicit}` : `dynalite (in memory) at ${env.AWS_ENDPOINT_URL_DYNAMODB}`}`,
       );
-    },
-    async stop() {
-      const server = dynamo;
-      dynamo = undefined;
-      if (server) {
-        server.closeAllConnections?.();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
     },
   };
 

@@ -3,11 +3,18 @@
 import { analyticsParts } from './analytics-parts.ts';
 import { awsEmulatorParts } from './aws-emulators.ts';
 import type { LocalPart } from './stack.ts';
+import { StandIns, standInsPart } from './standins-process.ts';
 
-export const localParts = (): LocalPart[] => [
-  // Issue 3: fauxqs (events queue + DLQ) and dynalite (idempotency table); first, since later
-  // parts (the SQS poller) read AWS_ENDPOINT_URL / EVENTS_QUEUE_URL / DLQ_URL they set.
-  ...awsEmulatorParts(),
-  // Issue 4: analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
-  ...analyticsParts(),
-];
+export const localParts = (): LocalPart[] => {
+  const standins = new StandIns();
+  return [
+    // First (and stopped last): the child process running fauxqs, dynalite and PGlite for the
+    // parts below that have no endpoint from the environment; see standins-process.ts for why.
+    standInsPart(standins),
+    // Issue 3: fauxqs (events queue + DLQ) and dynalite (idempotency table); before the later
+    // parts (the SQS poller), which read AWS_ENDPOINT_URL / EVENTS_QUEUE_URL / DLQ_URL they set.
+    ...awsEmulatorParts(standins),
+    // Issue 4: analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
+    ...analyticsParts(standins),
+  ];
+};

@@ -1,6 +1,7 @@
-// Local analytics Postgres: PGlite (Postgres in WASM, in process) persisted under
-// `.data/pglite`, exposed over the Postgres wire protocol by pglite-socket on a free port, so the
-// handlers run the same `pg` code path as against Aurora. Local-only: never bundled.
+// Local analytics Postgres: PGlite (Postgres in WASM) persisted under `.data/pglite`, exposed
+// over the Postgres wire protocol by pglite-socket on a free port, so the handlers run the same
+// `pg` code path as against Aurora. `npm start` runs it in the stand-ins child process
+// (lambdas/local/standins.ts), never in the API's; tests run it in memory. Local-only: never bundled.
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
