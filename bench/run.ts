@@ -12,6 +12,9 @@ import type { Suite, SuiteResult } from './lib/types.ts';
 
 installCleanup();
 
+// Handlers run in-process in some suites: their CloudWatch EMF lines would drown the tables.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+
 const suitesDir = path.join(import.meta.dirname, 'suites');
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const files = readdirSync(suitesDir)
