@@ -5,6 +5,14 @@ import type { AddressInfo } from 'node:net';
 import type { CannedResponse } from './procs.ts';
 
 const responses = JSON.parse(process.env.BARE_RESPONSES ?? '{}') as Record<string, CannedResponse>;
+/** BARE_DEFER=1: answer on the next event-loop turn, as the local adapter invokes handlers. */
+const defer = process.env.BARE_DEFER === '1';
+
+const respond = (res: http.ServerResponse, r: CannedResponse): void => {
+  // Like the adapter: a fresh header object per response, body as a string.
+  res.writeHead(r.status, { ...r.headers });
+  res.end(r.body);
+};
 
 const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
   const r = responses[req.url ?? '/'];
@@ -14,9 +22,8 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     res.end('not found');
     return;
   }
-  // Like the adapter: a fresh header object per response, body as a string.
-  res.writeHead(r.status, { ...r.headers });
-  res.end(r.body);
+  if (defer) setImmediate(respond, res, r);
+  else respond(res, r);
 });
 server.listen(0, '127.0.0.1', () => {
   console.log(`listening http://127.0.0.1:${(server.address() as AddressInfo).port}`);

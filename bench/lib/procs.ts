@@ -125,8 +125,11 @@ export interface CannedResponse {
  * A bare `node:http` server in its own process that answers `path` with exactly the given
  * status, headers and body (any other path: 404). The baseline for "what does our stack cost".
  */
-export const spawnBareServer = async (responses: Record<string, CannedResponse>): Promise<NodeChild> =>
+export const spawnBareServer = async (
+  responses: Record<string, CannedResponse>,
+  opts: { defer?: boolean } = {},
+): Promise<NodeChild> =>
   spawnNode(path.join(ROOT, 'bench/lib/bare-server.ts'), {
-    env: { ...process.env, BARE_RESPONSES: JSON.stringify(responses) },
+    env: { ...process.env, BARE_RESPONSES: JSON.stringify(responses), BARE_DEFER: opts.defer ? '1' : '0' },
     ready: /listening (http:\/\/\S+)/,
   });
