@@ -1,18 +1,20 @@
 // The webhook body (contract section 2): `{type, timestamp, data: {profileId, username?, ...}}`.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ValidationError } from '../shared/errors.ts';
 import { USERNAME_RE } from '../shared/username.ts';
+import { firstIssue } from '../shared/validation.ts';
 
 export const webhookPayloadSchema = z.object({
-  type: z.string().min(1).max(100),
+  type: z.string().check(z.minLength(1), z.maxLength(100)),
   timestamp: z.iso.datetime({ offset: true }),
   data: z.looseObject({
-    profileId: z.string().min(1).max(200),
-    username: z
-      .string()
-      .regex(USERNAME_RE, 'must be 1-30 letters, digits, "." or "_"')
-      .transform((u) => u.toLowerCase())
-      .optional(),
+    profileId: z.string().check(z.minLength(1), z.maxLength(200)),
+    username: z.optional(
+      z.pipe(
+        z.string().check(z.regex(USERNAME_RE, 'must be 1-30 letters, digits, "." or "_"')),
+        z.transform((u: string) => u.toLowerCase()),
+      ),
+    ),
   }),
 });
 
@@ -28,8 +30,7 @@ export const parseWebhookPayload = (body: Buffer): WebhookPayload => {
   }
   const parsed = webhookPayloadSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`The webhook body has an unknown shape: ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
+    throw new ValidationError(`The webhook body has an unknown shape: ${firstIssue(parsed.error, '(root)')}.`);
   }
   return parsed.data;
 };
