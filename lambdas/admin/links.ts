@@ -1,7 +1,7 @@
 // `PATCH /api/profiles/{username}/links`: validated link updates, forwarded to the origin through
 // the read path's rate-limited client; then every cached view is invalidated and `links.updated`
 // published, and the origin's new profile is returned.
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ProfileInvalidator } from '../core/invalidation.ts';
 import type { ProfileOrigin } from '../core/ports.ts';
 import type { ProfileService } from '../core/profile-service.ts';
@@ -10,18 +10,21 @@ import { IncompleteWriteError, ValidationError } from '../shared/errors.ts';
 import { type EventPublisher, newEvent } from '../shared/events.ts';
 import { type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { parseUsername } from '../shared/username.ts';
+import { firstIssue } from '../shared/validation.ts';
 
 export const MAX_LINK_UPDATES = 100;
 
 export const linkUpdateSchema = z.strictObject({
-  id: z.string().min(1).max(100).optional(),
-  title: z.string().max(300).optional(),
-  url: z.string().max(2048).refine(isHttpUrl, 'only http: and https: URLs are accepted').optional(),
-  position: z.number().int().min(0).optional(),
-  enabled: z.boolean().optional(),
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  title: z.optional(z.string().check(z.maxLength(300))),
+  url: z.optional(z.string().check(z.maxLength(2048), z.refine(isHttpUrl, 'only http: and https: URLs are accepted'))),
+  position: z.optional(z.number().check(z.int(), z.minimum(0))),
+  enabled: z.optional(z.boolean()),
 });
 
-export const linksPatchSchema = z.strictObject({ links: z.array(linkUpdateSchema).min(1).max(MAX_LINK_UPDATES) });
+export const linksPatchSchema = z.strictObject({
+  links: z.array(linkUpdateSchema).check(z.minLength(1), z.maxLength(MAX_LINK_UPDATES)),
+});
 
 export const parseLinksPatch = (event: HttpEvent): LinkUpdate[] => {
   let body: unknown;
@@ -32,8 +35,7 @@ export const parseLinksPatch = (event: HttpEvent): LinkUpdate[] => {
   }
   const parsed = linksPatchSchema.safeParse(body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`Invalid link update at ${issue.path.join('.') || '(root)'}: ${issue.message}.`);
+    throw new ValidationError(`Invalid link update at ${firstIssue(parsed.error, '(root)')}.`);
   }
   return parsed.data.links;
 };
