@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SqsEventPublisher } from '../adapters/sqs-event-publisher.ts';
 import { isCountable } from '../core/bots.ts';
 import type { ProfileService } from '../core/profile-service.ts';
@@ -13,6 +13,7 @@ import { eventPublisher, sqsClient } from '../shared/queue.ts';
 import { readPath } from '../shared/read-path.ts';
 import { logger, telemetry } from '../shared/telemetry.ts';
 import { parseUsername, USERNAME_RE } from '../shared/username.ts';
+import { firstIssue } from '../shared/validation.ts';
 import { routedHandler } from '../shared/router.ts';
 
 export interface TrackDeps {
@@ -37,17 +38,19 @@ const MAX_REFERRER = 2_048;
 const beaconEventSchema = z
   .object({
     type: z.enum(['profile.viewed', 'link.clicked']),
-    username: z.string().regex(USERNAME_RE, 'username must be 1-30 letters, digits, "." or "_"'),
-    linkId: z.string().min(1).max(128).optional(),
-    referrer: z.string().max(MAX_REFERRER).optional(),
-    occurredAt: z.iso.datetime({ offset: true }).optional(),
+    username: z.string().check(z.regex(USERNAME_RE, 'username must be 1-30 letters, digits, "." or "_"')),
+    linkId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+    referrer: z.optional(z.string().check(z.maxLength(MAX_REFERRER))),
+    occurredAt: z.optional(z.iso.datetime({ offset: true })),
   })
-  .refine((e) => e.type !== 'link.clicked' || e.linkId !== undefined, {
-    message: 'linkId is required for link.clicked',
-    path: ['linkId'],
-  });
+  .check(
+    z.refine((e) => e.type !== 'link.clicked' || e.linkId !== undefined, {
+      message: 'linkId is required for link.clicked',
+      path: ['linkId'],
+    }),
+  );
 
-export const beaconBodySchema = z.object({ events: z.array(beaconEventSchema).min(1).max(100) });
+export const beaconBodySchema = z.object({ events: z.array(beaconEventSchema).check(z.minLength(1), z.maxLength(100)) });
 export type BeaconBody = z.infer<typeof beaconBodySchema>;
 
 /** The body of `POST /api/events`, validated; throws ValidationError (400) with the first problem. */
@@ -60,8 +63,7 @@ export const parseBeacon = (raw: string, now: number, retentionS: number): Beaco
   }
   const parsed = beaconBodySchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ValidationError(`Invalid events: ${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}.`);
+    throw new ValidationError(`Invalid events: ${firstIssue(parsed.error, 'body')}.`);
   }
   parsed.data.events.forEach((e, i) => {
     if (!e.occurredAt) return;
