@@ -2,7 +2,8 @@
 // folds into 10-second aggregates (the rows the consumer upserts), and the analytics query's
 // parameters. No I/O here; the Postgres adapter (adapters/pg-analytics-store.ts) does that.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { firstIssue } from '../shared/validation.ts';
 
 /** Aggregation granularity (contract section 4): occurredAt floored to 10 s, UTC. */
 export const WINDOW_MS = 10_000;
@@ -69,8 +70,8 @@ export const normalizeCountry = (raw: string | undefined | null): string => {
   return /^[A-Z]{2}$/.test(c) && c !== 'XX' ? c : UNKNOWN_COUNTRY;
 };
 
-const idSchema = z.string().min(1).max(128);
-const shortId = z.string().min(1).max(128);
+const idSchema = z.string().check(z.minLength(1), z.maxLength(128));
+const shortId = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** A queue message body (contract section 4) that the analytics pipeline counts. */
 const countedMessageSchema = z.object({
@@ -79,13 +80,18 @@ const countedMessageSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
   data: z.object({
     profileId: shortId,
-    linkId: shortId.optional(),
-    referrer: z.string().max(4096).nullish(),
-    country: z.string().max(16).nullish(),
+    linkId: z.optional(shortId),
+    referrer: z.nullish(z.string().check(z.maxLength(4096))),
+    country: z.nullish(z.string().check(z.maxLength(16))),
   }),
 });
 
-const anyMessageSchema = z.object({ id: idSchema, type: z.string().min(1), occurredAt: z.string(), data: z.unknown() });
+const anyMessageSchema = z.object({
+  id: idSchema,
+  type: z.string().check(z.minLength(1)),
+  occurredAt: z.string(),
+  data: z.unknown(),
+});
 
 export type ParsedMessage =
   | { kind: 'counted'; event: AnalyticsEvent }
@@ -113,8 +119,7 @@ export const parseMessage = (body: string): ParsedMessage => {
   if (!(COUNTED_TYPES as readonly string[]).includes(envelope.data.type)) return { kind: 'ignored', type: envelope.data.type };
   const parsed = countedMessageSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return { kind: 'invalid', reason: `${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}` };
+    return { kind: 'invalid', reason: firstIssue(parsed.error, 'event') };
   }
   const m = parsed.data;
   if (m.type === 'link.clicked' && !m.data.linkId) return { kind: 'invalid', reason: 'data.linkId: required for link.clicked' };
