@@ -11,6 +11,15 @@ import { median } from './stats.ts';
 
 export { ESM_BANNER, LOCAL_ONLY_MODULES };
 
+/** What a Lambda has at import: no Redis URL (so nothing connects), no local-stack flags. */
+export const LAMBDA_IMPORT_ENV: Record<string, string> = {
+  AWS_REGION: 'us-east-1',
+  AWS_LAMBDA_FUNCTION_NAME: 'bench',
+  POWERTOOLS_SERVICE_NAME: 'bench',
+  POWERTOOLS_METRICS_NAMESPACE: 'Bench',
+  ORIGIN_URL: 'http://127.0.0.1:9',
+};
+
 export interface BundleResult {
   entry: string;
   outfile: string;

@@ -2,7 +2,16 @@
 // bundled) and the time to import that bundle in a fresh node process (median of 5).
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { type BundleResult, bundle, bytesBy, importChain, importTime, packageOf, tempDir } from '../lib/bundle.ts';
+import {
+  type BundleResult,
+  bundle,
+  bytesBy,
+  importChain,
+  importTime,
+  LAMBDA_IMPORT_ENV,
+  packageOf,
+  tempDir,
+} from '../lib/bundle.ts';
 import { ROOT } from '../lib/procs.ts';
 import { round } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
@@ -10,14 +19,7 @@ import type { Goal, Row, SuiteResult } from '../lib/types.ts';
 const PROFILE_LIMIT_KB = 250;
 const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 5);
 
-/** What a Lambda has at import: no Redis URL (so nothing connects), no local-stack flags. */
-const IMPORT_ENV = {
-  AWS_REGION: 'us-east-1',
-  AWS_LAMBDA_FUNCTION_NAME: 'bench',
-  POWERTOOLS_SERVICE_NAME: 'bench',
-  POWERTOOLS_METRICS_NAMESPACE: 'Bench',
-  ORIGIN_URL: 'http://127.0.0.1:9',
-};
+const IMPORT_ENV = LAMBDA_IMPORT_ENV;
 
 const kb = (bytes: number) => round(bytes / 1024, 1);
 

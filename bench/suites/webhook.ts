@@ -18,7 +18,7 @@ import { waitReady } from '../../lambdas/shared/redis.ts';
 import { makeHandler } from '../../lambdas/webhook/handler.ts';
 import { apiEvent, lambdaContext } from '../../test/helpers/events.ts';
 import { newWebhookSecret, signWebhook, webhookBody } from '../../test/helpers/webhooks.ts';
-import { bundle, bytesBy, importTime, LOCAL_ONLY_MODULES, tempDir } from '../lib/bundle.ts';
+import { bundle, bytesBy, importTime, LAMBDA_IMPORT_ENV, LOCAL_ONLY_MODULES, tempDir } from '../lib/bundle.ts';
 import { ROOT } from '../lib/procs.ts';
 import { round, summarize } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
@@ -30,11 +30,7 @@ const COLD_IMPORT_GOAL_MS = 400;
 const BUNDLE_GOAL_KB = 1536;
 
 const IMPORT_ENV = {
-  AWS_REGION: 'us-east-1',
-  AWS_LAMBDA_FUNCTION_NAME: 'bench',
-  POWERTOOLS_SERVICE_NAME: 'bench',
-  POWERTOOLS_METRICS_NAMESPACE: 'Bench',
-  ORIGIN_URL: 'http://127.0.0.1:9',
+  ...LAMBDA_IMPORT_ENV,
   EVENTS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
   IDEMPOTENCY_TABLE: 'idempotency',
 };

@@ -7,17 +7,16 @@ import type { EventPublisher, QueueEvent } from '../../../lambdas/shared/events.
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { makeClickPublisher, makeHandler, parseBeacon, type TrackDeps } from '../../../lambdas/track/handler.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
+import { makeProfile } from '../../helpers/fakes.ts';
 
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
-const profile: Profile = {
+const profile: Profile = makeProfile('demo', {
   id: 'prof-1',
-  username: 'demo',
   displayName: 'Demo',
   bio: '',
   avatarUrl: '',
-  theme: {},
   lastModified: '2026-03-01T00:00:00Z',
   links: [
     { id: 'ok', title: 'Site', url: 'https://example.com/a?b=1', position: 0, enabled: true },
@@ -25,7 +24,7 @@ const profile: Profile = {
     { id: 'js', title: 'Evil', url: 'javascript:alert(1)', position: 2, enabled: true },
     { id: 'rel', title: 'Relative', url: '/somewhere', position: 3, enabled: true },
   ],
-};
+});
 
 class FakePublisher implements EventPublisher {
   published: QueueEvent[] = [];
