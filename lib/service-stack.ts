@@ -49,7 +49,12 @@ export class ServiceStack extends Stack {
       ANALYTICS_TTL_S: String(config.analyticsTtlS),
       L1_TTL_S: String(config.l1TtlS),
     };
-    const originEnv = { ORIGIN_URL: config.originUrl, ORIGIN_RATE_PER_MIN: String(config.originRatePerMin) };
+    const originEnv = {
+      ORIGIN_URL: config.originUrl,
+      ORIGIN_RATE_PER_MIN: String(config.originRatePerMin),
+      // The functions that read the origin are the ones that render pages (profile, site).
+      ...(config.publicBaseUrl ? { PUBLIC_BASE_URL: config.publicBaseUrl } : {}),
+    };
 
     this.profileApi = new ProfileApi(this, 'ProfileApi', {
       defaults,

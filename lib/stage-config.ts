@@ -9,6 +9,11 @@ export type CacheMode = 'serverless' | 'replication-group';
 export interface StageConfig {
   /** Base URL of the profile origin adapter (contract section 3). */
   originUrl: string;
+  /**
+   * Public origin of the pages (og:url, canonical), e.g. the CDN's custom domain. Empty: the
+   * domain each request came in on (the API Gateway domain without a CDN).
+   */
+  publicBaseUrl: string;
   // Cache freshness and origin budget: the Lambda env vars of the same meaning.
   profileTtlS: number;
   linksTtlS: number;
@@ -67,6 +72,7 @@ export interface ResolvedStage extends StageConfig {
 
 export const DEFAULTS: StageConfig = {
   originUrl: 'https://origin.example.com',
+  publicBaseUrl: '',
   profileTtlS: 300,
   linksTtlS: 120,
   analyticsTtlS: 900,
@@ -140,6 +146,8 @@ const validate = (c: ResolvedStage): void => {
   };
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(c.stage)) fail('stage must be lowercase alphanumeric, at most 16 characters');
   if (!/^https?:\/\//.test(c.originUrl)) fail('originUrl must be an http(s) URL');
+  if (c.publicBaseUrl && !/^https?:\/\/[^/]+\/?$/.test(c.publicBaseUrl))
+    fail('publicBaseUrl must be an http(s) origin, e.g. https://links.example.com');
   if (c.cacheMode !== 'serverless' && c.cacheMode !== 'replication-group')
     fail('cacheMode must be serverless or replication-group');
   if (c.batchSize < 1 || c.batchSize > 10_000) fail('batchSize must be 1..10000');

@@ -5,7 +5,7 @@ import { routeKey, routes, type Route } from '../../lambdas/routes.ts';
 import { resolveStage } from '../../lib/stage-config.ts';
 import { App } from 'aws-cdk-lib';
 import { type Synthesized, cdkContext, synth } from './fixture.ts';
-import { resources } from './helpers.ts';
+import { fnByName, resources } from './helpers.ts';
 
 // A route the table does not have yet: the stack must deploy it without code changes.
 const newRoute: Route = { method: 'GET', path: '/api/infra-test/{username}', fn: 'profile' };
@@ -13,12 +13,28 @@ const newRoute: Route = { method: 'GET', path: '/api/infra-test/{username}', fn:
 let s: Synthesized;
 beforeAll(() => {
   s = synth(
-    { stage: 'prod', cacheMode: 'replication-group', cacheReplicasPerShard: '2', alarmEmail: 'ops@example.com' },
+    {
+      stage: 'prod',
+      cacheMode: 'replication-group',
+      cacheReplicasPerShard: '2',
+      alarmEmail: 'ops@example.com',
+      publicBaseUrl: 'https://links.example.com',
+    },
     { region: 'eu-west-1', routes: [...routes, newRoute] },
   );
 }, 120_000);
 
 describe('prod', () => {
+  it('gives the page-rendering functions the configured public base URL', () => {
+    for (const name of ['profile', 'site']) {
+      const [, fn] = fnByName(s.serviceTemplate, name);
+      expect({ name, url: fn.Properties.Environment.Variables.PUBLIC_BASE_URL }).toEqual({
+        name,
+        url: 'https://links.example.com',
+      });
+    }
+  });
+
   it('protects stateful resources: termination protection, deletion protection, RETAIN', () => {
     expect(s.stateful.terminationProtection).toBe(true);
     s.statefulTemplate.hasResource('AWS::RDS::DBCluster', {
