@@ -1,6 +1,7 @@
 // The static files the site function serves: /assets/<content-hashed name> (immutable for a
 // year), /favicon.ico and /robots.txt. This is the one module that imports the asset bodies
 // (assets.generated.ts, ≈ 63 KB with uPlot), so they stay out of the profile function's bundle.
+import { etagMatches } from '../profile/respond.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { type HttpEvent, type HttpResult, header } from '../shared/http.ts';
 import { type AssetInfo, type AssetName, assetManifest } from './asset-manifest.generated.ts';
@@ -29,7 +30,7 @@ export const assetResponse = (file: string | undefined, ifNoneMatch: string | un
     'cache-control': IMMUTABLE,
     'x-content-type-options': 'nosniff',
   };
-  if (ifNoneMatch?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return { statusCode: 304, headers };
+  if (etagMatches(ifNoneMatch, etag)) return { statusCode: 304, headers };
   return { statusCode: 200, headers: { ...headers, 'content-type': asset.contentType }, body: asset.body };
 };
 

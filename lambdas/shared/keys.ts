@@ -17,6 +17,3 @@ export const keys = {
   /** Origin token bucket per API key (hashed, never the key itself). */
   rateBucket: (apiKeyHash: string): string => `lc:rate:{${apiKeyHash}}`,
 };
-
-/** All keys holding a view of the profile (analytics keys are resolved from the index at delete time). */
-export const profileViewKeys = (username: string): string[] => [keys.profile(username), keys.analyticsIndex(username)];

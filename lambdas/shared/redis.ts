@@ -70,5 +70,3 @@ export const waitReady = (client: RedisClient, timeoutMs: number): Promise<boole
     client.once('ready', onReady);
   });
 };
-
-export const isReady = (client: RedisClient | undefined): boolean => client?.status === 'ready';
