@@ -14,6 +14,12 @@ export const MetricNames = {
   CacheMiss: 'CacheMiss',
   /** A read answered from a stale copy while the origin failed or a refresh ran. Count. */
   CacheStale: 'CacheStale',
+  /** A read answered 404 from a cached negative entry. Count. */
+  CacheNegativeHit: 'CacheNegativeHit',
+  /** An L2 (Redis) read or write that failed; the read fell through to L1/origin. Count. */
+  CacheErrors: 'CacheErrors',
+  /** A background refresh behind a stale answer that failed (the stale copy kept being served). Count. */
+  RefreshFailed: 'RefreshFailed',
   /** One HTTP request to the origin (each attempt). Count. */
   OriginCalls: 'OriginCalls',
   /** The origin answered 429, or the local rate budget refused a call. Count. */

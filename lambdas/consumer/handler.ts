@@ -16,6 +16,7 @@ import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
 import { type AnalyticsEvent, type AnalyticsStore, parseMessage } from '../core/analytics.ts';
 import { database } from '../shared/database.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
+import { MetricNames } from '../../lib/metric-names.ts';
 
 export interface Pruner {
   prune(olderThan: Date, opts?: { chunk?: number; budgetMs?: number }): Promise<number>;
@@ -68,7 +69,7 @@ export const makeConsumer = (deps: ConsumerDeps) => {
       try {
         const started = performance.now();
         const r = await store.apply(counted);
-        count('EventsApplied', r.applied);
+        count(MetricNames.EventsApplied, r.applied);
         if (r.duplicates) count('EventsDuplicate', r.duplicates);
         logger.debug('batch applied', { ...r, ignored, ms: Math.round(performance.now() - started) });
       } catch (err) {

@@ -104,7 +104,7 @@ export class ProfileService {
 
   #profileOf(r: Resolved, username: string): Profile {
     if (r.snapshot.kind === 'missing') {
-      this.#telemetry.count('CacheNegativeHit');
+      this.#telemetry.count(MetricNames.CacheNegativeHit);
       throw new ProfileNotFoundError(username);
     }
     return r.snapshot.profile;
@@ -138,7 +138,7 @@ export class ProfileService {
         shared = await this.#l2.get(username);
       } catch (err) {
         sharedDown = true;
-        this.#telemetry.count('CacheErrors');
+        this.#telemetry.count(MetricNames.CacheErrors);
         this.#telemetry.warn('L2 read failed; serving from L1/origin', { error: String(err) });
       }
     }
@@ -167,7 +167,7 @@ export class ProfileService {
     const p = this.#fill(username, staleFetchedAt, true)
       .then(() => undefined)
       .catch((err) => {
-        this.#telemetry.count('RefreshFailed');
+        this.#telemetry.count(MetricNames.RefreshFailed);
         this.#telemetry.warn('background refresh failed; still serving stale', { username, error: String(err) });
       })
       .finally(() => this.#refreshing.delete(username));
@@ -203,7 +203,7 @@ export class ProfileService {
       if (l2) {
         const ttlS = profile ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS : this.#c.negativeTtlS;
         await l2.set(username, snapshot, ttlS, token).catch((err) => {
-          this.#telemetry.count('CacheErrors');
+          this.#telemetry.count(MetricNames.CacheErrors);
           this.#telemetry.warn('L2 write failed', { username, error: String(err) });
         });
       }

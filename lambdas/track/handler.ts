@@ -15,6 +15,7 @@ import { logger, telemetry } from '../shared/telemetry.ts';
 import { parseUsername, USERNAME_RE } from '../shared/username.ts';
 import { firstIssue } from '../shared/validation.ts';
 import { routedHandler } from '../shared/router.ts';
+import { MetricNames } from '../../lib/metric-names.ts';
 
 export interface TrackDeps {
   service: Pick<ProfileService, 'profile'>;
@@ -101,7 +102,7 @@ export const makeHandler = (deps: TrackDeps) => {
     try {
       await within(deps.clickPublisher.publish(event), deps.clickBudgetMs);
     } catch (err) {
-      deps.telemetry.count('ClickEventsDropped');
+      deps.telemetry.count(MetricNames.ClickEventsDropped);
       // The full event, so it can be replayed (same id: the consumer counts it at most once).
       deps.log.error('click event dropped: not enqueued in time', {
         event,
