@@ -1,6 +1,6 @@
-// `npm start`: runs the whole system locally (see lambdas/local/stack.ts and the README).
-import { localParts } from '../lambdas/local/parts.ts';
-import { startLocalStack } from '../lambdas/local/stack.ts';
+// `npm start`: runs the whole system locally (see local/stack.ts and the README).
+import { localParts } from '../local/parts.ts';
+import { startLocalStack } from '../local/stack.ts';
 
 const stack = await startLocalStack(process.env, localParts()).catch((err: unknown) => {
   console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -2,7 +2,7 @@
 
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { Route } from '../lambdas/routes.ts';
+import type { Route } from '../lambdas/contracts/routes.ts';
 import { EdgeStack } from './edge-stack.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { ServiceStack } from './service-stack.ts';

@@ -8,13 +8,13 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
-import { type FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+import { type FunctionDefaults, ServiceFunction, type FunctionEnv } from './constructs/service-function.ts';
 import { assertVisibilityTimeout } from './event-queues.ts';
 
 export interface ClickAggregationProps {
   defaults: FunctionDefaults;
   subnets: ec2.SubnetSelection;
-  databaseEnv: Record<string, string>;
+  databaseEnv: FunctionEnv;
   databaseSecret: secretsmanager.ISecret;
   eventsQueue: sqs.IQueue;
   /** The events queue's visibility timeout, checked against the consumer timeout. */
@@ -49,7 +49,7 @@ export class ClickAggregation extends Construct {
       // Equal to the event source's maximum concurrency: the poller never exceeds it, so no
       // throttles (which would count as receives and push messages to the DLQ).
       reservedConcurrentExecutions: cap,
-      environment: { ...props.databaseEnv, BATCH_WINDOW_S: String(props.batchWindowS) },
+      environment: { ...props.databaseEnv, BATCH_WINDOW_S: props.batchWindowS },
       secrets: { DATABASE: props.databaseSecret },
     });
     this.consumer.fn.addEventSource(

@@ -8,6 +8,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { POSTGRES_PORT } from './network.ts';
+import type { FunctionEnv } from './constructs/service-function.ts';
 
 export interface DatabaseProps {
   vpc: ec2.IVpc;
@@ -28,7 +29,7 @@ export class Database extends Construct {
   readonly proxy: rds.DatabaseProxy;
   readonly secret: secretsmanager.ISecret;
   /** Environment for `pg` (libpq variable names); the password comes from `secret` (DATABASE_SECRET_ARN). */
-  readonly connectionEnv: Record<string, string>;
+  readonly connectionEnv: FunctionEnv;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -69,7 +70,7 @@ export class Database extends Construct {
 
     this.connectionEnv = {
       PGHOST: this.proxy.endpoint,
-      PGPORT: String(POSTGRES_PORT),
+      PGPORT: POSTGRES_PORT,
       PGDATABASE: DATABASE_NAME,
       PGUSER: DATABASE_USER,
       // node-postgres reads PGSSLMODE; the proxy requires TLS and its certificate chains to a

@@ -1,4 +1,4 @@
-// The HTTP API (payload format 2.0): one route per entry of lambdas/routes.ts, the same table the
+// The HTTP API (payload format 2.0): one route per entry of lambdas/contracts/routes.ts, the same table the
 // local adapter dispatches on, so a route added there is deployed without touching this file.
 
 import type { RemovalPolicy } from 'aws-cdk-lib';
@@ -8,7 +8,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { FunctionName, Route } from '../lambdas/routes.ts';
+import type { FunctionName, Route } from '../lambdas/contracts/routes.ts';
 import { retentionFor } from './constructs/service-function.ts';
 
 export interface HttpApiGatewayProps {
@@ -64,7 +64,7 @@ export class HttpApiGateway extends Construct {
     const seen = new Set<string>();
     for (const route of props.routes) {
       const key = `${route.method} ${route.path}`;
-      if (seen.has(key)) throw new Error(`Duplicate route ${key} in lambdas/routes.ts`);
+      if (seen.has(key)) throw new Error(`Duplicate route ${key} in lambdas/contracts/routes.ts`);
       seen.add(key);
       const fn = props.functions[route.fn];
       if (!fn) throw new Error(`Route ${key} names function "${route.fn}", which the stack does not define`);

@@ -11,7 +11,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE, METRIC_SERVICES, type MetricName, MetricNames, SERVICE_DIMENSION } from './metric-names.ts';
+import {
+  METRIC_NAMESPACE,
+  METRIC_SERVICES,
+  type MetricName,
+  MetricNames,
+  SERVICE_DIMENSION,
+} from '../lambdas/contracts/metrics.ts';
 import type { ResolvedStage } from './stage-config.ts';
 
 export interface ObservabilityProps {

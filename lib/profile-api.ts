@@ -6,17 +6,17 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+import { type FunctionDefaults, ServiceFunction, type FunctionEnv } from './constructs/service-function.ts';
 
 export interface ProfileApiProps {
   defaults: FunctionDefaults;
   egressSubnets: ec2.SubnetSelection;
   /** REDIS_*, TTLs. */
-  cacheEnv: Record<string, string>;
+  cacheEnv: FunctionEnv;
   /** ORIGIN_URL, ORIGIN_RATE_PER_MIN. */
-  originEnv: Record<string, string>;
+  originEnv: FunctionEnv;
   /** PG* for the admin analytics route. */
-  databaseEnv: Record<string, string>;
+  databaseEnv: FunctionEnv;
   originApiKey: secretsmanager.ISecret;
   adminToken: secretsmanager.ISecret;
   databaseSecret: secretsmanager.ISecret;

@@ -1,11 +1,11 @@
-// Stateless resources: the Lambda functions, the HTTP API built from lambdas/routes.ts, the
+// Stateless resources: the Lambda functions, the HTTP API built from lambdas/contracts/routes.ts, the
 // event source, the deploy-time migration, alarms and the dashboard.
 
 import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type FunctionName, routes as routeTable, type Route } from '../lambdas/routes.ts';
+import { type FunctionName, routes as routeTable, type Route } from '../lambdas/contracts/routes.ts';
 import { ClickAggregation } from './click-aggregation.ts';
-import type { FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+import type { FunctionDefaults, FunctionEnv, ServiceFunction } from './constructs/service-function.ts';
 import { HttpApiGateway } from './http-api.ts';
 import { Observability } from './observability.ts';
 import { ProfileApi } from './profile-api.ts';
@@ -16,7 +16,7 @@ import { WebhookIngestion } from './webhook-ingestion.ts';
 export interface ServiceStackProps extends StackProps {
   config: ResolvedStage;
   stateful: StatefulStack;
-  /** Defaults to the table in lambdas/routes.ts; tests pass their own. */
+  /** Defaults to the table in lambdas/contracts/routes.ts; tests pass their own. */
   routes?: readonly Route[];
 }
 
@@ -40,18 +40,18 @@ export class ServiceStack extends Stack {
       logRetentionDays: config.logRetentionDays,
       removalPolicy: config.isProd ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     };
-    const cacheEnv = {
+    const cacheEnv: FunctionEnv = {
       REDIS_URL: cache.redisUrl,
-      REDIS_CLUSTER: 'true',
-      REDIS_READ_REPLICAS: 'true',
-      PROFILE_TTL_S: String(config.profileTtlS),
-      LINKS_TTL_S: String(config.linksTtlS),
-      ANALYTICS_TTL_S: String(config.analyticsTtlS),
-      L1_TTL_S: String(config.l1TtlS),
+      REDIS_CLUSTER: true,
+      REDIS_READ_REPLICAS: true,
+      PROFILE_TTL_S: config.profileTtlS,
+      LINKS_TTL_S: config.linksTtlS,
+      ANALYTICS_TTL_S: config.analyticsTtlS,
+      L1_TTL_S: config.l1TtlS,
     };
-    const originEnv = {
+    const originEnv: FunctionEnv = {
       ORIGIN_URL: config.originUrl,
-      ORIGIN_RATE_PER_MIN: String(config.originRatePerMin),
+      ORIGIN_RATE_PER_MIN: config.originRatePerMin,
       // The functions that read the origin are the ones that render pages (profile, site).
       ...(config.publicBaseUrl ? { PUBLIC_BASE_URL: config.publicBaseUrl } : {}),
     };

@@ -8,13 +8,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type FunctionDefaults, ServiceFunction } from './constructs/service-function.ts';
+import { type FunctionDefaults, ServiceFunction, type FunctionEnv } from './constructs/service-function.ts';
 import { IDEMPOTENCY_ACTIONS } from './profile-api.ts';
 
 export interface WebhookIngestionProps {
   defaults: FunctionDefaults;
   subnets: ec2.SubnetSelection;
-  cacheEnv: Record<string, string>;
+  cacheEnv: FunctionEnv;
   webhookSecret: secretsmanager.ISecret;
   idempotencyTable: dynamodb.ITable;
   eventsQueue: sqs.IQueue;

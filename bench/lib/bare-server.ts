@@ -1,12 +1,12 @@
 // The baseline server (spawned by procs.ts spawnBareServer): node:http, keep-alive like the
-// local adapter, canned responses from BARE_RESPONSES = {"/path": {status, headers, body}}.
+// local adapter, canned responses from its first argument: {"/path": {status, headers, body}}.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CannedResponse } from './procs.ts';
 
-const responses = JSON.parse(process.env.BARE_RESPONSES ?? '{}') as Record<string, CannedResponse>;
-/** BARE_DEFER=1: answer on the next event-loop turn, as the local adapter invokes handlers. */
-const defer = process.env.BARE_DEFER === '1';
+const responses = JSON.parse(process.argv[2] ?? '{}') as Record<string, CannedResponse>;
+/** `defer`: answer on the next event-loop turn, as the local adapter invokes handlers. */
+const defer = process.argv[3] === 'defer';
 
 const respond = (res: http.ServerResponse, r: CannedResponse): void => {
   // Like the adapter: a fresh header object per response, body as a string.

@@ -130,6 +130,7 @@ export const spawnBareServer = async (
   opts: { defer?: boolean } = {},
 ): Promise<NodeChild> =>
   spawnNode(path.join(ROOT, 'bench/lib/bare-server.ts'), {
-    env: { ...process.env, BARE_RESPONSES: JSON.stringify(responses), BARE_DEFER: opts.defer ? '1' : '0' },
+    // The canned responses travel as arguments: they are the child's input, not configuration.
+    args: [JSON.stringify(responses), opts.defer ? 'defer' : 'now'],
     ready: /listening (http:\/\/\S+)/,
   });

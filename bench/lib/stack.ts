@@ -8,8 +8,8 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { apiKeyHash } from '../../lambdas/adapters/redis-rate-limiter.ts';
 import type { Profile } from '../../lambdas/core/profile.ts';
-import { DemoOrigin } from '../../lambdas/local/demo-origin.ts';
-import { keys } from '../../lambdas/shared/keys.ts';
+import { DemoOrigin } from '../../local/demo-origin.ts';
+import { keys } from '../../lambdas/adapters/redis-keys.ts';
 import { type SpawnedStack, spawnStack } from '../../test/helpers/local-stack.ts';
 import { track } from './procs.ts';
 

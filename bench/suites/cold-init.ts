@@ -15,9 +15,10 @@ import {
 import { ROOT } from '../lib/procs.ts';
 import { round } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
+import { bench } from '../lib/config.ts';
 
 const PROFILE_LIMIT_KB = 250;
-const RUNS = Number(process.env.BENCH_IMPORT_RUNS ?? 5);
+const RUNS = bench.BENCH_IMPORT_RUNS;
 
 const IMPORT_ENV = LAMBDA_IMPORT_ENV;
 
@@ -26,7 +27,7 @@ const kb = (bytes: number) => round(bytes / 1024, 1);
 export default async function run(): Promise<SuiteResult> {
   const lambdasDir = path.join(ROOT, 'lambdas');
   const fns = readdirSync(lambdasDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(path.join(lambdasDir, d.name, 'handler.ts')))
+    .filter((d) => d.isDirectory() && existsSync(path.join(lambdasDir, d.name, 'index.ts')))
     .map((d) => d.name)
     .sort();
   const tmp = tempDir('bench-cold-init-');
@@ -38,7 +39,7 @@ export default async function run(): Promise<SuiteResult> {
     for (const fn of fns) {
       let b: BundleResult;
       try {
-        b = await bundle(path.join(lambdasDir, fn, 'handler.ts'), tmp.dir);
+        b = await bundle(path.join(lambdasDir, fn, 'index.ts'), tmp.dir);
       } catch (err) {
         rows.push({
           handler: fn,
@@ -95,7 +96,7 @@ export default async function run(): Promise<SuiteResult> {
         }
       }
     }
-    if (!fns.includes('profile')) goals.push({ goal: 'profile handler exists (lambdas/profile/handler.ts)', met: false });
+    if (!fns.includes('profile')) goals.push({ goal: 'profile entry exists (lambdas/profile/index.ts)', met: false });
     notes.unshift(
       `esbuild minified ESM, platform node, target node24, bundle everything but the local-only modules; import = fresh \`node\` importing the bundle, median of ${RUNS}, REDIS_URL unset`,
     );

@@ -10,11 +10,12 @@ import pg from 'pg';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
 import { makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
+import { bench } from '../lib/config.ts';
 
-const URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const URL = bench.TEST_DATABASE_URL;
 const BATCH = 10_000;
-const BATCHES = Number(process.env.BENCH_CONSUMER_BATCHES ?? 8);
-const NAIVE_EVENTS = Number(process.env.BENCH_CONSUMER_NAIVE ?? 3_000);
+const BATCHES = bench.BENCH_CONSUMER_BATCHES;
+const NAIVE_EVENTS = bench.BENCH_CONSUMER_NAIVE;
 
 const PROFILES = 200;
 const LINKS = 6;

@@ -14,11 +14,12 @@ import { type NodeChild, spawnBareServer } from '../lib/procs.ts';
 import { median, round } from '../lib/stats.ts';
 import { benchProfile, deleteBenchKeys, startOrigin, startStack, uniq } from '../lib/stack.ts';
 import type { Row, SuiteResult } from '../lib/types.ts';
+import { bench } from '../lib/config.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 5_000);
-const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 1_000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const ROUNDS = bench.BENCH_ROUNDS;
+const DURATION_MS = bench.BENCH_DURATION_MS;
+const WARMUP_MS = bench.BENCH_WARMUP_MS;
+const CONCURRENCY = bench.BENCH_CONCURRENCY;
 const GOAL_RATIO = 0.8;
 
 type CaseName = 'bare' | 'bare-deferred' | 'l1-hit' | 'l2-hit';

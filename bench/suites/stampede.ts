@@ -6,8 +6,9 @@ import { type BurstResult, burst, httpGet } from '../lib/loadgen.ts';
 import { median, round, summarize } from '../lib/stats.ts';
 import { benchProfile, deleteBenchKeys, startOrigin, startStack, uniq } from '../lib/stack.ts';
 import type { Row, SuiteResult } from '../lib/types.ts';
+import { bench } from '../lib/config.ts';
 
-const ROUNDS = Number(process.env.BENCH_STAMPEDE_ROUNDS ?? 3);
+const ROUNDS = bench.BENCH_STAMPEDE_ROUNDS;
 const PER_STACK = 250;
 const ORIGIN_DELAY_MS = 200;
 

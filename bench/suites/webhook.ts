@@ -10,20 +10,22 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoIdempotencyStore } from '../../lambdas/adapters/dynamo-idempotency-store.ts';
 import { SqsEventPublisher } from '../../lambdas/adapters/sqs-event-publisher.ts';
 import { ProfileInvalidator } from '../../lambdas/core/invalidation.ts';
-import { ensureIdempotencyTable, ensureQueues } from '../../lambdas/local/aws-emulators.ts';
-import { loadConfig } from '../../lambdas/shared/config.ts';
+import { ensureIdempotencyTable, ensureQueues } from '../../local/aws-emulators.ts';
+import { readPathSettings } from '../../lambdas/config/config.ts';
+import { parseConfig } from '../../lambdas/config/variables.ts';
 import type { HttpResult } from '../../lambdas/shared/http.ts';
-import { buildReadPath } from '../../lambdas/shared/read-path.ts';
-import { waitReady } from '../../lambdas/shared/redis.ts';
+import { buildReadPath } from '../../lambdas/wiring/read-path.ts';
+import { waitReady } from '../../lambdas/adapters/redis-client.ts';
 import { makeHandler } from '../../lambdas/webhook/handler.ts';
 import { apiEvent, lambdaContext } from '../../test/helpers/events.ts';
 import { newWebhookSecret, signWebhook, webhookBody } from '../../test/helpers/webhooks.ts';
 import { bundle, bytesBy, importTime, LAMBDA_IMPORT_ENV, LOCAL_ONLY_MODULES, tempDir } from '../lib/bundle.ts';
 import { ROOT } from '../lib/procs.ts';
+import { bench } from '../lib/config.ts';
 import { round, summarize } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
 
-const N = Number(process.env.BENCH_WEBHOOK_N ?? 400);
+const N = bench.BENCH_WEBHOOK_N;
 const CONCURRENCY = 8;
 const ACK_P99_GOAL_MS = 50;
 const COLD_IMPORT_GOAL_MS = 400;
@@ -39,6 +41,7 @@ const IMPORT_ENV = {
 const EMULATORS = `
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { bench } from '../lib/config.ts';
 const f = await startFauxqs({ port: 0, logger: false });
 const d = dynalite({ createTableMs: 0 });
 await new Promise((r) => d.listen(0, '127.0.0.1', r));
@@ -88,7 +91,7 @@ export default async function run(): Promise<SuiteResult> {
   const emulators = await startEmulators();
   const sqs = new SQSClient({ endpoint: emulators.sqs, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
   const ddb = new DynamoDBClient({ endpoint: emulators.dynamo, region: 'us-east-1', credentials: creds });
-  const rp = buildReadPath(loadConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' }));
+  const rp = buildReadPath(readPathSettings(parseConfig({ REDIS_URL: bench.TEST_REDIS_URL })));
   try {
     const q = await ensureQueues(sqs, {
       maxReceiveCount: 5,
@@ -165,8 +168,8 @@ export default async function run(): Promise<SuiteResult> {
 
   const tmp = tempDir('bench-webhook-');
   try {
-    const b = await bundle(path.join(ROOT, 'lambdas/webhook/handler.ts'), tmp.dir, LOCAL_ONLY_MODULES);
-    const timing = await importTime(b.outfile, Number(process.env.BENCH_IMPORT_RUNS ?? 5), IMPORT_ENV);
+    const b = await bundle(path.join(ROOT, 'lambdas/webhook/index.ts'), tmp.dir, LOCAL_ONLY_MODULES);
+    const timing = await importTime(b.outfile, bench.BENCH_IMPORT_RUNS, IMPORT_ENV);
     const kb = round(b.bytes / 1024, 1);
     rows.push({
       scenario: 'cold init (bundle import in a fresh node)',

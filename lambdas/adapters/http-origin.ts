@@ -1,7 +1,7 @@
 // The HTTP profile origin (contract section 3): bearer auth, a timeout on every attempt, the shared
 // token bucket before every attempt, retries on 429/5xx/timeouts within a total time budget.
-import { MetricNames } from '../../lib/metric-names.ts';
-import type { OriginConfig } from '../shared/config.ts';
+import { MetricNames } from '../contracts/metrics.ts';
+import type { OriginConfig } from '../core/settings.ts';
 import { OriginUnavailableError, ProfileNotFoundError, ValidationError } from '../shared/errors.ts';
 import type { ProfileOrigin, RateLimiter, Telemetry } from '../core/ports.ts';
 import { type LinkUpdate, type Profile, profileSchema } from '../core/profile.ts';

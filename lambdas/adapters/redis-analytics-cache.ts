@@ -1,8 +1,8 @@
 // Cached analytics answers in Redis: one key per query (`keys.analytics(username, hash)`), listed
 // in the profile's analytics index (same hash tag, same slot) so invalidation deletes them by
 // exact key (redis-profile-cache.ts INVALIDATE), never by SCAN.
-import { keys } from '../shared/keys.ts';
-import type { RedisClient } from '../shared/redis.ts';
+import { keys } from './redis-keys.ts';
+import type { RedisClient } from './redis-client.ts';
 
 export class RedisAnalyticsCache {
   readonly #redis: RedisClient;

@@ -1,9 +1,9 @@
-// L2: profile snapshots in Redis/Valkey. Keys are hash-tagged by username (see shared/keys.ts),
+// L2: profile snapshots in Redis/Valkey. Keys are hash-tagged by username (see redis-keys.ts),
 // so the multi-key reads and the invalidation script stay on one cluster slot.
 import { randomUUID } from 'node:crypto';
 import type { Snapshot, SnapshotCache } from '../core/ports.ts';
-import { keys } from '../shared/keys.ts';
-import type { RedisClient } from '../shared/redis.ts';
+import { keys } from './redis-keys.ts';
+import type { RedisClient } from './redis-client.ts';
 
 // Deletes the snapshot, every analytics summary listed in the index, the index itself, and the
 // fill lock (so a fill that began before this invalidation cannot write its older content).

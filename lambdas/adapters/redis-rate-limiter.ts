@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { RateLimiter } from '../core/ports.ts';
 import { LocalTokenBucket } from '../core/token-bucket.ts';
-import { keys } from '../shared/keys.ts';
-import type { RedisClient } from '../shared/redis.ts';
+import { keys } from './redis-keys.ts';
+import type { RedisClient } from './redis-client.ts';
 
 const TAKE = `
 local t = redis.call('TIME')

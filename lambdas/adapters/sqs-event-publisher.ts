@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { noTelemetry, type Telemetry } from '../core/ports.ts';
 import { type Clock, fullJitter, realClock, type RetryPolicy } from '../core/retry.ts';
-import { isTransientAwsError } from '../shared/aws.ts';
-import type { EventPublisher, QueueEvent } from '../shared/events.ts';
+import { isTransientAwsError } from './aws-client.ts';
+import type { EventPublisher, QueueEvent } from '../core/events.ts';
 
 export const MAX_BATCH_ENTRIES = 10;
 /** SQS's payload limit for one message and for one batch (raised from 256 KiB in 2025). */

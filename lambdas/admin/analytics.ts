@@ -7,14 +7,10 @@
 // (profile id, from, to, interval), and listed in the profile's analytics index so a webhook's
 // invalidation deletes it.
 import { createHash } from 'node:crypto';
-import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
-import { RedisAnalyticsCache } from '../adapters/redis-analytics-cache.ts';
 import { type AnalyticsReport, type AnalyticsStore, parseAnalyticsQuery } from '../core/analytics.ts';
 import type { ProfileService } from '../core/profile-service.ts';
-import { database } from '../shared/database.ts';
 import { DependencyUnavailableError, ValidationError } from '../shared/errors.ts';
 import { type HttpEvent, type HttpResult, JSON_TYPE } from '../shared/http.ts';
-import { readPath } from '../shared/read-path.ts';
 import { telemetry } from '../shared/telemetry.ts';
 import { parseUsername } from '../shared/username.ts';
 
@@ -25,17 +21,14 @@ export interface AnalyticsCache {
 
 export interface AnalyticsDeps {
   service: Pick<ProfileService, 'profile'>;
-  /** Defaults to the Postgres store on the process-wide pool, built on first use. */
-  store?: () => AnalyticsStore;
-  /** Defaults to Redis from the read path; undefined when Redis is not configured. */
-  cache?: () => AnalyticsCache | undefined;
+  /** The aggregates; built on first use (the pool connects lazily). */
+  store: () => AnalyticsStore;
+  /** Undefined when Redis is not configured. */
+  cache: () => AnalyticsCache | undefined;
   /** ANALYTICS_TTL_S; 0 disables caching. */
-  ttlS?: () => number;
+  ttlS: () => number;
   now?: () => number;
 }
-
-let defaultStore: AnalyticsStore | undefined;
-let defaultCache: AnalyticsCache | undefined;
 
 export const queryHash = (profileId: string, from: Date, to: Date, interval: string): string =>
   createHash('sha256')
@@ -44,15 +37,7 @@ export const queryHash = (profileId: string, from: Date, to: Date, interval: str
     .slice(0, 22);
 
 export const analyticsRoute = (deps: AnalyticsDeps) => {
-  const store = deps.store ?? (() => (defaultStore ??= new PgAnalyticsStore(database())));
-  const cache =
-    deps.cache ??
-    (() => {
-      const redis = readPath().redis;
-      if (redis && !defaultCache) defaultCache = new RedisAnalyticsCache(redis);
-      return defaultCache;
-    });
-  const ttlS = deps.ttlS ?? (() => readPath().config.cache.analyticsTtlS);
+  const { store, cache, ttlS } = deps;
   const now = deps.now ?? Date.now;
 
   return async (event: HttpEvent): Promise<HttpResult> => {

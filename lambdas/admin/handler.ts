@@ -2,14 +2,10 @@ import type { ProfileInvalidator } from '../core/invalidation.ts';
 import type { ProfileOrigin } from '../core/ports.ts';
 import type { ProfileService } from '../core/profile-service.ts';
 import { requireAdmin } from '../shared/auth.ts';
-import type { EventPublisher } from '../shared/events.ts';
+import type { EventPublisher } from '../core/events.ts';
 import { type HttpEvent, type HttpResult, json } from '../shared/http.ts';
-import { profileInvalidator } from '../shared/invalidator.ts';
-import { eventPublisher } from '../shared/queue.ts';
-import { readPath } from '../shared/read-path.ts';
-import { secret } from '../shared/secrets.ts';
 import { parseUsername } from '../shared/username.ts';
-import { analyticsRoute } from './analytics.ts';
+import { type AnalyticsDeps, analyticsRoute } from './analytics.ts';
 import { patchLinksRoute } from './links.ts';
 import { routedHandler } from '../shared/router.ts';
 
@@ -19,6 +15,7 @@ export interface AdminDeps {
   origin: Pick<ProfileOrigin, 'updateLinks'>;
   invalidator: Pick<ProfileInvalidator, 'invalidateProfile'>;
   publisher: EventPublisher;
+  analytics: Omit<AnalyticsDeps, 'service'>;
 }
 
 export type AdminRoute = (event: HttpEvent) => Promise<HttpResult>;
@@ -31,27 +28,14 @@ const invalidateRoute =
     return json(200, { invalidated: true }, { 'cache-control': 'no-store' });
   };
 
-/** Route key (as in lambdas/routes.ts) → route. Adding a private route is one line here. */
+/** Route key (as in lambdas/contracts/routes.ts) → route. Adding a private route is one line here. */
 export const adminRoutes = (deps: AdminDeps): Record<string, AdminRoute> => ({
   'PATCH /api/profiles/{username}/links': patchLinksRoute(deps),
   'POST /api/cache/invalidate/{username}': invalidateRoute(deps),
-  'GET /api/profiles/{username}/analytics': analyticsRoute(deps),
+  'GET /api/profiles/{username}/analytics': analyticsRoute({ ...deps.analytics, service: deps.service }),
 });
 
 export const makeHandler = (deps: AdminDeps) => {
   const routes = adminRoutes(deps);
   return routedHandler(routes, { guard: (event) => requireAdmin(event, deps.adminToken) });
 };
-
-const defaultDeps = (): AdminDeps => {
-  const rp = readPath();
-  return {
-    adminToken: () => secret('ADMIN_TOKEN'),
-    service: rp.service,
-    origin: rp.origin,
-    invalidator: profileInvalidator(),
-    publisher: eventPublisher(),
-  };
-};
-
-export const handler = makeHandler(defaultDeps());

@@ -7,7 +7,7 @@ import type { ProfileOrigin } from '../core/ports.ts';
 import type { ProfileService } from '../core/profile-service.ts';
 import { isHttpUrl, type LinkUpdate } from '../core/profile.ts';
 import { IncompleteWriteError, ValidationError } from '../shared/errors.ts';
-import { type EventPublisher, newEvent } from '../shared/events.ts';
+import { type EventPublisher, newEvent } from '../core/events.ts';
 import { type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { parseUsername } from '../shared/username.ts';
 import { firstIssue } from '../shared/validation.ts';

@@ -9,14 +9,11 @@
 //     (nothing is held only in memory);
 //   - other event types on the queue (profile/link updates) → acknowledged, not counted.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
 import { type AnalyticsEvent, type AnalyticsStore, parseMessage } from '../core/analytics.ts';
-import { database } from '../shared/database.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
-import { MetricNames } from '../../lib/metric-names.ts';
+import { MetricNames } from '../contracts/metrics.ts';
 
 export interface Pruner {
   prune(olderThan: Date, opts?: { chunk?: number; budgetMs?: number }): Promise<number>;
@@ -94,31 +91,8 @@ export const makeConsumer = (deps: ConsumerDeps) => {
   };
 };
 
-const num = (raw: string | undefined, fallback: number): number => {
-  const n = Number(raw);
-  return raw && Number.isFinite(n) && n >= 0 ? n : fallback;
-};
-
-let store: PgAnalyticsStore | undefined;
-
-export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): ConsumerDeps => {
-  // Build the pool (it connects lazily) so the 'database' health check is registered from the start.
-  if (env.DATABASE_URL || env.PGHOST) database();
-  return {
-    store: () => {
-      store ??= new PgAnalyticsStore(database());
-      return store;
-    },
-    pruneProbability: num(env.PRUNE_PROBABILITY, 0.02),
-    retentionMs: num(env.APPLIED_EVENTS_RETENTION_H, 120) * 3_600_000,
-    count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,
-  };
-};
-
 export const makeHandler = (deps: ConsumerDeps) => {
   const base = middy<SQSEvent, SQSBatchResponse>();
   if (metricsOn) base.use(logMetrics(metrics));
   return base.handler(makeConsumer(deps));
 };
-
-export const handler = makeHandler(defaultDeps());

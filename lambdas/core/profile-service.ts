@@ -1,9 +1,9 @@
 // The read path: L1 (in-process) → L2 (Redis) → origin, with stale-while-revalidate,
 // stale-if-error, negative caching, and one origin call per key across processes (single-flight
 // in process + a Redis fill lock whose waiters read the result).
-import { MetricNames } from '../../lib/metric-names.ts';
+import { MetricNames } from '../contracts/metrics.ts';
 import { type L1Entry, type MemoryProfileCache, type Rendered, renderOnce } from '../adapters/memory-profile-cache.ts';
-import type { CacheConfig } from '../shared/config.ts';
+import type { CacheConfig } from '../core/settings.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
 import {
   type CacheOutcome,

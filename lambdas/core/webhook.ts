@@ -3,7 +3,7 @@
 // after both succeeded; any failure releases it so the sender's retry runs the whole thing again.
 import { createHash } from 'node:crypto';
 import { AppError, DependencyUnavailableError, WebhookInProgressError } from '../shared/errors.ts';
-import type { EventPublisher, QueueEvent } from '../shared/events.ts';
+import type { EventPublisher, QueueEvent } from './events.ts';
 import type { ProfileInvalidator } from './invalidation.ts';
 import { type IdempotencyStore, noTelemetry, type Telemetry } from './ports.ts';
 

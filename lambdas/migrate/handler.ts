@@ -1,7 +1,7 @@
 // The migrate Lambda: a CDK Trigger invokes it at deploy time, before the consumer goes live.
 // Returns what it applied; throws (failing the deploy) when a migration fails.
 // The SQL files must ship next to the bundle (`sql/`), or MIGRATIONS_DIR must point at them.
-import { type Pool, database } from '../shared/database.ts';
+import type { Pool } from '../wiring/database.ts';
 import { logger } from '../shared/telemetry.ts';
 import { loadMigrations, type MigrationResult, migrate } from './runner.ts';
 
@@ -20,5 +20,3 @@ export const makeHandler = (deps: MigrateDeps) => async (): Promise<MigrationRes
     throw err;
   }
 };
-
-export const handler = makeHandler({ pool: database });

@@ -25,7 +25,7 @@ export const MIGRATIONS_DIR = path.join(import.meta.dirname, 'sql');
 
 const FILE_RE = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
 
-export const loadMigrations = async (dir = process.env.MIGRATIONS_DIR || MIGRATIONS_DIR): Promise<Migration[]> => {
+export const loadMigrations = async (dir: string = MIGRATIONS_DIR): Promise<Migration[]> => {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const out: Migration[] = [];
   for (const file of files) {

@@ -30,8 +30,8 @@ const HOST_RE = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
  * reports it (`requestContext.domainName`, not a client-supplied header; the local adapter
  * fills it from Host), https unless it is localhost/127.0.0.1.
  */
-export const publicBaseUrl = (event: HttpEvent, env: NodeJS.ProcessEnv = process.env): string => {
-  const configured = env.PUBLIC_BASE_URL?.replace(/\/+$/, '');
+export const publicBaseUrl = (event: HttpEvent, configuredBaseUrl?: string): string => {
+  const configured = configuredBaseUrl?.replace(/\/+$/, '');
   if (configured) return configured;
   const host = event.requestContext?.domainName ?? '';
   if (!HOST_RE.test(host)) return 'https://localhost';

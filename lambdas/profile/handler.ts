@@ -5,11 +5,14 @@ import { profilePageHeaders, profilePageView } from '../pages/profile-page.ts';
 import { assertNotReserved, publicBaseUrl } from '../pages/static-routes.ts';
 import { type HealthCheck, checkHealth } from '../shared/health.ts';
 import { json } from '../shared/http.ts';
-import { type ReadPath, readPath } from '../shared/read-path.ts';
+import type { ReadPath } from '../wiring/read-path.ts';
 import { routedHandler, viewServer } from './serve-view.ts';
 import { linksView, profileView } from './views.ts';
 
-export type ProfileDeps = Pick<ReadPath, 'service' | 'config' | 'l1'>;
+export type ProfileDeps = Pick<ReadPath, 'service' | 'config' | 'l1'> & {
+  /** `PUBLIC_BASE_URL`: the public origin of the pages; unset, the domain each request came in on. */
+  publicBaseUrl?: string;
+};
 
 export const makeHandler = (deps: ProfileDeps) => {
   const serveView = viewServer(deps);
@@ -20,10 +23,8 @@ export const makeHandler = (deps: ProfileDeps) => {
     'GET /api/profiles/{username}/links': (e) => serveView(e, linksView),
     'GET /{username}': (e) => {
       assertNotReserved(e.pathParameters?.username);
-      return serveView(e, profilePageView(publicBaseUrl(e)), (r) => profilePageHeaders(r.profile));
+      return serveView(e, profilePageView(publicBaseUrl(e, deps.publicBaseUrl)), (r) => profilePageHeaders(r.profile));
     },
     'GET /health': async () => json(200, await checkHealth({ l1: l1Health }), { 'cache-control': 'no-store' }),
   });
 };
-
-export const handler = makeHandler(readPath());

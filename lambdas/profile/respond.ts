@@ -1,6 +1,6 @@
 // A cached view → HTTP: strong ETag, If-None-Match → 304, Cache-Control by freshness, X-Cache.
 import type { ViewResult } from '../core/profile-service.ts';
-import type { CacheConfig } from '../shared/config.ts';
+import type { CacheConfig } from '../core/settings.ts';
 import type { HttpEvent, HttpResult } from '../shared/http.ts';
 
 /** RFC 9110 If-None-Match: a list of entity tags or `*`, compared weakly. */

@@ -6,7 +6,7 @@ import type { View, ViewResult } from '../core/profile-service.ts';
 import { errorPageResponse, isPageRoute } from '../pages/error-page.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
 import { errorResponse, type HttpEvent, type HttpResult } from '../shared/http.ts';
-import type { ReadPath } from '../shared/read-path.ts';
+import type { ReadPath } from '../wiring/read-path.ts';
 import { type RouteHandler, routedHandler as sharedRoutedHandler } from '../shared/router.ts';
 import { parseUsername } from '../shared/username.ts';
 import { viewResponse } from './respond.ts';

@@ -1,5 +1,5 @@
 // The one way an HTTP handler is assembled: middy, Powertools metrics (when on), errors mapped to
-// responses in one place, then dispatch on the API Gateway route key (lambdas/routes.ts).
+// responses in one place, then dispatch on the API Gateway route key (lambdas/contracts/routes.ts).
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { NotFoundError } from './errors.ts';

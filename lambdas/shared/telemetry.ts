@@ -3,15 +3,16 @@
 // stack), counting is a no-op so the hot path does no work for it.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { config } from '../config/config.ts';
 import type { Telemetry } from '../core/ports.ts';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'linkcache';
+const c = config();
 
-export const logger = new Logger({ serviceName });
+export const logger = new Logger({ serviceName: c.POWERTOOLS_SERVICE_NAME });
 
-export const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'LinkCache', serviceName });
+export const metrics = new Metrics({ namespace: c.POWERTOOLS_METRICS_NAMESPACE, serviceName: c.POWERTOOLS_SERVICE_NAME });
 
-export const metricsOn = !process.env.POWERTOOLS_METRICS_DISABLED || process.env.POWERTOOLS_METRICS_DISABLED === 'false';
+export const metricsOn = !c.POWERTOOLS_METRICS_DISABLED;
 
 export const telemetry: Telemetry = {
   count: metricsOn ? (metric, value = 1) => metrics.addMetric(metric, MetricUnit.Count, value) : () => {},

@@ -7,7 +7,6 @@ import { dashboardHeaders, dashboardView } from '../pages/dashboard-page.ts';
 import { assetRoute, faviconResponse, robotsResponse } from '../pages/static-files.ts';
 import { assertNotReserved } from '../pages/static-routes.ts';
 import { routedHandler, type ViewDeps, viewServer } from '../profile/serve-view.ts';
-import { readPath } from '../shared/read-path.ts';
 
 export type SiteDeps = ViewDeps;
 
@@ -23,5 +22,3 @@ export const makeHandler = (deps: SiteDeps) => {
     'GET /favicon.ico': async () => faviconResponse(),
   });
 };
-
-export const handler = makeHandler(readPath());

@@ -1,21 +1,16 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import * as z from 'zod/mini';
-import { SqsEventPublisher } from '../adapters/sqs-event-publisher.ts';
 import { isCountable } from '../core/bots.ts';
 import type { ProfileService } from '../core/profile-service.ts';
 import { isHttpUrl, type Profile } from '../core/profile.ts';
 import type { Telemetry } from '../core/ports.ts';
-import type { CacheConfig } from '../shared/config.ts';
+import type { CacheConfig } from '../core/settings.ts';
 import { DependencyUnavailableError, LinkNotFoundError, ValidationError } from '../shared/errors.ts';
-import { type EventPublisher, newEvent, type QueueEvent } from '../shared/events.ts';
+import { type EventPublisher, newEvent, type QueueEvent } from '../core/events.ts';
 import { header, type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
-import { eventPublisher, sqsClient } from '../shared/queue.ts';
-import { readPath } from '../shared/read-path.ts';
-import { logger, telemetry } from '../shared/telemetry.ts';
 import { parseUsername, USERNAME_RE } from '../shared/username.ts';
 import { firstIssue } from '../shared/validation.ts';
 import { routedHandler } from '../shared/router.ts';
-import { MetricNames } from '../../lib/metric-names.ts';
+import { MetricNames } from '../contracts/metrics.ts';
 
 export interface TrackDeps {
   service: Pick<ProfileService, 'profile'>;
@@ -185,32 +180,3 @@ export const makeHandler = (deps: TrackDeps) => {
 
   return routedHandler(routes);
 };
-
-const num = (raw: string | undefined, fallback: number): number => {
-  const n = Number(raw);
-  return raw && Number.isFinite(n) && n > 0 ? n : fallback;
-};
-
-/** Up to 3 attempts with 20-100 ms full-jitter backoff, all within the click budget. */
-export const makeClickPublisher = (client: SQSClient, queueUrl: string, budgetMs: number): EventPublisher =>
-  new SqsEventPublisher({ client, queueUrl, retry: { maxAttempts: 3, baseMs: 20, capMs: 100, budgetMs }, telemetry });
-
-/** Clicks get their own publisher: same adapter, a retry budget that fits inside the redirect's. */
-export const defaultDeps = (env: NodeJS.ProcessEnv = process.env): TrackDeps => {
-  const rp = readPath();
-  const clickBudgetMs = num(env.CLICK_PUBLISH_BUDGET_MS, 300);
-  const shared = eventPublisher();
-  const clickPublisher = env.EVENTS_QUEUE_URL ? makeClickPublisher(sqsClient(), env.EVENTS_QUEUE_URL, clickBudgetMs) : shared;
-  return {
-    service: rp.service,
-    config: rp.config,
-    clickPublisher,
-    publisher: shared,
-    clickBudgetMs,
-    queueRetentionS: num(env.QUEUE_RETENTION_S, 4 * 86_400),
-    telemetry,
-    log: { error: (message, extra) => logger.error(message, extra ?? {}) },
-  };
-};
-
-export const handler = makeHandler(defaultDeps());

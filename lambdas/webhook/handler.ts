@@ -2,12 +2,8 @@ import type { ProfileInvalidator } from '../core/invalidation.ts';
 import type { IdempotencyStore } from '../core/ports.ts';
 import { WebhookProcessor } from '../core/webhook.ts';
 import { PayloadTooLargeError } from '../shared/errors.ts';
-import type { EventPublisher } from '../shared/events.ts';
+import type { EventPublisher } from '../core/events.ts';
 import { type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
-import { idempotencyStore } from '../shared/idempotency.ts';
-import { eventPublisher } from '../shared/queue.ts';
-import { profileInvalidator } from '../shared/invalidator.ts';
-import { secret } from '../shared/secrets.ts';
 import { telemetry } from '../shared/telemetry.ts';
 import { parseWebhookPayload } from './payload.ts';
 import { verifyWebhook } from './verify.ts';
@@ -54,11 +50,3 @@ export const makeHandler = (deps: WebhookDeps) => {
 
   return routedHandler(routes);
 };
-
-export const handler = makeHandler({
-  secret: () => secret('WEBHOOK_SECRET'),
-  idempotency: idempotencyStore(),
-  publisher: eventPublisher(),
-  invalidator: profileInvalidator(),
-  leaseMs: Number(process.env.IDEMPOTENCY_LEASE_MS) || 30_000,
-});

@@ -1,12 +1,12 @@
 // The one way this app builds a Lambda: the handler module the local stack runs
-// (lambdas/<name>/handler.ts, export `handler`), bundled by the locally installed esbuild as
+// (lambdas/<name>/index.ts, export `handler`), bundled by the locally installed esbuild as
 // minified ESM for Node 24 on arm64, traced, with its own log group and the Parameters and
 // Secrets extension for reading secrets at runtime.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Token } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -14,14 +14,18 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { METRIC_NAMESPACE } from '../metric-names.ts';
+import { type ConfigValue, formatEnv, type SecretName, type VariableName } from '../../lambdas/config/variables.ts';
+import { METRIC_NAMESPACE } from '../../lambdas/contracts/metrics.ts';
 import { BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../bundling.ts';
 
 /** Repository root: lib/constructs/ is two levels down. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The handler module of a function, shared with the local stack. */
-export const handlerEntry = (name: string): string => join(REPO_ROOT, 'lambdas', name, 'handler.ts');
+export const handlerEntry = (name: string): string => join(REPO_ROOT, 'lambdas', name, 'index.ts');
+
+/** A function's environment by the configuration schema's names, with typed values. */
+export type FunctionEnv = { [K in VariableName]?: ConfigValue<K> };
 
 /** What every function of a stage shares. */
 export interface FunctionDefaults {
@@ -32,15 +36,16 @@ export interface FunctionDefaults {
 }
 
 export interface ServiceFunctionProps extends FunctionDefaults {
-  /** Function name in the route table; the code is lambdas/<name>/handler.ts. */
+  /** Function name in the route table; the entry is lambdas/<name>/index.ts. */
   name: string;
   description: string;
   vpcSubnets: ec2.SubnetSelection;
   timeout: Duration;
   memorySize?: number;
-  environment?: Record<string, string>;
+  /** Checked against the configuration schema at synth: a bad stage value fails `cdk synth`. */
+  environment?: FunctionEnv;
   /** Secrets read through the extension: env var `<NAME>_SECRET_ARN` is set and GetSecretValue granted on exactly that secret. */
-  secrets?: Record<string, secretsmanager.ISecret>;
+  secrets?: Partial<Record<SecretName, secretsmanager.ISecret>>;
   reservedConcurrentExecutions?: number;
   /**
    * Directories copied next to the bundle (repo-relative source → name inside the asset), for
@@ -94,8 +99,10 @@ export class ServiceFunction extends Construct {
       },
     });
 
-    const secretEnv: Record<string, string> = {};
-    for (const [name, secret] of Object.entries(props.secrets ?? {})) secretEnv[`${name}_SECRET_ARN`] = secret.secretArn;
+    const secretEnv: FunctionEnv = {};
+    for (const [name, secret] of Object.entries(props.secrets ?? {}) as [SecretName, secretsmanager.ISecret][]) {
+      secretEnv[`${name}_SECRET_ARN`] = secret.secretArn;
+    }
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: props.description,
@@ -121,11 +128,17 @@ export class ServiceFunction extends Construct {
         logLevel: lambda.ParamsAndSecretsLogLevel.WARN,
       }),
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.name,
-        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+        ...formatEnv(
+          {
+            POWERTOOLS_SERVICE_NAME: props.name,
+            POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
+            ...props.environment,
+            ...secretEnv,
+          },
+          (value) => Token.isUnresolved(value),
+        ),
+        // Node's own variable, not the app's configuration: stack traces through the source maps.
         NODE_OPTIONS: '--enable-source-maps',
-        ...props.environment,
-        ...secretEnv,
       },
       bundling: {
         format: OutputFormat.ESM,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyticsQuery, INTERVALS, intervalAllowed, RANGES } from '../../lambdas/pages/client/chart-data.ts';
+import { analyticsQuery, INTERVALS, intervalAllowed, RANGES } from '../../web/chart-data.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,4 +1,4 @@
-// The stand-ins child process of `npm start` (lambdas/local/standins.ts): it holds the PGlite
+// The stand-ins child process of `npm start` (local/standins.ts): it holds the PGlite
 // directory lock, it does not outlive a SIGKILLed `npm start`, and its death stops the API loudly.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -11,8 +11,8 @@ import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../lambdas/core/webhook.ts';
-import { keys } from '../../lambdas/shared/keys.ts';
-import type { RedisClient } from '../../lambdas/shared/redis.ts';
+import { keys } from '../../lambdas/adapters/redis-keys.ts';
+import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { makeProfile } from '../helpers/fakes.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
 import { TEST_DATABASE_URL } from '../helpers/pg.ts';
@@ -261,7 +261,7 @@ describe('the stack’s own emulators and the DLQ CLI', () => {
       const w = signWebhook(own.webhookSecret as string, webhookBody({ type: 'account.created' }));
       const res = await fetch(`${own.url}/webhooks/linktree`, { method: 'POST', headers: w.headers, body: w.body });
       expect(res.status).toBe(200);
-      const { stdout } = await promisify(execFile)(process.execPath, ['bin/dlq.ts', 'list'], {
+      const { stdout } = await promisify(execFile)(process.execPath, ['tools/dlq.ts', 'list'], {
         env: { ...process.env, AWS_ENDPOINT_URL: endpoint, EVENTS_QUEUE_URL: queueUrl, DLQ_URL: dlqUrl },
       });
       expect(stdout).toContain(`DLQ ${dlqUrl}`);

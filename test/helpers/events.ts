@@ -1,6 +1,6 @@
 // Factories for the events handlers receive; tests build what they need, no snapshots.
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { routes } from '../../lambdas/routes.ts';
+import { routes } from '../../lambdas/contracts/routes.ts';
 
 export interface ApiEventInput {
   method?: string;
@@ -17,7 +17,7 @@ export interface ApiEventInput {
 export const apiEvent = (input: ApiEventInput): APIGatewayProxyEventV2 => {
   const method = input.method ?? 'GET';
   const known = routes.some((r) => r.method === method && r.path === input.route);
-  if (!known) throw new Error(`test uses a route not in lambdas/routes.ts: ${method} ${input.route}`);
+  if (!known) throw new Error(`test uses a route not in lambdas/contracts/routes.ts: ${method} ${input.route}`);
   const rawPath = input.route.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(input.pathParameters?.[name] ?? ''));
   const headers = Object.fromEntries(Object.entries(input.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const rawQueryString = new URLSearchParams(input.query ?? {}).toString();

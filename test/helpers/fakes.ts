@@ -3,7 +3,7 @@
 import type { ProfileOrigin, Snapshot, SnapshotCache } from '../../lambdas/core/ports.ts';
 import type { LinkUpdate, Profile } from '../../lambdas/core/profile.ts';
 import type { Clock } from '../../lambdas/core/retry.ts';
-import type { CacheConfig } from '../../lambdas/shared/config.ts';
+import type { CacheConfig } from '../../lambdas/core/settings.ts';
 import { OriginUnavailableError } from '../../lambdas/shared/errors.ts';
 
 export const cacheConfig = (over: Partial<CacheConfig> = {}): CacheConfig => ({

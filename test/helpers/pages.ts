@@ -4,17 +4,18 @@ import type { Context } from 'aws-lambda';
 import { expect } from 'vitest';
 import { MemoryProfileCache } from '../../lambdas/adapters/memory-profile-cache.ts';
 import { ProfileService } from '../../lambdas/core/profile-service.ts';
-import { demoProfiles } from '../../lambdas/local/demo-profiles.ts';
-import { loadConfig } from '../../lambdas/shared/config.ts';
+import { demoProfiles } from '../../local/demo-profiles.ts';
+import { readPathSettings } from '../../lambdas/config/config.ts';
+import { parseConfig } from '../../lambdas/config/variables.ts';
 import type { HttpEvent, HttpResult } from '../../lambdas/shared/http.ts';
-import type { ReadPath } from '../../lambdas/shared/read-path.ts';
+import type { ReadPath } from '../../lambdas/wiring/read-path.ts';
 import { apiEvent, lambdaContext } from './events.ts';
 import { FakeClock, FakeOrigin, FakeSnapshotCache } from './fakes.ts';
 
 type TestReadPath = Pick<ReadPath, 'service' | 'config' | 'l1'>;
 
 export const demoHandler = (makeHandler: (deps: TestReadPath) => (event: HttpEvent, context: Context) => unknown) => {
-  const config = loadConfig({});
+  const config = readPathSettings(parseConfig({}));
   const origin = new FakeOrigin(...demoProfiles());
   const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
   const service = new ProfileService({ config: config.cache, l1, l2: new FakeSnapshotCache(), origin, clock: new FakeClock() });

@@ -3,7 +3,7 @@
 // its own schema, migrated with the real runner.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startPglite } from '../../lambdas/local/postgres.ts';
+import { startPglite } from '../../local/postgres.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
 
 export type Backend = 'postgres' | 'pglite';

@@ -1,6 +1,6 @@
 // Real Redis for integration tests (127.0.0.1:6379, started by .ci/run), plus unique key spaces.
 import { randomBytes } from 'node:crypto';
-import { createRedis, type RedisClient, waitReady } from '../../lambdas/shared/redis.ts';
+import { createRedis, type RedisClient, waitReady } from '../../lambdas/adapters/redis-client.ts';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,6 +1,6 @@
 // In-memory stand-ins for the webhook handler's ports.
 import type { IdempotencyClaim, IdempotencyStore } from '../../lambdas/core/ports.ts';
-import type { EventPublisher, QueueEvent } from '../../lambdas/shared/events.ts';
+import type { EventPublisher, QueueEvent } from '../../lambdas/core/events.ts';
 
 export class MemoryIdempotency implements IdempotencyStore {
   readonly records = new Map<string, { status: 'INPROGRESS' | 'COMPLETED'; token: string; leaseEnd: number }>();

@@ -23,9 +23,9 @@ const assetDir = (name: (typeof FUNCTIONS)[number]): string => {
 };
 
 describe.each(FUNCTIONS)('%s bundle', (name) => {
-  it('is built from lambdas/<fn>/handler.ts', () => {
+  it('is built from lambdas/<fn>/index.ts, the handler module the local stack loads', () => {
     expect(s.service.functions[name].entry).toBe(handlerEntry(name));
-    expect(relative(REPO_ROOT, handlerEntry(name))).toBe(join('lambdas', name, 'handler.ts'));
+    expect(relative(REPO_ROOT, handlerEntry(name))).toBe(join('lambdas', name, 'index.ts'));
     const dir = assetDir(name);
     const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
     const sources = map.sources.map((p) => relative(REPO_ROOT, resolve(dir, p)));

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { Route } from '../../lambdas/routes.ts';
+import type { Route } from '../../lambdas/contracts/routes.ts';
 import { buildApp, type LinkCacheApp } from '../../lib/app.ts';
 import { REPO_ROOT } from '../../lib/constructs/service-function.ts';
 

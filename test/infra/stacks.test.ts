@@ -2,10 +2,10 @@
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeKey, routes } from '../../lambdas/routes.ts';
+import { routeKey, routes } from '../../lambdas/contracts/routes.ts';
 import { assertVisibilityTimeout } from '../../lib/event-queues.ts';
 import { Duration } from 'aws-cdk-lib';
-import { METRIC_NAMESPACE, MetricNames } from '../../lib/metric-names.ts';
+import { METRIC_NAMESPACE, MetricNames } from '../../lambdas/contracts/metrics.ts';
 import { type Synthesized, synth } from './fixture.ts';
 import { actionsOf, allActions, appFunctions, fnByName, importName, resources, roleOf, statementsAllowing } from './helpers.ts';
 
@@ -435,7 +435,7 @@ describe('least privilege', () => {
 });
 
 describe('HTTP API', () => {
-  it('deploys exactly the routes of lambdas/routes.ts, each to its function', () => {
+  it('deploys exactly the routes of lambdas/contracts/routes.ts, each to its function', () => {
     const t = s.serviceTemplate;
     const integrations = Object.fromEntries(
       resources(t, 'AWS::ApiGatewayV2::Integration').map(([id, r]) => [id, r.Properties.IntegrationUri['Fn::GetAtt'][0]]),

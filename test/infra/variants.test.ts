@@ -1,7 +1,7 @@
 // prod with cdn=true and a cluster-mode replication group: protection, the edge, the other cache.
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeKey, routes, type Route } from '../../lambdas/routes.ts';
+import { routeKey, routes, type Route } from '../../lambdas/contracts/routes.ts';
 import { resolveStage } from '../../lib/stage-config.ts';
 import { App } from 'aws-cdk-lib';
 import { type Synthesized, cdkContext, synth } from './fixture.ts';

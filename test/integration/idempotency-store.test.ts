@@ -5,7 +5,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIdempotencyStore } from '../../lambdas/adapters/dynamo-idempotency-store.ts';
-import { ensureIdempotencyTable } from '../../lambdas/local/aws-emulators.ts';
+import { ensureIdempotencyTable } from '../../local/aws-emulators.ts';
 
 let server: Server;
 let client: DynamoDBClient;

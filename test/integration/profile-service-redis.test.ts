@@ -4,7 +4,7 @@ import { MemoryProfileCache } from '../../lambdas/adapters/memory-profile-cache.
 import { RedisProfileCache } from '../../lambdas/adapters/redis-profile-cache.ts';
 import { ProfileService } from '../../lambdas/core/profile-service.ts';
 import { profileView } from '../../lambdas/profile/views.ts';
-import type { RedisClient } from '../../lambdas/shared/redis.ts';
+import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { cacheConfig, FakeOrigin, makeProfile } from '../helpers/fakes.ts';
 import { connectRedis, uniqueUsername } from '../helpers/redis.ts';
 

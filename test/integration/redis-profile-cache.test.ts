@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisProfileCache } from '../../lambdas/adapters/redis-profile-cache.ts';
 import type { Snapshot } from '../../lambdas/core/ports.ts';
-import { keys } from '../../lambdas/shared/keys.ts';
-import type { RedisClient } from '../../lambdas/shared/redis.ts';
+import { keys } from '../../lambdas/adapters/redis-keys.ts';
+import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { makeProfile } from '../helpers/fakes.ts';
 import { connectRedis, uniqueUsername } from '../helpers/redis.ts';
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyHash, RedisRateLimiter } from '../../lambdas/adapters/redis-rate-limiter.ts';
-import { keys } from '../../lambdas/shared/keys.ts';
-import type { RedisClient } from '../../lambdas/shared/redis.ts';
+import { keys } from '../../lambdas/adapters/redis-keys.ts';
+import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { connectRedis } from '../helpers/redis.ts';
 
 let a: RedisClient;

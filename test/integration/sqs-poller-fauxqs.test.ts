@@ -12,8 +12,8 @@ import {
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
 import { makeConsumer } from '../../lambdas/consumer/handler.ts';
-import { SqsPoller } from '../../lambdas/local/sqs-poller.ts';
-import { newEvent } from '../../lambdas/shared/events.ts';
+import { SqsPoller } from '../../local/sqs-poller.ts';
+import { newEvent } from '../../lambdas/core/events.ts';
 import { openTestDb, type TestDb } from '../helpers/pg.ts';
 
 let fauxqs: { address: string; stop(): Promise<void> };

@@ -7,10 +7,11 @@ import { RedisProfileCache } from '../../lambdas/adapters/redis-profile-cache.ts
 import { ProfileInvalidator } from '../../lambdas/core/invalidation.ts';
 import { ProfileService } from '../../lambdas/core/profile-service.ts';
 import type { Profile } from '../../lambdas/core/profile.ts';
-import { loadConfig } from '../../lambdas/shared/config.ts';
+import { readPathSettings } from '../../lambdas/config/config.ts';
+import { parseConfig } from '../../lambdas/config/variables.ts';
 import type { HttpResult } from '../../lambdas/shared/http.ts';
-import { keys } from '../../lambdas/shared/keys.ts';
-import type { RedisClient } from '../../lambdas/shared/redis.ts';
+import { keys } from '../../lambdas/adapters/redis-keys.ts';
+import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { makeHandler } from '../../lambdas/webhook/handler.ts';
 import { FakePublisher, MemoryIdempotency } from '../helpers/write-fakes.ts';
 import { apiEvent, lambdaContext } from '../helpers/events.ts';
@@ -35,7 +36,7 @@ const build = () => {
   let originCalls = 0;
   const l2 = new RedisProfileCache(redis);
   const service = new ProfileService({
-    config: loadConfig({}).cache,
+    config: readPathSettings(parseConfig({})).cache,
     l1: new MemoryProfileCache({ maxEntries: 100, maxBytes: 1 << 20, retainMs: 60_000 }),
     l2,
     origin: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpProfileOrigin } from '../../../lambdas/adapters/http-origin.ts';
-import type { OriginConfig } from '../../../lambdas/shared/config.ts';
+import type { OriginConfig } from '../../../lambdas/core/settings.ts';
 import { OriginUnavailableError } from '../../../lambdas/shared/errors.ts';
 import { FakeClock, makeProfile } from '../../helpers/fakes.ts';
 

@@ -2,7 +2,7 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { chunk, PublishError, SqsEventPublisher } from '../../../lambdas/adapters/sqs-event-publisher.ts';
-import { newEvent, type QueueEvent } from '../../../lambdas/shared/events.ts';
+import { newEvent, type QueueEvent } from '../../../lambdas/core/events.ts';
 
 const sqs = mockClient(SQSClient);
 const sleeps: number[] = [];

@@ -47,6 +47,13 @@ const setup = () => {
     },
     invalidator,
     publisher,
+    analytics: {
+      store: () => {
+        throw new Error('no analytics in these tests');
+      },
+      cache: () => undefined,
+      ttlS: () => 0,
+    },
   });
   const call = async (input: {
     method: 'PATCH' | 'POST';

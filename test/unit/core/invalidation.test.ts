@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RedisProfileCache } from '../../../lambdas/adapters/redis-profile-cache.ts';
 import { ProfileInvalidator } from '../../../lambdas/core/invalidation.ts';
 import { DependencyUnavailableError } from '../../../lambdas/shared/errors.ts';
-import type { RedisClient } from '../../../lambdas/shared/redis.ts';
+import type { RedisClient } from '../../../lambdas/adapters/redis-client.ts';
 
 describe('ProfileInvalidator', () => {
   const build = (mapping: Record<string, string>, failOn?: string) => {

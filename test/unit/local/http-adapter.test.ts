@@ -2,8 +2,8 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileRoutes, createLocalApi, matchRoute } from '../../../lambdas/local/http-adapter.ts';
-import type { Route } from '../../../lambdas/routes.ts';
+import { compileRoutes, createLocalApi, matchRoute } from '../../../local/http-adapter.ts';
+import type { Route } from '../../../lambdas/contracts/routes.ts';
 
 const routes: Route[] = [
   { method: 'GET', path: '/{username}', fn: 'profile' },

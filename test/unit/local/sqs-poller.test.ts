@@ -8,7 +8,7 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqsPoller } from '../../../lambdas/local/sqs-poller.ts';
+import { SqsPoller } from '../../../local/sqs-poller.ts';
 
 const sqs = mockClient(SQSClient);
 afterEach(() => sqs.reset());

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { BODIES_PATH, generatePageAssets, MANIFEST_PATH } from '../../../bin/build-page-assets.ts';
+import { BODIES_PATH, generatePageAssets, MANIFEST_PATH } from '../../../tools/build-page-assets.ts';
 import { type AssetName, assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
 import { assetBodies } from '../../../lambdas/pages/assets.generated.ts';
-import { analyticsQuery, INTERVALS, intervalAllowed, RANGES, toChartData } from '../../../lambdas/pages/client/chart-data.ts';
+import { analyticsQuery, INTERVALS, intervalAllowed, RANGES, toChartData } from '../../../web/chart-data.ts';
 
 describe('page assets', () => {
-  it('lambdas/pages/asset-manifest.generated.ts and assets.generated.ts are up to date with lambdas/pages/client/ (else run `npx node bin/build-page-assets.ts`)', async () => {
+  it('lambdas/pages/asset-manifest.generated.ts and assets.generated.ts are up to date with web/ (else run `npx node tools/build-page-assets.ts`)', async () => {
     const generated = await generatePageAssets();
     expect(await readFile(MANIFEST_PATH, 'utf8')).toBe(generated.manifest);
     expect(await readFile(BODIES_PATH, 'utf8')).toBe(generated.bodies);

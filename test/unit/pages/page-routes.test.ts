@@ -2,7 +2,7 @@
 // site function's (test/unit/site/handler.test.ts).
 import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { demoProfiles } from '../../../lambdas/local/demo-profiles.ts';
+import { demoProfiles } from '../../../local/demo-profiles.ts';
 import { RESERVED_SEGMENTS } from '../../../lambdas/pages/static-routes.ts';
 import { makeHandler } from '../../../lambdas/profile/handler.ts';
 import { apiEvent } from '../../helpers/events.ts';
@@ -79,8 +79,8 @@ describe('GET /{username}', () => {
   it('uses PUBLIC_BASE_URL when set', async () => {
     const { publicBaseUrl } = await import('../../../lambdas/pages/static-routes.ts');
     const e = apiEvent(page('demo'));
-    expect(publicBaseUrl(e, { PUBLIC_BASE_URL: 'https://links.example.com/' })).toBe('https://links.example.com');
-    expect(publicBaseUrl(e, {})).toBe('https://test.local');
+    expect(publicBaseUrl(e, 'https://links.example.com/')).toBe('https://links.example.com');
+    expect(publicBaseUrl(e, undefined)).toBe('https://test.local');
   });
 
   it('answers an unknown username with the 404 page, negatively cached', async () => {

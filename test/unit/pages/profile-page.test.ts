@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoProfiles } from '../../../lambdas/local/demo-profiles.ts';
+import { demoProfiles } from '../../../local/demo-profiles.ts';
 import { renderDashboardPage } from '../../../lambdas/pages/dashboard-page.ts';
 import { initials, renderProfilePage } from '../../../lambdas/pages/profile-page.ts';
 import type { Profile } from '../../../lambdas/core/profile.ts';

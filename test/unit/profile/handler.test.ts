@@ -2,13 +2,15 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
 import { ProfileService } from '../../../lambdas/core/profile-service.ts';
 import { makeHandler } from '../../../lambdas/profile/handler.ts';
-import { loadConfig } from '../../../lambdas/shared/config.ts';
+import { readPathSettings } from '../../../lambdas/config/config.ts';
+import { parseConfig } from '../../../lambdas/config/variables.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { FakeClock, FakeOrigin, FakeSnapshotCache, makeProfile } from '../../helpers/fakes.ts';
+import { registerHealthCheck } from '../../../lambdas/shared/health.ts';
 
 const setup = () => {
-  const config = loadConfig({});
+  const config = readPathSettings(parseConfig({}));
   const origin = new FakeOrigin(makeProfile('demo'));
   const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
   const l2 = new FakeSnapshotCache();
@@ -110,11 +112,13 @@ describe('GET /api/profiles/{username}/links', () => {
 describe('GET /health', () => {
   it('reports each dependency and degrades when one is down', async () => {
     const t = setup();
+    // What the read path's wiring registers when no REDIS_URL is set.
+    registerHealthCheck('redis', async () => ({ status: 'disabled', detail: 'REDIS_URL is not set' }));
     const r = await t.call({ route: '/health' });
     expect(r.statusCode).toBe(200);
     const body = JSON.parse(r.body as string);
     expect(body.dependencies.l1.status).toBe('up');
-    // No REDIS_URL in the unit environment: L2 is off, which the route reports as degraded.
+    // L2 is off, which the route reports as degraded.
     expect(body.dependencies.redis.status).toBe('disabled');
     expect(body.status).toBe('degraded');
     expect(r.headers['cache-control']).toBe('no-store');

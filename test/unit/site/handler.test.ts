@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
 import { assetBodies } from '../../../lambdas/pages/assets.generated.ts';
 import { makeHandler as makeProfileHandler } from '../../../lambdas/profile/handler.ts';
-import { routes } from '../../../lambdas/routes.ts';
+import { routes } from '../../../lambdas/contracts/routes.ts';
 import { makeHandler } from '../../../lambdas/site/handler.ts';
 import { demoHandler, expectHtmlError } from '../../helpers/pages.ts';
 
@@ -115,7 +115,7 @@ describe('the split between the profile and site functions', () => {
     expect(routes.filter((r) => r.fn === 'site').map((r) => `${r.method} ${r.path}`)).toEqual(SITE_ROUTES);
   });
 
-  it('lets each handler answer its own routes of lambdas/routes.ts and only those', async () => {
+  it('lets each handler answer its own routes of lambdas/contracts/routes.ts and only those', async () => {
     const handlers = { site: setup(), profile: demoHandler(makeProfileHandler) };
     for (const route of routes.filter((r) => r.fn === 'site' || r.fn === 'profile')) {
       for (const [fn, t] of Object.entries(handlers)) {

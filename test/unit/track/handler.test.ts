@@ -3,9 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../../lambdas/core/profile.ts';
 import { ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
-import type { EventPublisher, QueueEvent } from '../../../lambdas/shared/events.ts';
+import type { EventPublisher, QueueEvent } from '../../../lambdas/core/events.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
-import { makeClickPublisher, makeHandler, parseBeacon, type TrackDeps } from '../../../lambdas/track/handler.ts';
+import { makeHandler, parseBeacon, type TrackDeps } from '../../../lambdas/track/handler.ts';
+import { makeClickPublisher } from '../../../lambdas/wiring/track.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { makeProfile } from '../../helpers/fakes.ts';
 

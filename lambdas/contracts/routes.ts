@@ -1,0 +1,36 @@
+// The one route table: API Gateway routes in CDK and the local HTTP adapter are both built from it,
+// so the local stack dispatches exactly as the deployed HTTP API does.
+
+/** Each Lambda function, by name; its entry is `lambdas/<name>/index.ts`, export `handler`. */
+export type FunctionName = 'profile' | 'site' | 'track' | 'webhook' | 'admin';
+
+export interface Route {
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH';
+  /** API Gateway path template: `{param}` segments, no greedy params. */
+  path: string;
+  fn: FunctionName;
+}
+
+export const routes: readonly Route[] = [
+  { method: 'GET', path: '/health', fn: 'profile' },
+  { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
+  { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  // Click tracking (docs/analytics.md): redirects and beacon events onto the queue.
+  { method: 'GET', path: '/r/{username}/{linkId}', fn: 'track' },
+  { method: 'HEAD', path: '/r/{username}/{linkId}', fn: 'track' },
+  { method: 'POST', path: '/api/events', fn: 'track' },
+  // Analytics over the 10-second aggregates (private: admin token).
+  { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin' },
+  { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
+  { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin' },
+  { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
+  // Pages (HTML, docs/pages.md): the link-in-bio page is on the hot path with the JSON reads; the
+  // owner's dashboard and the static files are the site function's, so the profile bundle stays lean.
+  { method: 'GET', path: '/{username}', fn: 'profile' },
+  { method: 'GET', path: '/dashboard/{username}', fn: 'site' },
+  { method: 'GET', path: '/assets/{file}', fn: 'site' },
+  { method: 'GET', path: '/robots.txt', fn: 'site' },
+  { method: 'GET', path: '/favicon.ico', fn: 'site' },
+];
+
+export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;

@@ -1,0 +1,31 @@
+// The admin function's production dependencies: the read path's service and origin, the
+// invalidator, the queue, and the analytics store and cache, each built on first use.
+import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
+import { RedisAnalyticsCache } from '../adapters/redis-analytics-cache.ts';
+import { secret } from '../adapters/secrets.ts';
+import type { AdminDeps } from '../admin/handler.ts';
+import { database } from './database.ts';
+import { profileInvalidator } from './invalidator.ts';
+import { eventPublisher } from './queue.ts';
+import { readPath } from './read-path.ts';
+
+export const wireAdmin = (): AdminDeps => {
+  const rp = readPath();
+  let store: PgAnalyticsStore | undefined;
+  const cache = rp.redis ? new RedisAnalyticsCache(rp.redis) : undefined;
+  return {
+    adminToken: () => secret('ADMIN_TOKEN'),
+    service: rp.service,
+    origin: rp.origin,
+    invalidator: profileInvalidator(),
+    publisher: eventPublisher(),
+    analytics: {
+      store: () => {
+        store ??= new PgAnalyticsStore(database());
+        return store;
+      },
+      cache: () => cache,
+      ttlS: () => rp.config.cache.analyticsTtlS,
+    },
+  };
+};

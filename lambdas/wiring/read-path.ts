@@ -1,0 +1,74 @@
+// The read path, built once per process. Every handler that reads profiles is wired from this
+// module, so in the local stack (all handlers in one process) they share one L1 and one Redis
+// connection, exactly as one Lambda container shares them across invocations.
+import { HttpProfileOrigin } from '../adapters/http-origin.ts';
+import { MemoryProfileCache } from '../adapters/memory-profile-cache.ts';
+import { createRedis, type RedisClient } from '../adapters/redis-client.ts';
+import { RedisProfileCache } from '../adapters/redis-profile-cache.ts';
+import { RedisRateLimiter } from '../adapters/redis-rate-limiter.ts';
+import { secret } from '../adapters/secrets.ts';
+import { type ReadPathSettings, readPathSettings } from '../config/config.ts';
+import type { RateLimiter } from '../core/ports.ts';
+import { ProfileService } from '../core/profile-service.ts';
+import { LocalTokenBucket } from '../core/token-bucket.ts';
+import { registerHealthCheck } from '../shared/health.ts';
+import { logger, telemetry } from '../shared/telemetry.ts';
+
+export interface ReadPath {
+  config: ReadPathSettings;
+  redis: RedisClient | undefined;
+  l1: MemoryProfileCache;
+  origin: HttpProfileOrigin;
+  service: ProfileService;
+}
+
+let built: ReadPath | undefined;
+let lastRedisError = 0;
+
+export const readPath = (): ReadPath => {
+  built ??= buildReadPath(readPathSettings());
+  return built;
+};
+
+export const buildReadPath = (config: ReadPathSettings): ReadPath => {
+  const redis = createRedis(config.redis, (err) => {
+    // Log a down Redis once per 10 s, not on every reconnect attempt.
+    if (Date.now() - lastRedisError > 10_000) {
+      lastRedisError = Date.now();
+      logger.warn('redis unavailable; serving from L1 and origin', { error: err.message });
+    }
+  });
+  const l1 = new MemoryProfileCache({
+    maxEntries: config.cache.l1MaxEntries,
+    maxBytes: config.cache.l1MaxBytes,
+    retainMs: config.cache.staleTtlS * 1000,
+  });
+  const apiKey = () => secret('ORIGIN_API_KEY');
+  let limiter: RateLimiter | undefined;
+  const limiterFor = async (): Promise<RateLimiter> => {
+    limiter ??= redis
+      ? new RedisRateLimiter(redis, await apiKey(), config.origin.ratePerMin)
+      : new LocalTokenBucket(config.origin.ratePerMin);
+    return limiter;
+  };
+  const origin = new HttpProfileOrigin({
+    config: config.origin,
+    apiKey,
+    limiter: { take: async () => (await limiterFor()).take() },
+    telemetry,
+  });
+  const service = new ProfileService({
+    config: config.cache,
+    l1,
+    l2: redis ? new RedisProfileCache(redis) : undefined,
+    origin,
+    telemetry,
+  });
+  registerHealthCheck('redis', async () => {
+    if (!redis) return { status: 'disabled', detail: 'REDIS_URL is not set: in-process tier only' };
+    await redis.ping();
+    return { status: 'up' };
+  });
+  registerHealthCheck('origin', async () => origin.health());
+  return { config, redis, l1, origin, service };
+};

@@ -1,0 +1,151 @@
+// Local stand-ins for the AWS services the write path uses, as LocalParts of `npm start`:
+//   queue        fauxqs (SQS over the real wire protocol) with the events queue and its DLQ
+//   idempotency  dynalite (DynamoDB, in memory) with the idempotency table
+// The emulators run in the stand-ins child process (local/standins.ts, started by the
+// `standins` part); these parts create the queues and table on them over the wire. When the user
+// sets AWS_ENDPOINT_URL (LocalStack, a shared fauxqs, ...), no emulator starts: the queues and
+// table are created there if missing. Either way the handlers run the same SDK code as in AWS,
+// pointed at the endpoint by lambdas/adapters/aws-client.ts.
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { awsClientConfig } from '../lambdas/adapters/aws-client.ts';
+import { type Environment, parseConfig } from '../lambdas/config/variables.ts';
+import type { LocalPart } from './stack.ts';
+import type { StandIns } from './standins-process.ts';
+
+export const EVENTS_QUEUE_NAME = 'linkcache-events';
+export const DLQ_NAME = 'linkcache-events-dlq';
+export const IDEMPOTENCY_TABLE_NAME = 'linkcache-idempotency';
+
+const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+
+const setFakeCredentials = (env: Environment): void => {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return;
+  env.AWS_ACCESS_KEY_ID = FAKE_CREDENTIALS.AWS_ACCESS_KEY_ID;
+  env.AWS_SECRET_ACCESS_KEY = FAKE_CREDENTIALS.AWS_SECRET_ACCESS_KEY;
+};
+
+export interface QueueSetup {
+  queueUrl: string;
+  dlqUrl: string;
+  dlqArn: string;
+}
+
+/**
+ * Creates (or finds: CreateQueue is idempotent for equal attributes) the events queue and its DLQ,
+ * both with SSE, and sets the redrive policy on the events queue.
+ */
+export const ensureQueues = async (
+  client: SQSClient,
+  opts: { maxReceiveCount: number; visibilityTimeoutS: number; queueName?: string; dlqName?: string },
+): Promise<QueueSetup> => {
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: opts.dlqName ?? DLQ_NAME,
+      Attributes: { SqsManagedSseEnabled: 'true', MessageRetentionPeriod: '1209600' },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl as string;
+  const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const dlqArn = attrs.Attributes?.QueueArn as string;
+  const redrive = JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: String(opts.maxReceiveCount) });
+  const queue = await client.send(
+    new CreateQueueCommand({ QueueName: opts.queueName ?? EVENTS_QUEUE_NAME, Attributes: { SqsManagedSseEnabled: 'true' } }),
+  );
+  const queueUrl = queue.QueueUrl as string;
+  // Set separately so an existing queue (user endpoint) gets the configured policy too.
+  await client.send(
+    new SetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      Attributes: { RedrivePolicy: redrive, VisibilityTimeout: String(opts.visibilityTimeoutS), SqsManagedSseEnabled: 'true' },
+    }),
+  );
+  return { queueUrl, dlqUrl, dlqArn };
+};
+
+/** Creates the idempotency table (partition key `id`, TTL on `expiration`) unless it exists. */
+export const ensureIdempotencyTable = async (client: DynamoDBClient, table: string): Promise<void> => {
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException) && (err as Error).name !== 'ResourceInUseException') throw err;
+  }
+  for (let i = 0; i < 50; i++) {
+    const d = await client.send(new DescribeTableCommand({ TableName: table }));
+    if (d.Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // dynalite has no TTL API; the store checks `expiration` itself, so TTL only saves space.
+  await client
+    .send(
+      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),
+    )
+    .catch(() => {});
+};
+
+/**
+ * The two parts, sharing whether the user brought their own endpoint (read before either starts);
+ * the emulators themselves are `standins`' (started before, stopped after these parts).
+ */
+export const awsEmulatorParts = (standins: StandIns): LocalPart[] => {
+  let userEndpoint: string | undefined;
+
+  const queuePart: LocalPart = {
+    name: 'queue',
+    async start(env, log) {
+      userEndpoint = env.AWS_ENDPOINT_URL || undefined;
+      setFakeCredentials(env);
+      if (!userEndpoint) env.AWS_ENDPOINT_URL = standins.endpoint('fauxqs');
+      const client = new SQSClient(awsClientConfig('SQS', parseConfig(env)));
+      try {
+        const q = await ensureQueues(client, {
+          maxReceiveCount: parseConfig(env).MAX_RECEIVE_COUNT,
+          visibilityTimeoutS: parseConfig(env).QUEUE_VISIBILITY_TIMEOUT_S,
+        });
+        env.EVENTS_QUEUE_URL ||= q.queueUrl;
+        env.DLQ_URL ||= q.dlqUrl;
+      } finally {
+        client.destroy();
+      }
+      log(
+        `queue: ${userEndpoint ? `endpoint ${userEndpoint}` : `fauxqs at ${env.AWS_ENDPOINT_URL}`}; ` +
+          `events ${env.EVENTS_QUEUE_URL} dlq ${env.DLQ_URL} (maxReceiveCount ${parseConfig(env).MAX_RECEIVE_COUNT}); ` +
+          `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`,
+      );
+    },
+  };
+
+  const idempotencyPart: LocalPart = {
+    name: 'idempotency',
+    async start(env, log) {
+      setFakeCredentials(env);
+      const explicit = env.AWS_ENDPOINT_URL_DYNAMODB || userEndpoint;
+      if (!explicit) env.AWS_ENDPOINT_URL_DYNAMODB = standins.endpoint('dynalite');
+      env.IDEMPOTENCY_TABLE ||= IDEMPOTENCY_TABLE_NAME;
+      const client = new DynamoDBClient(awsClientConfig('DYNAMODB', parseConfig(env)));
+      try {
+        await ensureIdempotencyTable(client, env.IDEMPOTENCY_TABLE);
+      } finally {
+        client.destroy();
+      }
+      log(
+        `idempotency: table ${env.IDEMPOTENCY_TABLE} on ${explicit ? `endpoint ${explicit}` : `dynalite (in memory) at ${env.AWS_ENDPOINT_URL_DYNAMODB}`}`,
+      );
+    },
+  };
+
+  return [queuePart, idempotencyPart];
+};

@@ -1,0 +1,143 @@
+// `npm start`: the whole system on one machine. Fills in embedded defaults for every variable of
+// contract section 1 that is unset, starts the stand-ins, then loads the same handler modules
+// Lambda runs behind the local API Gateway adapter.
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { type FunctionName, routes } from '../lambdas/contracts/routes.ts';
+import { type Environment, parseConfig } from '../lambdas/config/variables.ts';
+import { DemoOrigin } from './demo-origin.ts';
+import { createLocalApi, type LambdaHttpHandler } from './http-adapter.ts';
+
+export interface LocalStack {
+  url: string;
+  origin: DemoOrigin | undefined;
+  stop(): Promise<void>;
+}
+
+/** A part of the local stack started before the handlers load (emulators, databases, pollers). */
+export interface LocalPart {
+  name: string;
+  /** Called after the environment defaults are set and before the handlers load. */
+  start?(env: Environment, log: (line: string) => void): Promise<void>;
+  /** Called after the API listens; for parts that invoke handlers themselves (the SQS poller). */
+  afterApi?(env: Environment, log: (line: string) => void): Promise<void>;
+  /** Drains and stops, in reverse order of start. */
+  stop?(): Promise<void>;
+}
+
+const DEV_ORIGIN_API_KEY = 'dev-origin-api-key';
+
+const redisReachable = async (url: string): Promise<boolean> => {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: 500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+};
+
+export const startLocalStack = async (
+  env: Environment = process.env,
+  parts: LocalPart[] = [],
+  log: (line: string) => void = (line) => console.log(line),
+): Promise<LocalStack> => {
+  // A bad value stops here, before anything starts, naming the variable and what it accepts.
+  const given = parseConfig(env);
+  env.LOCAL_STACK = 'true';
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  env.POWERTOOLS_SERVICE_NAME ??= 'linkcache-local';
+  env.AWS_REGION ??= 'us-east-1';
+
+  if (env.REDIS_URL === undefined) {
+    const fallback = 'redis://127.0.0.1:6379';
+    if (await redisReachable(fallback)) {
+      env.REDIS_URL = fallback;
+      log(`redis: ${fallback}`);
+    } else {
+      env.REDIS_URL = '';
+      log(`redis: ${fallback} is unreachable; running on the in-process tier alone (L1 + origin)`);
+    }
+  } else {
+    log(`redis: ${env.REDIS_URL || '(disabled)'}`);
+  }
+
+  env.ORIGIN_API_KEY ??= DEV_ORIGIN_API_KEY;
+  let origin: DemoOrigin | undefined;
+  if (!env.ORIGIN_URL) {
+    origin = new DemoOrigin(env.ORIGIN_API_KEY);
+    env.ORIGIN_URL = await origin.listen(given.DEMO_ORIGIN_PORT);
+    log(
+      `origin: demo origin at ${env.ORIGIN_URL} (profiles: ${[...origin.profiles.keys()].join(', ')}); ` +
+        `make it fail with: curl -XPOST ${env.ORIGIN_URL}/__control -d '{"mode":"500"}'  (modes: none, 429, 500, slow)`,
+    );
+  } else {
+    log(`origin: ${env.ORIGIN_URL}`);
+  }
+
+  if (!env.WEBHOOK_SECRET) {
+    env.WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+    log(`webhook secret (dev): ${env.WEBHOOK_SECRET}`);
+  }
+  if (!env.ADMIN_TOKEN) {
+    env.ADMIN_TOKEN = `dev-admin-${randomBytes(12).toString('hex')}`;
+    log(`admin token (dev): ${env.ADMIN_TOKEN}`);
+  }
+
+  const started: LocalPart[] = [];
+  const stopParts = async () => {
+    for (const part of started.reverse()) await part.stop?.().catch((err) => log(`${part.name}: stop failed: ${err}`));
+  };
+  try {
+    for (const part of parts) {
+      started.push(part);
+      await part.start?.(env, log);
+    }
+
+    // Handlers read their configuration at import, so they load only now.
+    const handlers: Partial<Record<FunctionName, LambdaHttpHandler>> = {};
+    for (const fn of new Set(routes.map((r) => r.fn))) {
+      const mod = (await import(`../lambdas/${fn}/index.ts`)) as { handler: LambdaHttpHandler };
+      handlers[fn] = mod.handler;
+    }
+
+    const server: Server = createLocalApi({ routes, handlers });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(given.PORT, given.HOST, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const url = `http://127.0.0.1:${port}`;
+    for (const part of parts) await part.afterApi?.(env, log);
+
+    const stop = async () => {
+      server.close();
+      server.closeIdleConnections();
+      await stopParts();
+      const { readPath } = await import('../lambdas/wiring/read-path.ts');
+      const rp = readPath();
+      await rp.service.settled();
+      rp.redis?.disconnect();
+      await origin?.close();
+      server.closeAllConnections();
+    };
+    return { url, origin, stop };
+  } catch (err) {
+    await stopParts();
+    await origin?.close();
+    throw err;
+  }
+};
