@@ -112,7 +112,7 @@ const url = <D extends string | undefined = undefined>(
   default: o.default as D,
   defaultText: o.defaultText,
   secret: o.secret,
-  accepts: `a ${o.protocols.map((p) => `${p}://`).join(' or ')} URL`,
+  accepts: `a URL (${o.protocols.map((p) => `${p}://`).join(' or ')})`,
   schema: z.pipe(
     z.string().check(
       z.refine((s) => {
