@@ -148,3 +148,9 @@ describe('stage configuration', () => {
     expect(ids).toEqual(expect.arrayContaining(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
   });
 });
+
+describe('function environments go through the configuration schema', () => {
+  it('a stage value the Lambdas would refuse fails the synth, naming the variable', () => {
+    expect(() => synth({ l1TtlS: '99999' })).toThrow('L1_TTL_S must be an integer from 0 to 3600 s; got "99999"');
+  });
+});
