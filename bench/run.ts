@@ -1,29 +1,40 @@
 // `npm run bench [-- <filter>...]`: runs bench/suites/*.ts (sorted; only those whose file name
 // contains one of the filters, if given), prints each as a table with its goals, and writes
 // everything plus machine info to bench/results.json. Exit 0 even when goals are missed; non-zero
-// when a suite throws.
-import { readdirSync, writeFileSync } from 'node:fs';
+// when a suite throws. `--help` lists the suites and options and runs nothing; an unknown flag
+// prints the help and exits 2.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { describeSuites, helpText, parseArgs, suiteFiles, suiteName } from './lib/help.ts';
 import { machineInfo } from './lib/machine.ts';
 import { installCleanup, killAll } from './lib/procs.ts';
 import { formatGoals, formatTable } from './lib/table.ts';
 import type { Suite, SuiteResult } from './lib/types.ts';
 
-installCleanup();
-
 // Handlers run in-process in some suites: their CloudWatch EMF lines would drown the tables.
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 const suitesDir = path.join(import.meta.dirname, 'suites');
-const filters = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const files = readdirSync(suitesDir)
-  .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-  .sort()
-  .filter((f) => filters.length === 0 || filters.some((x) => f.replace(/\.ts$/, '').includes(x)));
+const args = parseArgs(process.argv.slice(2));
+
+if (args.help || args.unknown.length) {
+  const text = helpText(await describeSuites(suitesDir, suiteFiles(suitesDir)));
+  if (args.unknown.length) {
+    console.error(`unknown option ${args.unknown.join(', ')}\n\n${text}`);
+    process.exit(2);
+  }
+  console.log(text);
+  process.exit(0);
+}
+
+installCleanup();
+
+const { filters } = args;
+const files = suiteFiles(suitesDir).filter((f) => filters.length === 0 || filters.some((x) => suiteName(f).includes(x)));
 
 if (files.length === 0) {
-  console.error(`no suite in bench/suites matches ${filters.join(', ') || '(none present)'}`);
+  console.error(`no suite in bench/suites matches ${filters.join(', ') || '(none present)'} (see npm run bench -- --help)`);
   process.exit(2);
 }
 
@@ -47,7 +58,7 @@ const outcomes: Outcome[] = [];
 for (const file of files) {
   const t0 = performance.now();
   const loadavgStart = machineInfo().loadavg;
-  console.log(`\n== ${file.replace(/\.ts$/, '')}`);
+  console.log(`\n== ${suiteName(file)}`);
   try {
     const mod = (await import(pathToFileURL(path.join(suitesDir, file)).href)) as { default?: Suite };
     if (typeof mod.default !== 'function') throw new Error(`${file} has no default export run()`);

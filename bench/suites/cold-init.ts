@@ -17,6 +17,8 @@ import { round } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
 import { bench } from '../lib/config.ts';
 
+export const description = "Each Lambda's bundle size (minified, as CDK bundles it) and cold import time.";
+
 const PROFILE_LIMIT_KB = 250;
 const RUNS = bench.BENCH_IMPORT_RUNS;
 

@@ -12,6 +12,8 @@ import { makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
 import { bench } from '../lib/config.ts';
 
+export const description = 'Consumer events/s on the real Postgres, batched and exactly-once, vs one UPSERT per event.';
+
 const URL = bench.TEST_DATABASE_URL;
 const BATCH = 10_000;
 const BATCHES = bench.BENCH_CONSUMER_BATCHES;

@@ -16,6 +16,8 @@ import { benchProfile, deleteBenchKeys, startOrigin, startStack, uniq } from '..
 import type { Row, SuiteResult } from '../lib/types.ts';
 import { bench } from '../lib/config.ts';
 
+export const description = 'Cached read throughput (L1 hit, L2 hit) via the local stack vs a bare node:http server.';
+
 const ROUNDS = bench.BENCH_ROUNDS;
 const DURATION_MS = bench.BENCH_DURATION_MS;
 const WARMUP_MS = bench.BENCH_WARMUP_MS;

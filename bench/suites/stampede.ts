@@ -8,6 +8,8 @@ import { benchProfile, deleteBenchKeys, startOrigin, startStack, uniq } from '..
 import type { Row, SuiteResult } from '../lib/types.ts';
 import { bench } from '../lib/config.ts';
 
+export const description = '500 concurrent cold requests for one key over two stacks: origin calls per round.';
+
 const ROUNDS = bench.BENCH_STAMPEDE_ROUNDS;
 const PER_STACK = 250;
 const ORIGIN_DELAY_MS = 200;

@@ -25,6 +25,8 @@ import { bench } from '../lib/config.ts';
 import { round, summarize } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
 
+export const description = 'Webhook acknowledgement latency on the local emulators; webhook bundle size and cold import.';
+
 const N = bench.BENCH_WEBHOOK_N;
 const CONCURRENCY = 8;
 const ACK_P99_GOAL_MS = 50;
