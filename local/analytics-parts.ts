@@ -1,4 +1,4 @@
-// Issue 4's parts of `npm start`:
+// The analytics parts of `npm start`:
 //   database  DATABASE_URL when set; else PGlite under PGLITE_DIR (default .data/pglite) behind
 //             pglite-socket on a free port, in the stand-ins child process (the `standins` part).
 //             Migrations run at start from here, over the wire; DATABASE_URL is set for the

@@ -1,5 +1,5 @@
-// The stand-ins the local stack starts around the handlers, in order. Each issue's part
-// (queue emulator, idempotency table, database, SQS poller) registers here.
+// The stand-ins the local stack starts around the handlers, in order: each part (queue
+// emulator, idempotency table, database, SQS poller) registers here.
 import { analyticsParts } from './analytics-parts.ts';
 import { awsEmulatorParts } from './aws-emulators.ts';
 import type { LocalPart } from './stack.ts';
@@ -11,10 +11,10 @@ export const localParts = (): LocalPart[] => {
     // First (and stopped last): the child process running fauxqs, dynalite and PGlite for the
     // parts below that have no endpoint from the environment; see standins-process.ts for why.
     standInsPart(standins),
-    // Issue 3: fauxqs (events queue + DLQ) and dynalite (idempotency table); before the later
+    // fauxqs (events queue + DLQ) and dynalite (idempotency table); before the later
     // parts (the SQS poller), which read AWS_ENDPOINT_URL / EVENTS_QUEUE_URL / DLQ_URL they set.
     ...awsEmulatorParts(standins),
-    // Issue 4: analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
+    // The analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
     ...analyticsParts(standins),
   ];
 };
