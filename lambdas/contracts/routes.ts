@@ -9,6 +9,8 @@ export interface Route {
   /** API Gateway path template: `{param}` segments, no greedy params. */
   path: string;
   fn: FunctionName;
+  /** An HTML page for people: its errors render as HTML error pages, not the JSON error body. */
+  page?: true;
 }
 
 export const routes: readonly Route[] = [
@@ -26,11 +28,31 @@ export const routes: readonly Route[] = [
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   // Pages (HTML, docs/pages.md): the link-in-bio page is on the hot path with the JSON reads; the
   // owner's dashboard and the static files are the site function's, so the profile bundle stays lean.
-  { method: 'GET', path: '/{username}', fn: 'profile' },
-  { method: 'GET', path: '/dashboard/{username}', fn: 'site' },
-  { method: 'GET', path: '/assets/{file}', fn: 'site' },
-  { method: 'GET', path: '/robots.txt', fn: 'site' },
-  { method: 'GET', path: '/favicon.ico', fn: 'site' },
+  { method: 'GET', path: '/{username}', fn: 'profile', page: true },
+  { method: 'GET', path: '/dashboard/{username}', fn: 'site', page: true },
+  { method: 'GET', path: '/assets/{file}', fn: 'site', page: true },
+  { method: 'GET', path: '/robots.txt', fn: 'site', page: true },
+  { method: 'GET', path: '/favicon.ico', fn: 'site', page: true },
 ];
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+/** Route keys of the flagged page routes of `table`. */
+export const pageRouteKeys = (table: readonly Route[]): ReadonlySet<string> => new Set(table.filter((r) => r.page).map(routeKey));
+
+/**
+ * The literal first path segments of `table` (lower case): each is a route of its own, so no
+ * username may take it. Derived, so a new route reserves its segment without a second list.
+ */
+export const reservedSegments = (table: readonly Route[]): ReadonlySet<string> => {
+  const out = new Set<string>();
+  for (const r of table) {
+    const first = r.path.split('/')[1] ?? '';
+    if (first && !first.startsWith('{')) out.add(first.toLowerCase());
+  }
+  return out;
+};
+
+export const PAGE_ROUTE_KEYS: ReadonlySet<string> = pageRouteKeys(routes);
+
+export const RESERVED_SEGMENTS: ReadonlySet<string> = reservedSegments(routes);

@@ -1,5 +1,6 @@
 // Errors on page routes answer as HTML pages with the same status codes the JSON API uses
 // (404 unknown or invalid username, 503 origin down with Retry-After, ...).
+import { PAGE_ROUTE_KEYS } from '../contracts/routes.ts';
 import { AppError, InvalidUsernameError } from '../shared/errors.ts';
 import type { HttpEvent, HttpResult } from '../shared/http.ts';
 import { assetPath } from './assets.ts';
@@ -62,13 +63,5 @@ export const errorPageResponse = (err: unknown): HttpResult => {
   return htmlPage(500, renderErrorPage(500), { 'cache-control': 'no-store' });
 };
 
-/** Page routes (HTML for people) as opposed to the JSON API. */
-export const PAGE_ROUTES: ReadonlySet<string> = new Set([
-  'GET /{username}',
-  'GET /dashboard/{username}',
-  'GET /assets/{file}',
-  'GET /robots.txt',
-  'GET /favicon.ico',
-]);
-
-export const isPageRoute = (event: Pick<HttpEvent, 'routeKey'>): boolean => PAGE_ROUTES.has(event.routeKey);
+/** Page routes (HTML for people, flagged `page` in the route table) as opposed to the JSON API. */
+export const isPageRoute = (event: Pick<HttpEvent, 'routeKey'>): boolean => PAGE_ROUTE_KEYS.has(event.routeKey);

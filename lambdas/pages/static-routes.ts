@@ -1,19 +1,12 @@
 // Page-route helpers the profile and site handlers share: reserved first path segments and the
 // public base URL. (robots.txt, the favicon and /assets are in static-files.ts, site only.)
+import { RESERVED_SEGMENTS } from '../contracts/routes.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import type { HttpEvent } from '../shared/http.ts';
 
-/** First path segments that are routes of their own and never usernames (contract: Pages). */
-export const RESERVED_SEGMENTS: ReadonlySet<string> = new Set([
-  'api',
-  'r',
-  'health',
-  'webhooks',
-  'dashboard',
-  'assets',
-  'favicon.ico',
-  'robots.txt',
-]);
+// First path segments that are routes of their own and never usernames (contract: Pages),
+// derived from the route table so a new route reserves its segment.
+export { RESERVED_SEGMENTS };
 
 export const isReserved = (segment: string | undefined): boolean => RESERVED_SEGMENTS.has((segment ?? '').toLowerCase());
 
