@@ -100,7 +100,7 @@ export class HttpProfileOrigin implements ProfileOrigin {
           error: new Error(`origin answered ${res.status}`),
         };
       } catch (err) {
-        telemetry.count('OriginErrors');
+        telemetry.count(MetricNames.OriginErrors);
         this.#lastFailure = { at: clock.now(), detail: err instanceof Error ? err.message : String(err) };
         return { ok: false, retryable: true, error: err instanceof Error ? err : new Error(String(err)) };
       }

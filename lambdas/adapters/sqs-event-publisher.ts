@@ -9,6 +9,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { MetricNames } from '../contracts/metrics.ts';
 import { noTelemetry, type Telemetry } from '../core/ports.ts';
 import { type Clock, fullJitter, realClock, type RetryPolicy } from '../core/retry.ts';
 import { isTransientAwsError } from './aws-client.ts';
@@ -69,11 +70,11 @@ export class SqsEventPublisher implements EventPublisher {
         await this.#client.send(
           new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: body, MessageAttributes: attributes(event) }),
         );
-        this.#telemetry.count('EventsPublished');
+        this.#telemetry.count(MetricNames.EventsPublished);
         return;
       } catch (err) {
         if (!isTransientAwsError(err) || !(await this.#backoff(attempt, deadline))) {
-          this.#telemetry.count('EventsPublishFailed');
+          this.#telemetry.count(MetricNames.EventsPublishFailed);
           throw new PublishError(
             `event ${event.id} (${event.type}) was not accepted by the queue: ${describe(err)}`,
             [event.id],
@@ -117,18 +118,18 @@ export class SqsEventPublisher implements EventPublisher {
           MessageAttributes: attributes(event),
         }));
         const res = await this.#client.send(new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }));
-        this.#telemetry.count('EventsPublished', res.Successful?.length ?? 0);
+        this.#telemetry.count(MetricNames.EventsPublished, res.Successful?.length ?? 0);
         const failed = res.Failed ?? [];
         const permanent = failed.filter((f) => f.SenderFault);
         if (permanent.length) {
           // The message itself is refused (too large, bad attribute): retrying cannot help.
           const ids = failed.map((f) => pending.get(f.Id ?? '')?.event.id ?? '?');
-          this.#telemetry.count('EventsPublishFailed', ids.length);
+          this.#telemetry.count(MetricNames.EventsPublishFailed, ids.length);
           throw new PublishError(`the queue refused event(s): ${permanent[0].Code}: ${permanent[0].Message ?? ''}`, ids);
         }
         if (!failed.length) return;
         pending = new Map(failed.map((f) => [f.Id ?? '', pending.get(f.Id ?? '') as { event: QueueEvent; body: string }]));
-        this.#telemetry.count('EventsPublishRetried', failed.length);
+        this.#telemetry.count(MetricNames.EventsPublishRetried, failed.length);
         lastError = new Error(`${failed.length} entr${failed.length === 1 ? 'y' : 'ies'} failed: ${failed[0].Code}`);
       } catch (err) {
         if (err instanceof PublishError) throw err;
@@ -143,7 +144,7 @@ export class SqsEventPublisher implements EventPublisher {
 
   #give(pending: Map<string, { event: QueueEvent }>, err: unknown): PublishError {
     const ids = [...pending.values()].map((p) => p.event.id);
-    this.#telemetry.count('EventsPublishFailed', ids.length);
+    this.#telemetry.count(MetricNames.EventsPublishFailed, ids.length);
     return new PublishError(`the queue did not accept ${ids.length} event(s): ${describe(err)}`, ids, { cause: err });
   }
 

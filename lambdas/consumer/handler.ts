@@ -59,7 +59,7 @@ export const makeConsumer = (deps: ConsumerDeps) => {
         });
       }
     }
-    if (failures.length) count('EventsMalformed', failures.length);
+    if (failures.length) count(MetricNames.EventsMalformed, failures.length);
 
     if (counted.length) {
       const store = deps.store();
@@ -67,12 +67,12 @@ export const makeConsumer = (deps: ConsumerDeps) => {
         const started = performance.now();
         const r = await store.apply(counted);
         count(MetricNames.EventsApplied, r.applied);
-        if (r.duplicates) count('EventsDuplicate', r.duplicates);
+        if (r.duplicates) count(MetricNames.EventsDuplicate, r.duplicates);
         logger.debug('batch applied', { ...r, ignored, ms: Math.round(performance.now() - started) });
       } catch (err) {
         // Nothing committed: every counted record goes back to the queue.
         for (const id of countedIds) failures.push({ itemIdentifier: id });
-        count('ConsumerBatchFailed', 1);
+        count(MetricNames.ConsumerBatchFailed, 1);
         logger.error('batch not applied; all its records stay on the queue', { error: err, records: counted.length });
         return { batchItemFailures: failures };
       }

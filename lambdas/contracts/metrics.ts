@@ -22,12 +22,38 @@ export const MetricNames = {
   RefreshFailed: 'RefreshFailed',
   /** One HTTP request to the origin (each attempt). Count. */
   OriginCalls: 'OriginCalls',
+  /** An origin attempt that got no HTTP answer (network error, timeout). Count. */
+  OriginErrors: 'OriginErrors',
   /** The origin answered 429, or the local rate budget refused a call. Count. */
   OriginThrottled: 'OriginThrottled',
   /** A click or view event that could not be enqueued and was lost. Count. */
   ClickEventsDropped: 'ClickEventsDropped',
+  /** A redirect that was not counted as a click (HEAD or a bot user agent). Count. */
+  ClicksNotCounted: 'ClicksNotCounted',
+  /** Beacon events accepted but not counted (the beacon came from a bot user agent). Count. */
+  BeaconEventsNotCounted: 'BeaconEventsNotCounted',
+  /** Events the queue accepted (SendMessage or the successful entries of a batch). Count. */
+  EventsPublished: 'EventsPublished',
+  /** Events the queue finally refused, after retries or at once for a permanent error. Count. */
+  EventsPublishFailed: 'EventsPublishFailed',
+  /** Batch entries that failed and were sent again. Count. */
+  EventsPublishRetried: 'EventsPublishRetried',
   /** Events folded into the 10-second aggregates by the consumer. Count. */
   EventsApplied: 'EventsApplied',
+  /** Counted events the consumer had already applied (same event id), skipped. Count. */
+  EventsDuplicate: 'EventsDuplicate',
+  /** Queue messages that are not a valid event; each is a batch failure, bound for the DLQ. Count. */
+  EventsMalformed: 'EventsMalformed',
+  /** A consumer batch whose transaction failed; all its counted records stay on the queue. Count. */
+  ConsumerBatchFailed: 'ConsumerBatchFailed',
+  /** Usernames whose cached views were dropped after a profile changed. Count. */
+  CacheInvalidations: 'CacheInvalidations',
+  /** An invalidation that could not be guaranteed (shared tier unreachable). Count. */
+  CacheInvalidationFailed: 'CacheInvalidationFailed',
+  /** A webhook processed for the first time (invalidated as needed and enqueued). Count. */
+  WebhookProcessed: 'WebhookProcessed',
+  /** A webhook redelivery whose id was already processed; answered without effects. Count. */
+  WebhookDuplicate: 'WebhookDuplicate',
 } as const;
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];

@@ -3,13 +3,14 @@
 // parameters. No I/O here; the Postgres adapter (adapters/pg-analytics-store.ts) does that.
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { EventTypes } from '../contracts/events.ts';
 import { firstIssue } from '../shared/validation.ts';
 
 /** Aggregation granularity (contract section 4): occurredAt floored to 10 s, UTC. */
 export const WINDOW_MS = 10_000;
 
 /** The event types the analytics pipeline counts; other queue events are acknowledged and skipped. */
-export const COUNTED_TYPES = ['link.clicked', 'profile.viewed'] as const;
+export const COUNTED_TYPES = [EventTypes.LinkClicked, EventTypes.ProfileViewed] as const;
 export type CountedType = (typeof COUNTED_TYPES)[number];
 
 export const DIRECT_REFERRER = '(direct)';
@@ -122,7 +123,8 @@ export const parseMessage = (body: string): ParsedMessage => {
     return { kind: 'invalid', reason: firstIssue(parsed.error, 'event') };
   }
   const m = parsed.data;
-  if (m.type === 'link.clicked' && !m.data.linkId) return { kind: 'invalid', reason: 'data.linkId: required for link.clicked' };
+  if (m.type === EventTypes.LinkClicked && !m.data.linkId)
+    return { kind: 'invalid', reason: 'data.linkId: required for link.clicked' };
   return {
     kind: 'counted',
     event: {
@@ -146,14 +148,14 @@ const okOptional = (v: unknown, max: number): boolean =>
 const fastCounted = (json: unknown): AnalyticsEvent | undefined => {
   if (typeof json !== 'object' || json === null) return undefined;
   const m = json as { id?: unknown; type?: unknown; occurredAt?: unknown; data?: unknown };
-  if (!okId(m.id) || (m.type !== 'link.clicked' && m.type !== 'profile.viewed')) return undefined;
+  if (!okId(m.id) || (m.type !== EventTypes.LinkClicked && m.type !== EventTypes.ProfileViewed)) return undefined;
   if (typeof m.occurredAt !== 'string' || !ISO_RE.test(m.occurredAt)) return undefined;
   const at = new Date(m.occurredAt);
   if (Number.isNaN(at.getTime())) return undefined;
   if (typeof m.data !== 'object' || m.data === null || Array.isArray(m.data)) return undefined;
   const d = m.data as { profileId?: unknown; linkId?: unknown; referrer?: unknown; country?: unknown };
   if (!okId(d.profileId)) return undefined;
-  if (m.type === 'link.clicked' ? !okId(d.linkId) : d.linkId !== undefined && !okId(d.linkId)) return undefined;
+  if (m.type === EventTypes.LinkClicked ? !okId(d.linkId) : d.linkId !== undefined && !okId(d.linkId)) return undefined;
   if (!okOptional(d.referrer, 4096) || !okOptional(d.country, 16)) return undefined;
   return {
     id: m.id,
@@ -233,7 +235,7 @@ export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
     // Keys sort by profile, then window, then the rest. Window keys are fixed-width (epoch ms
     // offset so they stay 14 digits and non-negative), so string order is chronological.
     const base = `${e.profileId}${SEP}${ms + 1e13}`;
-    if (e.type === 'profile.viewed') {
+    if (e.type === EventTypes.ProfileViewed) {
       bump(views, base, () => ({ profileId: e.profileId, windowStart, n: 1 }));
       continue;
     }

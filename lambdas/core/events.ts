@@ -1,22 +1,8 @@
-// Events on the queue (contract section 4): `{id, type, occurredAt, data}`; `id` is unique per
-// event and is what exactly-once counting keys on.
+// Making and publishing queue events; their shape and type names are in contracts/events.ts.
 import { randomUUID } from 'node:crypto';
+import type { EventType, QueueEvent } from '../contracts/events.ts';
 
-export type EventType =
-  | 'link.clicked'
-  | 'profile.viewed'
-  | 'profile.updated'
-  | 'links.updated'
-  | 'profile.deleted'
-  | (string & {});
-
-export interface QueueEvent {
-  id: string;
-  type: EventType;
-  /** ISO-8601, UTC. */
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
+export type { EventType, QueueEvent };
 
 export const newEvent = (type: EventType, data: Record<string, unknown>, occurredAt = new Date()): QueueEvent => ({
   id: randomUUID(),

@@ -1,6 +1,7 @@
 // Dropping every cached view of a profile after it changed (webhooks, admin writes). The tiers'
 // own invalidation lives in ProfileService.invalidate (L1 entry + one Lua script over the exact
 // Redis keys); this adds the profileId → username resolution webhooks need.
+import { MetricNames } from '../contracts/metrics.ts';
 import { DependencyUnavailableError } from '../shared/errors.ts';
 import { noTelemetry, type Telemetry } from './ports.ts';
 
@@ -39,10 +40,10 @@ export class ProfileInvalidator {
         if (mapped) names.add(mapped);
       }
       for (const name of names) await this.#deps.invalidate(name);
-      this.#telemetry.count('CacheInvalidations', names.size);
+      this.#telemetry.count(MetricNames.CacheInvalidations, names.size);
       return [...names];
     } catch (err) {
-      this.#telemetry.count('CacheInvalidationFailed');
+      this.#telemetry.count(MetricNames.CacheInvalidationFailed);
       throw new DependencyUnavailableError('cache', { cause: err });
     }
   }

@@ -2,13 +2,19 @@
 // (for the event types that change a profile), then enqueue the event. The id is marked done only
 // after both succeeded; any failure releases it so the sender's retry runs the whole thing again.
 import { createHash } from 'node:crypto';
+import { EventTypes } from '../contracts/events.ts';
+import { MetricNames } from '../contracts/metrics.ts';
 import { AppError, DependencyUnavailableError, WebhookInProgressError } from '../shared/errors.ts';
 import type { EventPublisher, QueueEvent } from './events.ts';
 import type { ProfileInvalidator } from './invalidation.ts';
 import { type IdempotencyStore, noTelemetry, type Telemetry } from './ports.ts';
 
 /** Event types after which cached views of the profile are stale. Others are only enqueued. */
-export const INVALIDATING_TYPES: ReadonlySet<string> = new Set(['profile.updated', 'links.updated', 'profile.deleted']);
+export const INVALIDATING_TYPES: ReadonlySet<string> = new Set([
+  EventTypes.ProfileUpdated,
+  EventTypes.LinksUpdated,
+  EventTypes.ProfileDeleted,
+]);
 
 export interface WebhookMessage {
   /** The `webhook-id` header: stable across the sender's retries. */
@@ -66,7 +72,7 @@ export class WebhookProcessor {
       throw new DependencyUnavailableError('idempotency store', { cause: err });
     });
     if (claim.state === 'completed') {
-      this.#telemetry.count('WebhookDuplicate');
+      this.#telemetry.count(MetricNames.WebhookDuplicate);
       return { duplicate: true, eventId, invalidated: [] };
     }
     if (claim.state === 'in_progress') throw new WebhookInProgressError(msg.webhookId, claim.retryAfterMs / 1000);
@@ -110,7 +116,7 @@ export class WebhookProcessor {
         error: String(err),
       });
     });
-    this.#telemetry.count('WebhookProcessed');
+    this.#telemetry.count(MetricNames.WebhookProcessed);
     return { duplicate: false, eventId, invalidated };
   }
 }

@@ -128,7 +128,7 @@ export const makeHandler = (deps: TrackDeps) => {
         ),
       );
     } else {
-      deps.telemetry.count('ClicksNotCounted');
+      deps.telemetry.count(MetricNames.ClicksNotCounted);
     }
     return { statusCode: 302, headers: { location: link.url, 'cache-control': 'private, no-store' }, body: '' };
   };
@@ -137,7 +137,7 @@ export const makeHandler = (deps: TrackDeps) => {
     const body = parseBeacon(rawBody(event).toString('utf8'), now(), deps.queueRetentionS);
     const n = body.events.length;
     if (!isCountable('POST', header(event, 'user-agent'))) {
-      deps.telemetry.count('BeaconEventsNotCounted', n);
+      deps.telemetry.count(MetricNames.BeaconEventsNotCounted, n);
       return json(202, { accepted: n, counted: 0 }, { 'cache-control': 'no-store' });
     }
     // Analytics key on the profile id (a username can change hands): resolve each username
