@@ -85,11 +85,22 @@ const NO_QUERY = new URLSearchParams();
  */
 const PLAIN_PATH = /^\/[\w\-.~/]*$/;
 
-/** `new URL(target, 'http://localhost')`, without the parser for plain paths (the hot case). */
-export const parseTarget = (target: string): RequestUrl =>
-  PLAIN_PATH.test(target) && !target.includes('/.') && !target.startsWith('//')
-    ? { pathname: target, search: '', searchParams: NO_QUERY }
-    : new URL(target, 'http://localhost');
+/**
+ * The path and query of an origin-form request target, without the parser for plain paths (the
+ * hot case); undefined for anything else (`*`, absolute-form, an unparsable target). The target is
+ * appended to a fixed origin rather than resolved against it, so `//host:port` or `/\` stay paths.
+ */
+export const parseTarget = (target: string): RequestUrl | undefined => {
+  if (PLAIN_PATH.test(target) && !target.includes('/.') && !target.startsWith('//')) {
+    return { pathname: target, search: '', searchParams: NO_QUERY };
+  }
+  if (!target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
+};
 
 // `requestContext.time` has one-second resolution: format it once per second, not per request.
 let timeSecond = -1;
@@ -227,6 +238,16 @@ export const writeResult = (res: http.ServerResponse, result: unknown, head: boo
   res.end(head ? undefined : body);
 };
 
+/** A 500 if nothing was sent yet; else the half-sent response is cut off. */
+const internalError = (res: http.ServerResponse): void => {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.removeHeader('content-length');
+  sendError(res, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.');
+};
+
 const sendError = (res: http.ServerResponse, status: number, code: string, message: string): void => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
   res.end(errorBody(code, message));
@@ -243,20 +264,43 @@ export const createLocalApi = (options: LocalApiOptions): http.Server => {
     url: RequestUrl,
     handler: LambdaHttpHandler,
   ): void => {
-    const event = buildEvent(req, body, match, url);
-    const context = new LocalContext(match.route.fn, timeoutMs, event.requestContext.requestId);
-    handler(event, context).then(
-      (result) => writeResult(res, result, req.method === 'HEAD'),
-      (err: unknown) => {
-        // A handler that throws is what API Gateway reports as 500 Internal Server Error.
-        console.error(`[${match.route.fn}] unhandled error`, err);
-        sendError(res, 500, 'INTERNAL_ERROR', 'Something went wrong on our side.');
-      },
-    );
+    // A handler that throws, or returns what cannot be written, is what API Gateway reports as
+    // 500 Internal Server Error: an answer, never a process exit.
+    const failed = (err: unknown) => {
+      console.error(`[${match.route.fn}] unhandled error`, err);
+      internalError(res);
+    };
+    try {
+      const event = buildEvent(req, body, match, url);
+      const context = new LocalContext(match.route.fn, timeoutMs, event.requestContext.requestId);
+      handler(event, context).then((result) => {
+        try {
+          writeResult(res, result, req.method === 'HEAD');
+        } catch (err) {
+          failed(err);
+        }
+      }, failed);
+    } catch (err) {
+      failed(err);
+    }
   };
   return http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    try {
+      route(req, res);
+    } catch (err) {
+      console.error('local API: unhandled error', err);
+      internalError(res);
+    }
+  });
+
+  function route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = parseTarget(req.url ?? '/');
     const method = req.method ?? 'GET';
+    if (!url) {
+      req.resume();
+      sendError(res, 400, 'BAD_REQUEST', 'The request target must be a path, such as /api/profiles/demo.');
+      return;
+    }
     const match = matchRoute(compiled, method, url.pathname);
     const handler = match && options.handlers[match.route.fn];
     if (!match || !handler) {
@@ -291,5 +335,5 @@ export const createLocalApi = (options: LocalApiOptions): http.Server => {
       }
       setImmediate(invoke, req, res, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), match, url, handler);
     });
-  });
+  }
 };

@@ -1,5 +1,5 @@
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileRoutes, createLocalApi, matchRoute } from '../../../local/http-adapter.ts';
@@ -40,6 +40,8 @@ describe('local API', () => {
       handlers: {
         profile: async (event) => {
           seen.push(event);
+          if (event.rawPath === '/api/profiles/throws') throw new Error('handler bug');
+          if (event.rawPath === '/api/profiles/bad-header') return { statusCode: 200, headers: { 'x-bad': 'a\nb' }, body: '' };
           return { statusCode: 201, headers: { 'x-test': 'yes' }, body: 'hello', cookies: ['a=1'] };
         },
         webhook: async (event) => {
@@ -90,6 +92,38 @@ describe('local API', () => {
     const e = seen.at(-1) as APIGatewayProxyEventV2;
     expect(e.isBase64Encoded).toBe(true);
     expect(Buffer.from(e.body as string, 'base64')).toEqual(Buffer.from([0, 255]));
+  });
+
+  /** One raw HTTP/1.1 request (fetch would normalize the target); resolves with the status line. */
+  const rawStatus = (target: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const { port } = server.address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      });
+      let data = '';
+      socket.on('data', (d) => {
+        data += d.toString('latin1');
+      });
+      socket.on('end', () => resolve(data.split('\r\n')[0]));
+      socket.on('error', reject);
+    });
+
+  it.each(['//', '///', '//a:b', '//%zz', '/\\', '//demo', '*', 'http://evil.example/x'])(
+    'answers the request target %s with an HTTP answer and keeps serving',
+    async (target) => {
+      expect(await rawStatus(target)).toMatch(/^HTTP\/1\.1 (400|404) /);
+      expect((await fetch(`${base}/health`)).status).toBe(201);
+    },
+  );
+
+  it('answers a handler that throws, or returns an unwritable header, with a JSON 500 and keeps serving', async () => {
+    for (const path of ['/api/profiles/throws', '/api/profiles/bad-header']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(500);
+      expect((await res.json()).error.code).toBe('INTERNAL_ERROR');
+    }
+    expect((await fetch(`${base}/health`)).status).toBe(201);
   });
 
   it('answers unknown routes with a JSON 404', async () => {
