@@ -1,20 +1,6 @@
 // L1: an in-process LRU per container, bounded in entries and bytes. An entry keeps the snapshot
-// and, memoized, each rendered view (body + ETag), so a hit does no JSON or hashing work.
-import { createHash } from 'node:crypto';
-import type { Snapshot } from '../core/ports.ts';
-
-export interface Rendered {
-  body: string;
-  etag: string;
-  /** The profile's lastModified as an HTTP date, formatted once with the body. */
-  lastModified: string | undefined;
-}
-
-export interface L1Entry {
-  snapshot: Snapshot;
-  storedAt: number;
-  views: Map<string, Rendered>;
-}
+// and, memoized by the read path, each rendered view, so a hit does no JSON or hashing work.
+import type { L1Entry, LocalProfileCache, Snapshot } from '../core/ports.ts';
 
 export interface MemoryCacheOptions {
   maxEntries: number;
@@ -22,8 +8,6 @@ export interface MemoryCacheOptions {
   /** How long an entry may be kept at all (it is only *fresh* for the L1 TTL). */
   retainMs: number;
 }
-
-export const strongEtag = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 
 interface Slot {
   entry: L1Entry;
@@ -38,7 +22,7 @@ interface Slot {
  * Purpose-built instead of lru-cache: freshness is the caller's (storedAt), so no TTL machinery
  * runs per get, and the profile Lambda's bundle stays small (lru-cache is 18 KB minified).
  */
-export class MemoryProfileCache {
+export class MemoryProfileCache implements LocalProfileCache {
   readonly #map = new Map<string, Slot>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
@@ -106,20 +90,3 @@ export class MemoryProfileCache {
     return { entries: this.#map.size, bytes: this.#bytes };
   }
 }
-
-/** The rendered view of an entry, computed once per entry. */
-export const renderOnce = (entry: L1Entry, name: string, render: () => string): Rendered => {
-  let r = entry.views.get(name);
-  if (!r) {
-    const body = render();
-    r = { body, etag: strongEtag(body), lastModified: httpDate(entry.snapshot) };
-    entry.views.set(name, r);
-  }
-  return r;
-};
-
-const httpDate = (snapshot: Snapshot): string | undefined => {
-  if (snapshot.kind !== 'profile') return undefined;
-  const t = Date.parse(snapshot.profile.lastModified);
-  return Number.isNaN(t) ? undefined : new Date(t).toUTCString();
-};

@@ -21,6 +21,39 @@ export interface SnapshotCache {
   usernameForId(profileId: string): Promise<string | undefined>;
 }
 
+/**
+ * A view rendered from one snapshot, memoized on its L1 entry: body, ETag, Last-Modified and the
+ * view's own response headers are computed once, so a hit does no rendering, hashing or JSON.
+ * Shared by every response served from that entry: read it, never mutate it.
+ */
+export interface Rendered {
+  readonly body: string;
+  readonly etag: string;
+  /** The profile's lastModified as an HTTP date, formatted once with the body. */
+  readonly lastModified: string | undefined;
+  /** Headers that belong to the body (a page's CSP admitting its inline style); undefined for most views. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+}
+
+/** What L1 keeps per username: the snapshot, when it was stored, and its rendered views by view name. */
+export interface L1Entry {
+  snapshot: Snapshot;
+  storedAt: number;
+  views: Map<string, Rendered>;
+}
+
+/**
+ * L1: the in-process cache of one container, bounded and evicting on its own. Synchronous, so a
+ * hit costs no await. Freshness is the caller's (`storedAt`); the cache only bounds retention.
+ */
+export interface LocalProfileCache {
+  /** The kept entry, or undefined; `now` on the same clock as `set`'s. */
+  get(username: string, now: number): L1Entry | undefined;
+  /** A new entry with no views rendered yet; returned even when too big to keep, to serve once. */
+  set(username: string, snapshot: Snapshot, now: number): L1Entry;
+  delete(username: string): void;
+}
+
 export interface ProfileOrigin {
   /** The profile, or undefined when the origin answers 404. Throws OriginUnavailableError. */
   fetchProfile(username: string): Promise<Profile | undefined>;

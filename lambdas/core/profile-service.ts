@@ -1,14 +1,17 @@
 // The read path: L1 (in-process) → L2 (Redis) → origin, with stale-while-revalidate,
 // stale-if-error, negative caching, and one origin call per key across processes (single-flight
 // in process + a Redis fill lock whose waiters read the result).
+import { createHash } from 'node:crypto';
 import { MetricNames } from '../contracts/metrics.ts';
-import { type L1Entry, type MemoryProfileCache, type Rendered, renderOnce } from '../adapters/memory-profile-cache.ts';
-import type { CacheConfig } from '../core/settings.ts';
+import type { CacheConfig } from './settings.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
 import {
   type CacheOutcome,
+  type L1Entry,
+  type LocalProfileCache,
   noTelemetry,
   type ProfileOrigin,
+  type Rendered,
   type Snapshot,
   type SnapshotCache,
   type Telemetry,
@@ -16,13 +19,22 @@ import {
 import type { Profile } from './profile.ts';
 import { type Clock, realClock } from './retry.ts';
 
+/** What a view renders from a profile: the body and the response headers that go with it. */
+export interface ViewOutput {
+  body: string;
+  /** Headers derived from the body or the profile (a page's CSP); memoized with the body. */
+  headers?: Readonly<Record<string, string>>;
+}
+
 /** A representation of a profile served from the cache (JSON routes, the HTML page). */
 export interface View {
+  /** The memo key on an L1 entry: views with different output need different names. */
   name: string;
   contentType: string;
   /** Seconds a snapshot is fresh for this view (profiles 300 s, link lists 120 s, ...). */
   maxAgeS: (config: CacheConfig) => number;
-  render: (profile: Profile) => string;
+  /** Called once per snapshot and view; hits and 304s are answered from the memoized result. */
+  render: (profile: Profile) => ViewOutput;
 }
 
 export interface ViewResult extends Rendered {
@@ -33,7 +45,7 @@ export interface ViewResult extends Rendered {
 
 export interface ProfileServiceDeps {
   config: CacheConfig;
-  l1: MemoryProfileCache;
+  l1: LocalProfileCache;
   /** Undefined when no Redis is configured: L1 and the origin alone. */
   l2: SnapshotCache | undefined;
   origin: ProfileOrigin;
@@ -55,7 +67,7 @@ const POLL_MAX_MS = 50;
 
 export class ProfileService {
   readonly #c: CacheConfig;
-  readonly #l1: MemoryProfileCache;
+  readonly #l1: LocalProfileCache;
   readonly #l2: SnapshotCache | undefined;
   readonly #origin: ProfileOrigin;
   readonly #telemetry: Telemetry;
@@ -79,7 +91,7 @@ export class ProfileService {
     const r = await this.#resolve(username, view.maxAgeS(this.#c) * 1000);
     const profile = this.#profileOf(r, username);
     const entry = r.entry ?? { snapshot: r.snapshot, storedAt: 0, views: new Map() };
-    const rendered = renderOnce(entry, view.name, () => view.render(profile));
+    const rendered = renderOnce(entry, view, profile);
     this.#telemetry.count(OUTCOME_METRIC[r.outcome]);
     return { ...rendered, outcome: r.outcome, contentType: view.contentType, profile };
   }
@@ -238,3 +250,22 @@ export class ProfileService {
     return undefined;
   }
 }
+
+export const strongEtag = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+
+/** `view` of the entry's profile, rendered, hashed and dated once per entry. */
+export const renderOnce = (entry: L1Entry, view: View, profile: Profile): Rendered => {
+  let r = entry.views.get(view.name);
+  if (r === undefined) {
+    const { body, headers } = view.render(profile);
+    r = { body, etag: strongEtag(body), lastModified: httpDate(entry.snapshot), headers };
+    entry.views.set(view.name, r);
+  }
+  return r;
+};
+
+const httpDate = (snapshot: Snapshot): string | undefined => {
+  if (snapshot.kind !== 'profile') return undefined;
+  const t = Date.parse(snapshot.profile.lastModified);
+  return Number.isNaN(t) ? undefined : new Date(t).toUTCString();
+};

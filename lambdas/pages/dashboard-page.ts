@@ -85,14 +85,15 @@ ${table('countries', 'Countries', 'Country')}
 `;
 };
 
-export const dashboardHeaders = (): Record<string, string> => ({
+/** The same for every profile (no inline style to admit), so built once per process. */
+export const dashboardHeaders: Readonly<Record<string, string>> = {
   ...pageHeaders({ referrerPolicy: 'no-referrer' }),
   'x-robots-tag': 'noindex, nofollow',
-});
+};
 
 export const dashboardView: View = {
   name: 'dashboard',
   contentType: HTML_TYPE,
   maxAgeS: (c) => c.profileTtlS,
-  render: (profile) => renderDashboardPage(profile).value,
+  render: (profile) => ({ body: renderDashboardPage(profile).value, headers: dashboardHeaders }),
 };

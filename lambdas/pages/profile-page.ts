@@ -6,7 +6,7 @@ import { isHttpUrl, type Profile, visibleLinks } from '../core/profile.ts';
 import { assetPath } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
 import { HTML_TYPE, pageHeaders } from './security.ts';
-import { resolveTheme, styleHash, themeCss } from './theme.ts';
+import { type PageTheme, resolveTheme, styleHash, themeCss } from './theme.ts';
 
 const truncate = (s: string, max: number): string => {
   const chars = [...s.trim()];
@@ -37,10 +37,9 @@ export interface PageContext {
   baseUrl: string;
 }
 
-export const renderProfilePage = (profile: Profile, ctx: PageContext): SafeHtml => {
+export const renderProfilePage = (profile: Profile, ctx: PageContext, theme = resolveTheme(profile.theme)): SafeHtml => {
   const username = profile.username.toLowerCase();
   const name = profile.displayName.trim() || `@${username}`;
-  const theme = resolveTheme(profile.theme);
   const css = themeCss(theme);
   const description = truncate(profile.bio || `Links from ${name}`, 200);
   const pageUrl = `${ctx.baseUrl}/${encodeURIComponent(username)}`;
@@ -103,9 +102,9 @@ ${links.map(
 `;
 };
 
-/** The page's response headers: the CSP admits exactly this profile's inline theme stylesheet. */
-export const profilePageHeaders = (profile: Profile): Record<string, string> =>
-  pageHeaders({ styleHashes: [styleHash(themeCss(resolveTheme(profile.theme)))], remoteImages: true });
+/** The page's response headers: the CSP admits exactly the inline stylesheet of `theme`. */
+export const profilePageHeaders = (theme: PageTheme): Record<string, string> =>
+  pageHeaders({ styleHashes: [styleHash(themeCss(theme))], remoteImages: true });
 
 const views = new Map<string, View>();
 /** Each origin's page is memoized on the cache entry: a handful of origins at most. */
@@ -124,7 +123,11 @@ export const profilePageView = (baseUrl: string): View => {
     name: `page ${baseUrl}`,
     contentType: HTML_TYPE,
     maxAgeS: (c) => c.profileTtlS,
-    render: (profile) => renderProfilePage(profile, { baseUrl }).value,
+    // One theme for the body and its CSP, so the style hash always matches the inline stylesheet.
+    render: (profile) => {
+      const theme = resolveTheme(profile.theme);
+      return { body: renderProfilePage(profile, { baseUrl }, theme).value, headers: profilePageHeaders(theme) };
+    },
   };
   views.set(baseUrl, view);
   return view;

@@ -1,7 +1,7 @@
 // The profile Lambda: the hot path of public reads — cached profiles as JSON, the link-in-bio
 // page — and the health route. The dashboard and the static assets are the site function's
 // (lambdas/site/), so this bundle carries neither uPlot nor the asset bodies.
-import { profilePageHeaders, profilePageView } from '../pages/profile-page.ts';
+import { profilePageView } from '../pages/profile-page.ts';
 import { assertNotReserved, publicBaseUrl } from '../pages/static-routes.ts';
 import { type HealthCheck, checkHealth } from '../shared/health.ts';
 import { json } from '../shared/http.ts';
@@ -23,7 +23,7 @@ export const makeHandler = (deps: ProfileDeps) => {
     'GET /api/profiles/{username}/links': (e) => serveView(e, linksView),
     'GET /{username}': (e) => {
       assertNotReserved(e.pathParameters?.username);
-      return serveView(e, profilePageView(publicBaseUrl(e, deps.publicBaseUrl)), (r) => profilePageHeaders(r.profile));
+      return serveView(e, profilePageView(publicBaseUrl(e, deps.publicBaseUrl)));
     },
     'GET /health': async () => json(200, await checkHealth({ l1: l1Health }), { 'cache-control': 'no-store' }),
   });

@@ -31,6 +31,11 @@ export const cacheControl = (result: Pick<ViewResult, 'outcome'>, maxAgeS: numbe
   return result.outcome === 'STALE' ? pair[1] : pair[0];
 };
 
+/**
+ * A fresh headers object per response (later middleware may add to it); the view's memoized
+ * headers are copied in, never handed out, since every response from the entry shares them.
+ * A 304 carries them too: a cache refreshing its stored response takes the 304's headers.
+ */
 export const viewResponse = (event: HttpEvent, result: ViewResult, maxAgeS: number, config: CacheConfig): HttpResult => {
   const headers: Record<string, string> = {
     etag: result.etag,
@@ -38,7 +43,11 @@ export const viewResponse = (event: HttpEvent, result: ViewResult, maxAgeS: numb
     'x-cache': result.outcome,
   };
   if (result.lastModified) headers['last-modified'] = result.lastModified;
-  if (etagMatches(event.headers?.['if-none-match'], result.etag)) return { statusCode: 304, headers };
+  if (etagMatches(event.headers?.['if-none-match'], result.etag)) {
+    if (result.headers) Object.assign(headers, result.headers);
+    return { statusCode: 304, headers };
+  }
   headers['content-type'] = result.contentType;
+  if (result.headers) Object.assign(headers, result.headers);
   return { statusCode: 200, headers, body: result.body };
 };

@@ -2,7 +2,7 @@
 // and the site function (the dashboard): a View read through the cache tiers answered with its
 // ETag/304/Cache-Control/X-Cache (respond.ts), a negatively cached 404, and errors rendered as
 // HTML pages on page routes and as JSON on the API — one router for both handlers.
-import type { View, ViewResult } from '../core/profile-service.ts';
+import type { View } from '../core/profile-service.ts';
 import { errorPageResponse, isPageRoute } from '../pages/error-page.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
 import { errorResponse, type HttpEvent, type HttpResult } from '../shared/http.ts';
@@ -13,22 +13,17 @@ import { viewResponse } from './respond.ts';
 
 export type ViewDeps = Pick<ReadPath, 'service' | 'config'>;
 
-export type ServeView = (
-  event: HttpEvent,
-  view: View,
-  extraHeaders?: (result: ViewResult) => Record<string, string>,
-) => Promise<HttpResult>;
+/** The view's own headers (a page's CSP) come memoized with its body: nothing is added per request. */
+export type ServeView = (event: HttpEvent, view: View) => Promise<HttpResult>;
 
 /** Serves `view` of the profile named by the `{username}` path parameter. */
 export const viewServer = ({ service, config }: ViewDeps): ServeView => {
   const negativeCacheControl = `public, max-age=${config.cache.negativeTtlS}`;
-  return async (event, view, extraHeaders) => {
+  return async (event, view) => {
     const username = parseUsername(event.pathParameters?.username);
     try {
       const result = await service.view(view, username);
-      const response = viewResponse(event, result, view.maxAgeS(config.cache), config.cache);
-      if (extraHeaders) Object.assign(response.headers, extraHeaders(result));
-      return response;
+      return viewResponse(event, result, view.maxAgeS(config.cache), config.cache);
     } catch (err) {
       // A 404 is cached downstream too, for as long as we cache it ourselves.
       if (err instanceof ProfileNotFoundError) err.headers['cache-control'] = negativeCacheControl;

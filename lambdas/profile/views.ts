@@ -7,12 +7,12 @@ export const profileView: View = {
   name: 'profile',
   contentType: JSON_TYPE,
   maxAgeS: (c) => c.profileTtlS,
-  render: (profile) => JSON.stringify(profile),
+  render: (profile) => ({ body: JSON.stringify(profile) }),
 };
 
 export const linksView: View = {
   name: 'links',
   contentType: JSON_TYPE,
   maxAgeS: (c) => c.linksTtlS,
-  render: (profile) => JSON.stringify({ links: visibleLinks(profile) }),
+  render: (profile) => ({ body: JSON.stringify({ links: visibleLinks(profile) }) }),
 };

@@ -3,7 +3,7 @@
 // not load uPlot and the asset bodies (≈ 66 KB of bundle) on every cold start. The dashboard
 // shell is a cached View of the profile through the same read path (an unknown profile is the
 // 404 page), served and error-rendered exactly as the profile function's pages are.
-import { dashboardHeaders, dashboardView } from '../pages/dashboard-page.ts';
+import { dashboardView } from '../pages/dashboard-page.ts';
 import { assetRoute, faviconResponse, robotsResponse } from '../pages/static-files.ts';
 import { assertNotReserved } from '../pages/static-routes.ts';
 import { routedHandler, type ViewDeps, viewServer } from '../profile/serve-view.ts';
@@ -15,7 +15,7 @@ export const makeHandler = (deps: SiteDeps) => {
   return routedHandler({
     'GET /dashboard/{username}': (e) => {
       assertNotReserved(e.pathParameters?.username);
-      return serveView(e, dashboardView, dashboardHeaders);
+      return serveView(e, dashboardView);
     },
     'GET /assets/{file}': async (e) => assetRoute(e),
     'GET /robots.txt': async () => robotsResponse(),

@@ -25,7 +25,7 @@ export const demoHandler = (makeHandler: (deps: TestReadPath) => (event: HttpEve
     if (domainName) event.requestContext.domainName = domainName;
     return handler(event, lambdaContext()) as Promise<HttpResult>;
   };
-  return { call, origin, config };
+  return { call, origin, config, service };
 };
 
 export const expectHtmlError = (r: HttpResult, status: number) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryProfileCache, renderOnce, strongEtag } from '../../../lambdas/adapters/memory-profile-cache.ts';
+import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
 import type { Snapshot } from '../../../lambdas/core/ports.ts';
 import { makeProfile } from '../../helpers/fakes.ts';
 
@@ -48,20 +48,14 @@ describe('MemoryProfileCache (L1)', () => {
     expect(l1.stats.entries).toBe(0);
   });
 
-  it('renders a view once per entry, with a strong ETag of the body', () => {
+  it('hands out a fresh entry per stored snapshot, so renders of the previous one are never served', () => {
     const l1 = new MemoryProfileCache({ maxEntries: 10, maxBytes: 1 << 20, retainMs: 60_000 });
-    const entry = l1.set('a', snap('a'), 0);
-    let renders = 0;
-    const render = () => {
-      renders++;
-      return 'body';
-    };
-    const r1 = renderOnce(entry, 'v', render);
-    const r2 = renderOnce(entry, 'v', render);
-    expect(renders).toBe(1);
-    expect(r2).toBe(r1);
-    expect(r1.etag).toBe(strongEtag('body'));
-    expect(r1.etag).toMatch(/^"[\w-]{27}"$/);
-    expect(r1.lastModified).toBe('Thu, 01 Jan 2026 00:00:00 GMT');
+    const first = l1.set('a', snap('a'), 0);
+    first.views.set('v', { body: 'old', etag: '"old"', lastModified: undefined, headers: undefined });
+    expect(l1.get('a', 0)).toBe(first);
+    const next = l1.set('a', snap('a', 'new'), 1);
+    expect(next).not.toBe(first);
+    expect(next.views.size).toBe(0);
+    expect(l1.get('a', 1)).toBe(next);
   });
 });

@@ -1,6 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
-import { ProfileService } from '../../../lambdas/core/profile-service.ts';
+import type { L1Entry } from '../../../lambdas/core/ports.ts';
+import type { Profile } from '../../../lambdas/core/profile.ts';
+import { ProfileService, renderOnce, strongEtag, type View } from '../../../lambdas/core/profile-service.ts';
 import { OriginUnavailableError, ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
 import { linksView, profileView } from '../../../lambdas/profile/views.ts';
 import { cacheConfig, deferred, FakeClock, FakeOrigin, FakeSnapshotCache, makeProfile } from '../../helpers/fakes.ts';
@@ -220,5 +222,77 @@ describe('invalidation', () => {
     expect((t.l2 as FakeSnapshotCache).data.has('demo')).toBe(false);
     t.origin.gate = undefined;
     expect((await t.service.view(profileView, 'demo')).outcome).toBe('MISS');
+  });
+});
+
+describe('rendered views, memoized per snapshot', () => {
+  /** A view whose body and headers count how often they are computed. */
+  const countingView = () => {
+    const calls = { body: 0, headers: 0 };
+    const headersOf = (p: Profile) => {
+      calls.headers++;
+      return { 'x-bio': p.bio };
+    };
+    const view: View = {
+      name: 'counted',
+      contentType: 'text/plain',
+      maxAgeS: (c) => c.profileTtlS,
+      render: (p) => {
+        calls.body++;
+        return { body: `bio: ${p.bio}`, headers: headersOf(p) };
+      },
+    };
+    return { view, calls };
+  };
+
+  it('computes body, ETag and headers once per snapshot and serves them from L1 on every hit', async () => {
+    const t = setup();
+    const { view, calls } = countingView();
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push(await t.service.view(view, 'demo'));
+    expect(results.map((r) => r.outcome)).toEqual(['MISS', ...Array(9).fill('HIT')]);
+    expect(calls).toEqual({ body: 1, headers: 1 });
+    for (const r of results) {
+      expect(r.headers).toBe(results[0].headers);
+      expect(r.etag).toBe(strongEtag('bio: bio'));
+    }
+    expect(results[0].headers).toEqual({ 'x-bio': 'bio' });
+  });
+
+  it('renders again, headers included, once a new snapshot replaces the entry', async () => {
+    const t = setup();
+    const { view, calls } = countingView();
+    await t.service.view(view, 'demo');
+    t.origin.profiles.set('demo', makeProfile('demo', { bio: 'new' }));
+    await t.service.invalidate('demo');
+    const a = await t.service.view(view, 'demo');
+    const b = await t.service.view(view, 'demo');
+    expect(calls).toEqual({ body: 2, headers: 2 });
+    expect(a.headers).toEqual({ 'x-bio': 'new' });
+    expect(b.headers).toBe(a.headers);
+  });
+
+  it('keeps the views of one entry apart by name, and leaves headers undefined for views without any', async () => {
+    const t = setup();
+    const { view, calls } = countingView();
+    const json = await t.service.view(profileView, 'demo');
+    const counted = await t.service.view(view, 'demo');
+    expect(json.headers).toBeUndefined();
+    expect(counted.headers).toEqual({ 'x-bio': 'bio' });
+    expect((await t.service.view(profileView, 'demo')).body).toBe(json.body);
+    expect(calls.body).toBe(1);
+  });
+
+  it('renderOnce: a strong ETag of the body and the profile lastModified as an HTTP date', () => {
+    const profile = makeProfile('a');
+    const entry: L1Entry = { snapshot: { kind: 'profile', profile, fetchedAt: 0 }, storedAt: 0, views: new Map() };
+    const { view, calls } = countingView();
+    const r1 = renderOnce(entry, view, profile);
+    const r2 = renderOnce(entry, view, profile);
+    expect(calls.body).toBe(1);
+    expect(r2).toBe(r1);
+    expect(r1.etag).toBe(strongEtag('bio: bio'));
+    expect(r1.etag).toMatch(/^"[\w-]{27}"$/);
+    expect(r1.lastModified).toBe('Thu, 01 Jan 2026 00:00:00 GMT');
   });
 });

@@ -1,12 +1,19 @@
 // The profile function's page route (GET /{username}); the dashboard and the static files are the
 // site function's (test/unit/site/handler.test.ts).
 import { createHash } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { demoProfiles } from '../../../local/demo-profiles.ts';
 import { RESERVED_SEGMENTS } from '../../../lambdas/pages/static-routes.ts';
 import { makeHandler } from '../../../lambdas/profile/handler.ts';
 import { apiEvent } from '../../helpers/events.ts';
 import { demoHandler, expectHtmlError } from '../../helpers/pages.ts';
+import { styleHash } from '../../../lambdas/pages/theme.ts';
+
+// Counts the page's CSP hashing (the costly part of its headers) while keeping the real hash.
+vi.mock('../../../lambdas/pages/theme.ts', async (importOriginal) => {
+  const theme = await importOriginal<typeof import('../../../lambdas/pages/theme.ts')>();
+  return { ...theme, styleHash: vi.fn(theme.styleHash) };
+});
 
 const setup = () => demoHandler(makeHandler);
 
@@ -116,5 +123,52 @@ describe('GET /{username}', () => {
     const r = await t.call({ route: '/api/profiles/{username}', pathParameters: { username: 'nobody' } });
     expect(r.statusCode).toBe(404);
     expect(JSON.parse(r.body as string)).toMatchObject({ error: { code: 'PROFILE_NOT_FOUND' } });
+  });
+});
+
+describe('the page headers, memoized with the body', () => {
+  const hashes = vi.mocked(styleHash);
+  const get = (headers: Record<string, string> = {}) => page('demo', { host: 'links.example.com', ...headers });
+
+  it('computes the CSP (with its style hash) once per snapshot, not per hit or 304', async () => {
+    const t = setup();
+    hashes.mockClear();
+    const first = await t.call(get());
+    for (let i = 0; i < 5; i++) await t.call(get());
+    for (let i = 0; i < 5; i++) expect((await t.call(get({ 'if-none-match': first.headers.etag }))).statusCode).toBe(304);
+    expect(hashes).toHaveBeenCalledTimes(1);
+
+    // A new snapshot with another theme: hashed once more, and the CSP follows the new stylesheet.
+    t.origin.profiles.set('demo', { ...demoProfiles()[0], theme: { background: '#000000' } });
+    await t.service.invalidate('demo');
+    const next = await t.call(get());
+    await t.call(get());
+    expect(hashes).toHaveBeenCalledTimes(2);
+    const css = /<style>([^<]*)<\/style>/.exec(next.body as string)![1];
+    expect(next.headers['content-security-policy']).toContain(`'sha256-${createHash('sha256').update(css).digest('base64')}'`);
+    expect(next.headers['content-security-policy']).not.toBe(first.headers['content-security-policy']);
+  });
+
+  it('sends a 304 the same headers as the 200 it revalidates, less the content type', async () => {
+    const t = setup();
+    await t.call(get());
+    const hit = await t.call(get());
+    const notModified = await t.call(get({ 'if-none-match': hit.headers.etag }));
+    const { 'content-type': contentType, ...rest } = hit.headers;
+    expect(contentType).toBe('text/html; charset=utf-8');
+    expect(notModified.headers).toEqual(rest);
+    expect(notModified.headers['content-security-policy']).toMatch(/style-src 'self' 'sha256-/);
+  });
+
+  it('gives each response its own headers object: changing one does not leak into the next', async () => {
+    const t = setup();
+    const a = await t.call(get());
+    const csp = a.headers['content-security-policy'];
+    a.headers['content-security-policy'] = 'tampered';
+    a.headers['x-extra'] = '1';
+    const b = await t.call(get());
+    expect(b.headers['x-cache']).toBe('HIT');
+    expect(b.headers['content-security-policy']).toBe(csp);
+    expect(b.headers['x-extra']).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { demoProfiles } from '../../../local/demo-profiles.ts';
 import { renderDashboardPage } from '../../../lambdas/pages/dashboard-page.ts';
-import { initials, renderProfilePage } from '../../../lambdas/pages/profile-page.ts';
+import { initials, profilePageView, renderProfilePage } from '../../../lambdas/pages/profile-page.ts';
 import type { Profile } from '../../../lambdas/core/profile.ts';
 import { makeProfile } from '../../helpers/fakes.ts';
 
@@ -133,5 +134,24 @@ describe('the dashboard shell', () => {
         .map((t) => t.attrs.src),
     ).toEqual([expect.stringMatching(/^\/assets\/dashboard\.[0-9a-f]{12}\.js$/)]);
     expect(page).toMatch(/<input id="token" name="token" type="password"/);
+  });
+});
+
+describe('the profile page view', () => {
+  it("renders the body and, with it, a CSP admitting exactly the body's inline stylesheet", () => {
+    const view = profilePageView(ctx.baseUrl);
+    const themes = [{}, { background: '#000000' }, { background: 'navy', foreground: 'gold', button: 'rgb(1, 2, 3)' }];
+    const csps = new Set<string>();
+    for (const theme of themes) {
+      const profile = makeProfile('demo', { theme });
+      const { body, headers } = view.render(profile);
+      expect(body).toBe(render(profile));
+      const css = /<style>([^<]*)<\/style>/.exec(body)![1];
+      const hash = createHash('sha256').update(css).digest('base64');
+      expect(headers?.['content-security-policy']).toContain(`style-src 'self' 'sha256-${hash}'`);
+      expect(headers?.['x-content-type-options']).toBe('nosniff');
+      csps.add(headers?.['content-security-policy'] as string);
+    }
+    expect(csps.size).toBe(themes.length);
   });
 });

@@ -42,6 +42,11 @@ describe('GET /dashboard/{username}', () => {
     expect(again.body).toBeUndefined();
     expect(again.headers['x-cache']).toBe('HIT');
     expect(t.origin.calls).toBe(1);
+    // The 304 carries the page's own headers (CSP, robots) exactly as the 200 did.
+    for (const name of ['content-security-policy', 'referrer-policy', 'x-robots-tag', 'x-frame-options', 'etag']) {
+      expect({ name, value: again.headers[name] }).toEqual({ name, value: miss.headers[name] });
+    }
+    expect(again.headers['content-type']).toBeUndefined();
   });
 
   it('negatively caches the 404 page of an unknown profile, and never asks the origin for a reserved name', async () => {
