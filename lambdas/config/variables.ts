@@ -213,6 +213,25 @@ export const variables = {
     unit: 'ms',
     description: 'Redis command bound (fail fast).',
   }),
+  REDIS_KEY_PREFIX: str({
+    default: 'lc:',
+    pattern: /^[A-Za-z0-9:._-]{0,64}$/,
+    accepts: 'up to 64 letters, digits, ":", ".", "_" or "-"',
+    description: 'Prefix of every Redis key, so stacks and test runs can share one Redis.',
+  }),
+  REDIS_BREAKER_FAILURES: int({
+    default: 3,
+    min: 1,
+    max: 1_000,
+    description: 'Consecutive Redis time-outs after which reads stop asking Redis for a while.',
+  }),
+  REDIS_BREAKER_COOLDOWN_MS: int({
+    default: 10_000,
+    min: 100,
+    max: 600_000,
+    unit: 'ms',
+    description: 'How long reads skip Redis after the breaker opens, before one trial call.',
+  }),
 
   // Profile origin.
   ORIGIN_URL: url({
@@ -399,7 +418,33 @@ export const variables = {
     min: 1,
     max: 24 * 365,
     unit: 'h',
-    description: 'How long the exactly-once ledger keeps an event id.',
+    description: 'How long the exactly-once ledger keeps an event id; older events are set aside, never counted blind.',
+  }),
+  CONSUMER_BACKOFF_BASE_S: int({
+    default: 30,
+    min: 1,
+    max: 43_200,
+    unit: 's',
+    description: 'Database unreachable: first visibility extension of a failed record (then tripled per receive).',
+  }),
+  CONSUMER_BACKOFF_CAP_S: int({
+    default: 43_200,
+    min: 1,
+    max: 43_200,
+    unit: 's',
+    description: 'Largest visibility extension (SQS allows 12 h).',
+  }),
+  CONSUMER_SPLIT_BUDGET_MS: int({
+    default: 60_000,
+    min: 1_000,
+    max: 900_000,
+    unit: 'ms',
+    description: 'Time a failed batch may spend being split to isolate poison events.',
+  }),
+  DLQ_ARN: str({
+    defaultText: 'set by CDK',
+    accepts: 'an SQS queue ARN',
+    description: 'The events DLQ: moved back automatically once the database answers again.',
   }),
 
   // AWS SDK, Lambda runtime and Powertools.
@@ -512,6 +557,13 @@ export const variables = {
     description: 'Credentials for the emulators (the SDK reads them).',
   }),
   DEBUG: bool({ default: false, scope: 'local', description: 'Print the stack trace when `npm start` fails.' }),
+  QUEUE_SPOOL_FILE: str({
+    default: '.data/queue-spool.json',
+    scope: 'local',
+    accepts: 'a file path',
+    description:
+      'Where `npm start` keeps, at shutdown, the events its in-memory queue could not deliver; re-sent at the next start.',
+  }),
 
   // Bench (`npm run bench -- --help`).
   BENCH_ROUNDS: int({ default: 3, min: 1, max: 100, scope: 'bench', description: 'Rounds of each read-path load test.' }),
