@@ -2,6 +2,7 @@
 // migrate function a deploy-time Trigger runs so the schema is current before new code goes live.
 
 import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,6 +10,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { type FunctionDefaults, ServiceFunction, type FunctionEnv } from './constructs/service-function.ts';
+import { variables } from '../lambdas/config/variables.ts';
+import { patienceS } from '../lambdas/core/outage.ts';
 import { assertVisibilityTimeout } from './event-queues.ts';
 
 export interface ClickAggregationProps {
@@ -17,6 +20,10 @@ export interface ClickAggregationProps {
   databaseEnv: FunctionEnv;
   databaseSecret: secretsmanager.ISecret;
   eventsQueue: sqs.IQueue;
+  /** The events DLQ: the consumer moves it back once the database answers again. */
+  dlq: sqs.IQueue;
+  /** Receives before SQS dead-letters an event: with the consumer's backoff, its patience. */
+  maxReceiveCount: number;
   /** The events queue's visibility timeout, checked against the consumer timeout. */
   queueVisibilityTimeout: Duration;
   batchSize: number;
@@ -38,6 +45,18 @@ export class ClickAggregation extends Construct {
     const consumerTimeout = Duration.seconds(props.consumerTimeoutS);
     assertVisibilityTimeout(props.queueVisibilityTimeout, consumerTimeout);
     const cap = props.consumerConcurrency > 0 ? props.consumerConcurrency : undefined;
+    // While the database is down, each failed receive hides the event for longer; this many
+    // receives must outlast a 6-hour outage, so no event reaches the DLQ during one.
+    const patience = patienceS(
+      props.maxReceiveCount,
+      variables.CONSUMER_BACKOFF_BASE_S.default,
+      variables.CONSUMER_BACKOFF_CAP_S.default,
+    );
+    if (patience < 6 * 3_600) {
+      throw new Error(
+        `maxReceiveCount ${props.maxReceiveCount} dead-letters events after ${Math.round(patience / 60)} min of database outage; at least 6 h is promised (maxReceiveCount ≥ 7)`,
+      );
+    }
 
     this.consumer = new ServiceFunction(this, 'Consumer', {
       ...props.defaults,
@@ -49,9 +68,24 @@ export class ClickAggregation extends Construct {
       // Equal to the event source's maximum concurrency: the poller never exceeds it, so no
       // throttles (which would count as receives and push messages to the DLQ).
       reservedConcurrentExecutions: cap,
-      environment: { ...props.databaseEnv, BATCH_WINDOW_S: props.batchWindowS },
+      environment: {
+        ...props.databaseEnv,
+        BATCH_WINDOW_S: props.batchWindowS,
+        EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
+        DLQ_URL: props.dlq.queueUrl,
+      },
       secrets: { DATABASE: props.databaseSecret },
     });
+    // Moving the DLQ back (a message move task, or receive → send → delete where that is
+    // unavailable): read and delete on the DLQ, send to the events queue.
+    props.dlq.grantConsumeMessages(this.consumer.fn);
+    props.eventsQueue.grantSendMessages(this.consumer.fn);
+    this.consumer.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
+        resources: [props.dlq.queueArn],
+      }),
+    );
     this.consumer.fn.addEventSource(
       new SqsEventSource(props.eventsQueue, {
         batchSize: props.batchSize,

@@ -158,6 +158,16 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+    // The consumer reports failed records instead of throwing (partial batch responses), so
+    // Lambda's Errors metric stays flat during a database outage: alarm on its own count.
+    alarm('ConsumerBatchFailed', {
+      alarmDescription:
+        'Consumer batches failed (database unreachable, or split budget spent): events wait on the queue with growing backoff.',
+      metric: sumOverServices(MetricNames.ConsumerBatchFailed),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+    });
     alarm('ClickEventsDropped', {
       alarmDescription: 'Click or view events could not be enqueued and were lost.',
       metric: sumOverServices(MetricNames.ClickEventsDropped),

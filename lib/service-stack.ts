@@ -82,6 +82,8 @@ export class ServiceStack extends Stack {
       databaseEnv: database.connectionEnv,
       databaseSecret: database.secret,
       eventsQueue: queues.queue,
+      dlq: queues.dlq,
+      maxReceiveCount: config.maxReceiveCount,
       queueVisibilityTimeout: queues.visibilityTimeout,
       batchSize: config.batchSize,
       batchWindowS: config.batchWindowS,

@@ -80,7 +80,7 @@ export const DEFAULTS: StageConfig = {
   originRatePerMin: 150,
   batchWindowS: 10,
   batchSize: 10_000,
-  maxReceiveCount: 5,
+  maxReceiveCount: 8,
   consumerTimeoutS: 60,
   consumerConcurrency: 2,
   natGateways: 1,

@@ -2,7 +2,7 @@
 // DLQ and move its messages back to the events queue. Reads EVENTS_QUEUE_URL, DLQ_URL and
 // AWS_ENDPOINT_URL (an emulator; unset in AWS) from the environment.
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { listDlq, queueDepth, redriveDlq } from './sqs-dlq.ts';
+import { listDlq, queueDepth, redriveDlq } from '../lambdas/adapters/sqs-dlq.ts';
 import { awsClientConfig } from '../lambdas/adapters/aws-client.ts';
 import { parseConfig } from '../lambdas/config/variables.ts';
 

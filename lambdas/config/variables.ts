@@ -441,11 +441,6 @@ export const variables = {
     unit: 'ms',
     description: 'Time a failed batch may spend being split to isolate poison events.',
   }),
-  DLQ_ARN: str({
-    defaultText: 'set by CDK',
-    accepts: 'an SQS queue ARN',
-    description: 'The events DLQ: moved back automatically once the database answers again.',
-  }),
 
   // AWS SDK, Lambda runtime and Powertools.
   AWS_REGION: str({
@@ -540,9 +535,8 @@ export const variables = {
   }),
   DLQ_URL: url({
     protocols: ['http', 'https'],
-    scope: 'local',
-    defaultText: '`npm start`: the DLQ on fauxqs',
-    description: 'Dead-letter queue, for `npm run dlq`.',
+    defaultText: '`npm start`: the DLQ on fauxqs; set by CDK on the consumer',
+    description: 'The events DLQ: the consumer moves it back once the database answers; `npm run dlq` inspects it.',
   }),
   AWS_ACCESS_KEY_ID: str({
     secret: true,

@@ -49,10 +49,10 @@ describe('click aggregation', () => {
     expect(consumer.Properties.Environment.Variables.BATCH_WINDOW_S).toBe('10');
   });
 
-  it('redrives to an SSE DLQ after 5 receives; the DLQ keeps messages 14 days', () => {
+  it('redrives to an SSE DLQ after 8 receives (with the consumer backoff, over 6 h of outage); the DLQ keeps messages 14 days', () => {
     const dlqId = logicalId(s.stateful.queues.dlq);
     s.statefulTemplate.hasResourceProperties('AWS::SQS::Queue', {
-      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 5 },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 8 },
       SqsManagedSseEnabled: true,
     });
     s.statefulTemplate.hasResource('AWS::SQS::Queue', {
@@ -76,6 +76,20 @@ describe('click aggregation', () => {
     const visibility = s.statefulTemplate.toJSON().Resources[queueId].Properties.VisibilityTimeout as number;
     expect(consumer.Properties.Timeout).toBeGreaterThan(0);
     expect(visibility).toBeGreaterThanOrEqual(6 * consumer.Properties.Timeout);
+  });
+
+  it('gives the consumer the queue and DLQ URLs, and the DLQ move-task rights on the DLQ alone', () => {
+    const [, consumer] = fnByName(s.serviceTemplate, 'consumer');
+    const env = consumer.Properties.Environment.Variables;
+    expect(importName(env.EVENTS_QUEUE_URL)).toMatch(/QueuesEvents/);
+    expect(importName(env.DLQ_URL)).toMatch(/QueuesDlq/);
+    const move = statementsAllowing(s.serviceTemplate, roleOf(consumer), 'sqs:StartMessageMoveTask');
+    expect(move).toHaveLength(1);
+    expect(importName(move[0].Resource)).toMatch(/QueuesDlq.*Arn/);
+  });
+
+  it('refuses a maxReceiveCount whose backoff would dead-letter events within a 6-hour outage', () => {
+    expect(() => synth({ maxReceiveCount: '5' })).toThrow(/at least 6 h is promised/);
   });
 
   it('refuses a visibility timeout below 6 × the consumer timeout', () => {
@@ -174,7 +188,7 @@ describe('alarms', () => {
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(2 + 2 * 7 + 4);
+    expect(alarms.length).toBe(2 + 2 * 7 + 5);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
@@ -379,14 +393,14 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets only track, webhook and admin send to the events queue', () => {
+  it('lets only track, webhook, admin and the consumer (moving the DLQ back) send to the events queue', () => {
     for (const [name, expected] of Object.entries({
       profile: 0,
       site: 0,
       track: 1,
       webhook: 1,
       admin: 1,
-      consumer: 0,
+      consumer: 1,
       migrate: 0,
     })) {
       const send = statementsAllowing(s.serviceTemplate, role(name), 'sqs:SendMessage');

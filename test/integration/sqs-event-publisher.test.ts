@@ -2,7 +2,7 @@
 import { ReceiveMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listDlq, queueDepth, redriveDlq } from '../../tools/sqs-dlq.ts';
+import { listDlq, queueDepth, redriveDlq } from '../../lambdas/adapters/sqs-dlq.ts';
 import { SqsEventPublisher } from '../../lambdas/adapters/sqs-event-publisher.ts';
 import { ensureQueues } from '../../local/aws-emulators.ts';
 import { newEvent } from '../../lambdas/core/events.ts';

@@ -1,8 +1,10 @@
-// Dead-letter queue tooling (used by `npm run dlq`): list what sits in the DLQ, and move it back
-// to the events queue. The move prefers SQS's own StartMessageMoveTask (server-side, keeps the
-// message and its attributes); where the endpoint lacks it (fauxqs, older emulators) it falls back
+// The dead-letter queue: list what sits in it (`npm run dlq`), move it back to the events queue
+// (`npm run dlq -- redrive`, and the consumer once the database answers again), and the consumer's
+// visibility backoff while the database is down. The move prefers SQS's own StartMessageMoveTask
+// (server-side, keeps the message and its attributes); where the endpoint lacks it (fauxqs, older emulators) it falls back
 // to receive → send → delete, deleting a message only once the events queue accepted its copy.
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -11,6 +13,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import type { QueueControl } from '../core/outage.ts';
 
 export interface DlqMessage {
   messageId: string;
@@ -147,3 +150,41 @@ const moveByHand = async (client: Client, dlqUrl: string, queueUrl: string, max:
   }
   return moved;
 };
+
+/** The consumer's control of the events queue and its DLQ (core/outage.ts `QueueControl`). */
+export class SqsQueueControl implements QueueControl {
+  readonly #client: Client;
+  readonly #queueUrl: string;
+  readonly #dlqUrl: string | undefined;
+
+  constructor(opts: { client: Client; queueUrl: string; dlqUrl: string | undefined }) {
+    this.#client = opts.client;
+    this.#queueUrl = opts.queueUrl;
+    this.#dlqUrl = opts.dlqUrl;
+  }
+
+  async delay(records: { receiptHandle: string; seconds: number }[]): Promise<void> {
+    for (let i = 0; i < records.length; i += 10) {
+      const chunk = records.slice(i, i + 10);
+      const res = await this.#client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.#queueUrl,
+          Entries: chunk.map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: r.seconds })),
+        }),
+      );
+      // A record whose visibility could not be changed comes back at the queue's own time-out:
+      // one receive spent sooner, nothing lost.
+      if (res.Failed?.length) throw new Error(`${res.Failed.length} visibility change(s) refused: ${res.Failed[0]?.Code}`);
+    }
+  }
+
+  async deadLettered(): Promise<number> {
+    if (!this.#dlqUrl) return 0;
+    return (await queueDepth(this.#client, this.#dlqUrl)).visible;
+  }
+
+  async redrive(): Promise<void> {
+    if (!this.#dlqUrl) return;
+    await redriveDlq(this.#client, { dlqUrl: this.#dlqUrl, queueUrl: this.#queueUrl });
+  }
+}
