@@ -10,14 +10,18 @@ import { IncompleteWriteError, ValidationError } from '../shared/errors.ts';
 import { type EventPublisher, newEvent } from '../core/events.ts';
 import { type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { parseUsername } from '../shared/username.ts';
-import { firstIssue } from '../shared/validation.ts';
+import { firstIssue, safeText, safeTextCheck } from '../shared/validation.ts';
 
 export const MAX_LINK_UPDATES = 100;
 
+// Safe text everywhere (shared/validation.ts), titles included: a title is one line, so tab and
+// newline are refused like any other control character.
 export const linkUpdateSchema = z.strictObject({
-  id: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
-  title: z.optional(z.string().check(z.maxLength(300))),
-  url: z.optional(z.string().check(z.maxLength(2048), z.refine(isHttpUrl, 'only http: and https: URLs are accepted'))),
+  id: z.optional(safeText({ min: 1, max: 100 })),
+  title: z.optional(safeText({ max: 300 })),
+  url: z.optional(
+    z.string().check(safeTextCheck, z.maxLength(2048), z.refine(isHttpUrl, 'only http: and https: URLs are accepted')),
+  ),
   position: z.optional(z.number().check(z.int(), z.minimum(0))),
   enabled: z.optional(z.boolean()),
 });

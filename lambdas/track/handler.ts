@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { isCountable } from '../core/bots.ts';
 import type { ProfileService } from '../core/profile-service.ts';
@@ -8,7 +9,7 @@ import { DependencyUnavailableError, LinkNotFoundError, ValidationError } from '
 import { type EventPublisher, newEvent, type QueueEvent } from '../core/events.ts';
 import { header, type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { parseUsername, USERNAME_RE } from '../shared/username.ts';
-import { firstIssue } from '../shared/validation.ts';
+import { firstIssue, headerText, safeText, safeTextCheck } from '../shared/validation.ts';
 import { routedHandler } from '../shared/router.ts';
 import { MetricNames } from '../contracts/metrics.ts';
 
@@ -29,15 +30,28 @@ export interface TrackDeps {
 }
 
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
-const MAX_REFERRER = 2_048;
+export const MAX_REFERRER = 2_048;
+export const MAX_LINK_ID = 128;
+export const MAX_UTM = 200;
+/** What the consumer accepts for a country; CloudFront sends two letters. */
+export const MAX_COUNTRY = 16;
+/** An ISO-8601 timestamp with nanoseconds and an offset is 35 characters. */
+export const MAX_TIMESTAMP = 40;
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const utmValue = z.optional(safeText({ max: MAX_UTM }));
+
+// Every string is safe text (shared/validation.ts): what the queue carries must be storable.
 const beaconEventSchema = z
   .object({
     type: z.enum(['profile.viewed', 'link.clicked']),
-    username: z.string().check(z.regex(USERNAME_RE, 'username must be 1-30 letters, digits, "." or "_"')),
-    linkId: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
-    referrer: z.optional(z.string().check(z.maxLength(MAX_REFERRER))),
-    occurredAt: z.optional(z.iso.datetime({ offset: true })),
+    username: z.string().check(safeTextCheck, z.regex(USERNAME_RE, 'username must be 1-30 letters, digits, "." or "_"')),
+    linkId: z.optional(safeText({ min: 1, max: MAX_LINK_ID })),
+    referrer: z.optional(safeText({ max: MAX_REFERRER })),
+    occurredAt: z.optional(z.iso.datetime({ offset: true }).check(z.maxLength(MAX_TIMESTAMP))),
+    /** The client's own id for the event: a resend of the same beacon counts once. */
+    id: z.optional(z.string().check(safeTextCheck, z.regex(UUID_RE, 'must be a UUID'))),
+    utm: z.optional(z.object({ source: utmValue, medium: utmValue, campaign: utmValue, term: utmValue, content: utmValue })),
   })
   .check(
     z.refine((e) => e.type !== 'link.clicked' || e.linkId !== undefined, {
@@ -72,7 +86,33 @@ export const parseBeacon = (raw: string, now: number, retentionS: number): Beaco
   return parsed.data;
 };
 
-const country = (event: HttpEvent): string | undefined => header(event, 'cloudfront-viewer-country') || undefined;
+// Headers are copied into events sanitized: a garbled one is dropped, never a 400 or a poison event.
+const country = (event: HttpEvent): string | undefined =>
+  headerText(header(event, 'cloudfront-viewer-country'), MAX_COUNTRY, 'drop');
+const referer = (event: HttpEvent): string | undefined => headerText(header(event, 'referer'), MAX_REFERRER);
+
+/**
+ * The queue event id of a beacon event that carries the client's id: a UUID (version 8) from
+ * SHA-256 over the profile, the type and the client id, so a resend dedupes in the consumer's
+ * ledger, while a client can collide neither with server ids (random version 4 UUIDs, or version 8
+ * ones hashed under another prefix) nor with another profile's or type's events.
+ */
+export const beaconEventId = (profileId: string, type: string, clientId: string): string => {
+  const h = createHash('sha256').update(`beacon\0${profileId}\0${type}\0${clientId.toLowerCase()}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x80; // version 8 (custom)
+  h[8] = (h[8] & 0x3f) | 0x80; // RFC 9562 variant
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+};
+
+type Utm = NonNullable<BeaconBody['events'][number]['utm']>;
+
+/** The utm values that say something; undefined when none does. */
+const utmData = (utm: Utm | undefined): Partial<Utm> | undefined => {
+  if (!utm) return undefined;
+  const kept = Object.fromEntries(Object.entries(utm).filter(([, v]) => v)) as Partial<Utm>;
+  return Object.keys(kept).length ? kept : undefined;
+};
 
 const findLink = (profile: Profile, username: string, linkId: string) => {
   const link = profile.links.find((l) => l.id === linkId);
@@ -113,7 +153,8 @@ export const makeHandler = (deps: TrackDeps) => {
     const link = findLink(profile, username, linkId);
     const method = event.requestContext.http.method;
     if (isCountable(method, header(event, 'user-agent'))) {
-      const referrer = header(event, 'referer');
+      const referrer = referer(event);
+      const viewerCountry = country(event);
       await publishClick(
         newEvent(
           'link.clicked',
@@ -121,8 +162,8 @@ export const makeHandler = (deps: TrackDeps) => {
             linkId: link.id,
             profileId: profile.id,
             username,
-            ...(referrer ? { referrer: referrer.slice(0, MAX_REFERRER) } : {}),
-            ...(country(event) ? { country: country(event) } : {}),
+            ...(referrer ? { referrer } : {}),
+            ...(viewerCountry ? { country: viewerCountry } : {}),
           },
           new Date(now()),
         ),
@@ -152,7 +193,8 @@ export const makeHandler = (deps: TrackDeps) => {
     const events = body.events.map((e) => {
       const username = e.username.toLowerCase();
       const profile = profiles.get(username) as Profile;
-      return newEvent(
+      const utm = utmData(e.utm);
+      const queued = newEvent(
         e.type,
         {
           profileId: profile.id,
@@ -160,9 +202,11 @@ export const makeHandler = (deps: TrackDeps) => {
           ...(e.linkId ? { linkId: e.linkId } : {}),
           ...(e.referrer ? { referrer: e.referrer } : {}),
           ...(viewerCountry ? { country: viewerCountry } : {}),
+          ...(utm ? { utm } : {}),
         },
         e.occurredAt ? new Date(e.occurredAt) : new Date(now()),
       );
+      return e.id ? { ...queued, id: beaconEventId(profile.id, e.type, e.id) } : queued;
     });
     try {
       await deps.publisher.publishBatch(events);

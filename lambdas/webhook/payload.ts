@@ -2,16 +2,17 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../shared/errors.ts';
 import { USERNAME_RE } from '../shared/username.ts';
-import { firstIssue } from '../shared/validation.ts';
+import { firstIssue, safeText, safeTextCheck } from '../shared/validation.ts';
 
+// The fields that go into the queue event and the cache keys are safe text (shared/validation.ts).
 export const webhookPayloadSchema = z.object({
-  type: z.string().check(z.minLength(1), z.maxLength(100)),
+  type: safeText({ min: 1, max: 100 }),
   timestamp: z.iso.datetime({ offset: true }),
   data: z.looseObject({
-    profileId: z.string().check(z.minLength(1), z.maxLength(200)),
+    profileId: safeText({ min: 1, max: 200 }),
     username: z.optional(
       z.pipe(
-        z.string().check(z.regex(USERNAME_RE, 'must be 1-30 letters, digits, "." or "_"')),
+        z.string().check(safeTextCheck, z.regex(USERNAME_RE, 'must be 1-30 letters, digits, "." or "_"')),
         z.transform((u: string) => u.toLowerCase()),
       ),
     ),

@@ -158,6 +158,53 @@ describe('PATCH /api/profiles/{username}/links', () => {
     expect(t.originCalls).toEqual([]);
   });
 
+  it.each([
+    ['id', 'U+0000 (NUL)', { id: 'l1\u0000' }, 'links.0.id: must not contain control characters'],
+    ['id', 'U+0007 (BEL)', { id: '\u0007l1' }, 'links.0.id: must not contain control characters'],
+    ['id', 'U+D800 (a lone surrogate)', { id: 'l1\uD800' }, 'links.0.id: must not contain unpaired surrogates'],
+    ['id', 'over-length', { id: 'l'.repeat(101) }, 'links.0.id: Too big: expected string to have <=100 characters'],
+    ['title', 'U+0000 (NUL)', { id: 'l1', title: 'Shop\u0000' }, 'links.0.title: must not contain control characters'],
+    ['title', 'U+0007 (BEL)', { id: 'l1', title: 'Shop\u0007' }, 'links.0.title: must not contain control characters'],
+    ['title', 'a tab', { id: 'l1', title: 'Shop\there' }, 'links.0.title: must not contain control characters'],
+    ['title', 'a newline', { id: 'l1', title: 'Shop\nhere' }, 'links.0.title: must not contain control characters'],
+    [
+      'title',
+      'U+D800 (a lone surrogate)',
+      { id: 'l1', title: 'Shop \uD800' },
+      'links.0.title: must not contain unpaired surrogates',
+    ],
+    ['title', 'over-length', { id: 'l1', title: 't'.repeat(301) }, 'links.0.title: Too big: expected string to have <=300'],
+    ['url', 'U+0000 (NUL)', { id: 'l1', url: 'https://example.com/\u0000' }, 'links.0.url: must not contain control characters'],
+    ['url', 'U+0007 (BEL)', { id: 'l1', url: 'https://example.com/\u0007' }, 'links.0.url: must not contain control characters'],
+    [
+      'url',
+      'U+D800 (a lone surrogate)',
+      { id: 'l1', url: 'https://example.com/\uD800' },
+      'links.0.url: must not contain unpaired surrogates',
+    ],
+    [
+      'url',
+      'over-length',
+      { id: 'l1', url: `https://example.com/${'u'.repeat(2048)}` },
+      'links.0.url: Too big: expected string to have <=2048',
+    ],
+  ])('refuses a link %s with %s: 400, and changes nothing', async (_field, _what, link, message) => {
+    const t = setup();
+    const res = await t.patch({ links: [{ id: 'l0', title: 'ok' }, link] });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body as string).error.message).toContain(message.replace('links.0', 'links.1'));
+    expect(t.originCalls).toEqual([]);
+    expect(t.invalidator.calls).toEqual([]);
+    expect(t.publisher.published).toEqual([]);
+  });
+
+  it('keeps a title with emoji and accents', async () => {
+    const t = setup();
+    const res = await t.patch({ links: [{ title: 'Café 😀 שלום', url: 'https://example.com/new' }] });
+    expect(res.statusCode).toBe(200);
+    expect(t.originCalls[0].links[0].title).toBe('Café 😀 שלום');
+  });
+
   it('forwards to the origin by profile id, invalidates, publishes links.updated and returns the new profile', async () => {
     const t = setup();
     const res = await t.patch({ links: [{ title: 'New', url: 'https://example.com/new' }] });

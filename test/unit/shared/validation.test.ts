@@ -4,7 +4,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseLinksPatch } from '../../../lambdas/admin/links.ts';
 import { parseMessage } from '../../../lambdas/core/analytics.ts';
-import { firstIssue } from '../../../lambdas/shared/validation.ts';
+import * as z from 'zod/mini';
+import {
+  firstIssue,
+  headerText,
+  isSafeText,
+  safeText,
+  truncateText,
+  unsafeTextReason,
+} from '../../../lambdas/shared/validation.ts';
 import { parseBeacon } from '../../../lambdas/track/handler.ts';
 import { parseWebhookPayload } from '../../../lambdas/webhook/payload.ts';
 
@@ -85,5 +93,63 @@ describe('validation messages', () => {
   it('firstIssue names the root when the path is empty', () => {
     const error = { issues: [{ path: [], message: 'Invalid input: expected object, received null' }] } as never;
     expect(firstIssue(error, '(root)')).toBe('(root): Invalid input: expected object, received null');
+  });
+});
+
+describe('safe text', () => {
+  it.each([
+    ['NUL', 'a\u0000b'],
+    ['BEL', '\u0007'],
+    ['tab', 'a\tb'],
+    ['newline', 'a\nb'],
+    ['carriage return', 'a\rb'],
+    ['unit separator', '\u001f'],
+    ['DEL', 'a\u007f'],
+    ['a C1 control', 'a\u0085'],
+  ])('refuses %s', (_, s) => {
+    expect(unsafeTextReason(s)).toBe('must not contain control characters');
+  });
+
+  it.each([
+    ['a lone high surrogate', 'a\uD800'],
+    ['a lone low surrogate', '\uDC00a'],
+    ['a reversed pair', '\uDE00\uD83D'],
+  ])('refuses %s', (_, s) => {
+    expect(unsafeTextReason(s)).toBe('must not contain unpaired surrogates');
+  });
+
+  it.each(['', 'lnk_shop', 'Café', '😀', 'שלום', '日本語', 'a b', '\u00a0', '\uFFFD'])('accepts %j', (s) => {
+    expect(isSafeText(s)).toBe(true);
+  });
+
+  it('safeText checks safety first, then the bounds', () => {
+    const schema = z.object({ v: safeText({ min: 1, max: 3 }) });
+    const issue = (v: string) => {
+      const r = schema.safeParse({ v });
+      return r.success ? undefined : firstIssue(r.error, '(root)');
+    };
+    expect(issue('abc')).toBeUndefined();
+    expect(issue('ab\u0000')).toBe('v: must not contain control characters');
+    expect(issue('abcd\u0000')).toBe('v: must not contain control characters');
+    expect(issue('abcd')).toBe('v: Too big: expected string to have <=3 characters');
+    expect(issue('')).toBe('v: Too small: expected string to have >=1 characters');
+    expect(z.object({ v: safeText({ max: 3 }) }).safeParse({ v: '' }).success).toBe(true);
+  });
+
+  it('truncateText never leaves half a surrogate pair', () => {
+    expect(truncateText('abc', 5)).toBe('abc');
+    expect(truncateText('abcdef', 3)).toBe('abc');
+    expect(truncateText('ab😀', 3)).toBe('ab');
+    expect(truncateText('a😀b', 3)).toBe('a😀');
+  });
+
+  it('headerText drops unsafe values and cuts or drops long ones', () => {
+    expect(headerText(undefined, 5)).toBeUndefined();
+    expect(headerText('', 5)).toBeUndefined();
+    expect(headerText('ab\u0000', 5)).toBeUndefined();
+    expect(headerText('ab\uD800', 5)).toBeUndefined();
+    expect(headerText('abcdefg', 5)).toBe('abcde');
+    expect(headerText('abcdefg', 5, 'drop')).toBeUndefined();
+    expect(headerText('DE', 5, 'drop')).toBe('DE');
   });
 });

@@ -5,7 +5,15 @@ import type { Profile } from '../../../lambdas/core/profile.ts';
 import { ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
 import type { EventPublisher, QueueEvent } from '../../../lambdas/core/events.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
-import { makeHandler, parseBeacon, type TrackDeps } from '../../../lambdas/track/handler.ts';
+import {
+  beaconEventId,
+  MAX_LINK_ID,
+  MAX_REFERRER,
+  MAX_UTM,
+  makeHandler,
+  parseBeacon,
+  type TrackDeps,
+} from '../../../lambdas/track/handler.ts';
 import { makeClickPublisher } from '../../../lambdas/wiring/track.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { makeProfile } from '../../helpers/fakes.ts';
@@ -176,6 +184,43 @@ describe('GET /r/{username}/{linkId}', () => {
   });
 });
 
+describe('GET /r/{username}/{linkId}: headers copied into the event', () => {
+  it.each([
+    ['a NUL', 'https://t.co/\u0000x'],
+    ['a BEL', 'https://t.co/\u0007x'],
+    ['a newline', 'https://t.co/\nx'],
+    ['a lone surrogate', 'https://t.co/\uD800x'],
+  ])('drops a Referer with %s and still redirects and counts', async (_, referer) => {
+    const t = setup();
+    const res = await t.call(click('ok', { 'user-agent': CHROME, referer, 'cloudfront-viewer-country': 'DE' }));
+    expect(res.statusCode).toBe(302);
+    expect(t.clicks.published).toHaveLength(1);
+    expect(t.clicks.published[0].data).toEqual({ linkId: 'ok', profileId: 'prof-1', username: 'demo', country: 'DE' });
+  });
+
+  it('cuts an over-long Referer to its bound without leaving half a surrogate pair', async () => {
+    const t = setup();
+    // The cut falls between the two halves of an emoji: the high half must go too.
+    const referer = `https://t.co/${'a'.repeat(MAX_REFERRER - 'https://t.co/'.length - 1)}😀tail`;
+    await t.call(click('ok', { 'user-agent': CHROME, referer }));
+    const kept = t.clicks.published[0].data.referrer as string;
+    expect(kept).toBe(referer.slice(0, MAX_REFERRER - 1));
+    expect(kept.isWellFormed()).toBe(true);
+  });
+
+  it.each([
+    ['a NUL', 'D\u0000'],
+    ['a control character', '\u0007E'],
+    ['a lone surrogate', '\uD800'],
+    ['an over-long value', 'X'.repeat(17)],
+  ])('drops a CloudFront-Viewer-Country with %s', async (_, country) => {
+    const t = setup();
+    const res = await t.call(click('ok', { 'user-agent': CHROME, 'cloudfront-viewer-country': country }));
+    expect(res.statusCode).toBe(302);
+    expect(t.clicks.published[0].data).not.toHaveProperty('country');
+  });
+});
+
 const beacon = (body: unknown, ua = CHROME, extra: Record<string, string> = {}) =>
   apiEvent({
     method: 'POST',
@@ -285,6 +330,170 @@ describe('POST /api/events', () => {
     const res = await t.call(beacon({ events: [{ type: 'profile.viewed', username: 'demo' }] }));
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBeDefined();
+  });
+});
+
+describe('POST /api/events: only storable text is enqueued', () => {
+  const view = (over: Record<string, unknown>) => ({ type: 'profile.viewed', username: 'demo', ...over });
+  const clicked = (over: Record<string, unknown>) => ({ type: 'link.clicked', username: 'demo', linkId: 'ok', ...over });
+  const CONTROL = 'must not contain control characters';
+  const SURROGATE = 'must not contain unpaired surrogates';
+
+  it.each([
+    ['linkId', 'U+0000 (NUL)', clicked({ linkId: 'lnk_shop\u0000x' }), `events.0.linkId: ${CONTROL}`],
+    ['linkId', 'U+0007 (BEL)', clicked({ linkId: 'lnk\u0007' }), `events.0.linkId: ${CONTROL}`],
+    ['linkId', 'U+D800 (a lone surrogate)', clicked({ linkId: 'lnk\uD800' }), `events.0.linkId: ${SURROGATE}`],
+    [
+      'linkId',
+      'over-length',
+      clicked({ linkId: 'l'.repeat(MAX_LINK_ID + 1) }),
+      `events.0.linkId: Too big: expected string to have <=${MAX_LINK_ID} characters`,
+    ],
+    ['referrer', 'U+0000 (NUL)', view({ referrer: 'https://t.co/\u0000' }), `events.0.referrer: ${CONTROL}`],
+    ['referrer', 'U+0007 (BEL)', view({ referrer: 'https://t.co/\u0007' }), `events.0.referrer: ${CONTROL}`],
+    ['referrer', 'U+D800 (a lone surrogate)', view({ referrer: 'https://t.co/\uD800' }), `events.0.referrer: ${SURROGATE}`],
+    [
+      'referrer',
+      'over-length',
+      view({ referrer: `https://t.co/${'x'.repeat(MAX_REFERRER)}` }),
+      `events.0.referrer: Too big: expected string to have <=${MAX_REFERRER} characters`,
+    ],
+    ['username', 'U+0000 (NUL)', view({ username: 'demo\u0000' }), `events.0.username: ${CONTROL}`],
+    ['username', 'U+0007 (BEL)', view({ username: '\u0007demo' }), `events.0.username: ${CONTROL}`],
+    ['username', 'U+D800 (a lone surrogate)', view({ username: 'demo\uD800' }), `events.0.username: ${SURROGATE}`],
+    ['username', 'over-length', view({ username: 'd'.repeat(31) }), 'events.0.username: username must be 1-30'],
+    [
+      'occurredAt',
+      'U+0000 (NUL)',
+      view({ occurredAt: '2026-03-01T12:00:00Z\u0000' }),
+      'events.0.occurredAt: Invalid ISO datetime',
+    ],
+    [
+      'occurredAt',
+      'U+0007 (BEL)',
+      view({ occurredAt: '\u00072026-03-01T12:00:00Z' }),
+      'events.0.occurredAt: Invalid ISO datetime',
+    ],
+    [
+      'occurredAt',
+      'U+D800 (a lone surrogate)',
+      view({ occurredAt: '2026-03-01T12:00:00Z\uD800' }),
+      'events.0.occurredAt: Invalid ISO datetime',
+    ],
+    [
+      'occurredAt',
+      'over-length',
+      view({ occurredAt: `2026-03-01T12:00:00.${'0'.repeat(100)}Z` }),
+      'events.0.occurredAt: Too big: expected string to have <=40 characters',
+    ],
+    ['id', 'U+0000 (NUL)', view({ id: '0b7e6a1c-2f5d-4c1e-9b8a-1234567890a\u0000' }), `events.0.id: ${CONTROL}`],
+    ['id', 'U+0007 (BEL)', view({ id: '\u00070b7e6a1c-2f5d-4c1e-9b8a-1234567890ab' }), `events.0.id: ${CONTROL}`],
+    ['id', 'U+D800 (a lone surrogate)', view({ id: '0b7e6a1c-2f5d-4c1e-9b8a-1234567890a\uD800' }), `events.0.id: ${SURROGATE}`],
+    ['id', 'over-length', view({ id: '0b7e6a1c-2f5d-4c1e-9b8a-1234567890abcd' }), 'events.0.id: must be a UUID'],
+    ['id', 'not a UUID', view({ id: 'resend-1' }), 'events.0.id: must be a UUID'],
+    ['utm.source', 'U+0000 (NUL)', view({ utm: { source: 'ig\u0000' } }), `events.0.utm.source: ${CONTROL}`],
+    ['utm.medium', 'U+0007 (BEL)', view({ utm: { medium: 'social\u0007' } }), `events.0.utm.medium: ${CONTROL}`],
+    [
+      'utm.campaign',
+      'U+D800 (a lone surrogate)',
+      view({ utm: { campaign: 'spring\uD800' } }),
+      `events.0.utm.campaign: ${SURROGATE}`,
+    ],
+    [
+      'utm.content',
+      'over-length',
+      view({ utm: { content: 'c'.repeat(MAX_UTM + 1) } }),
+      `events.0.utm.content: Too big: expected string to have <=${MAX_UTM} characters`,
+    ],
+    ['utm', 'not an object', view({ utm: 'ig' }), 'events.0.utm: Invalid input: expected object, received string'],
+  ])('400s for %s with %s and enqueues nothing', async (_field, _what, event, message) => {
+    const t = setup();
+    const res = await t.call(beacon({ events: [view({}), event] }));
+    expect(res.statusCode).toBe(400);
+    const error = JSON.parse(res.body as string).error;
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toContain(message.replace('events.0', 'events.1'));
+    expect(t.beacons.batches).toEqual([]);
+  });
+
+  it('the anonymous beacon from the field is refused at the edge', async () => {
+    const t = setup();
+    const res = await t.call(beacon('{"events":[{"type":"link.clicked","username":"demo","linkId":"lnk_shop\\u0000x"}]}'));
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body as string).error.message).toBe(
+      'Invalid events: events.0.linkId: must not contain control characters.',
+    );
+    expect(t.beacons.batches).toEqual([]);
+  });
+
+  it('keeps safe text: emoji, accents and right-to-left scripts', async () => {
+    const t = setup();
+    const res = await t.call(beacon({ events: [clicked({ linkId: 'lnk_😀_é_שלום', utm: { campaign: 'été 😀' } })] }));
+    expect(res.statusCode).toBe(202);
+    expect(t.beacons.batches[0][0].data).toMatchObject({ linkId: 'lnk_😀_é_שלום', utm: { campaign: 'été 😀' } });
+  });
+
+  it('drops a garbled CloudFront-Viewer-Country instead of refusing the beacon', async () => {
+    const t = setup();
+    const res = await t.call(beacon({ events: [view({})] }, CHROME, { 'cloudfront-viewer-country': 'F\u0000' }));
+    expect(res.statusCode).toBe(202);
+    expect(t.beacons.batches[0][0].data).not.toHaveProperty('country');
+  });
+});
+
+describe('POST /api/events: client ids and utm', () => {
+  const CLIENT_ID = '0B7E6A1C-2F5D-4C1E-9B8A-1234567890AB';
+
+  it('a resend of the same beacon carries the same event ids; other events keep random ones', async () => {
+    const t = setup();
+    const body = {
+      events: [
+        { type: 'link.clicked', username: 'demo', linkId: 'ok', id: CLIENT_ID },
+        { type: 'profile.viewed', username: 'demo', id: CLIENT_ID.toLowerCase() },
+        { type: 'profile.viewed', username: 'demo' },
+      ],
+    };
+    expect((await t.call(beacon(body))).statusCode).toBe(202);
+    expect((await t.call(beacon(body))).statusCode).toBe(202);
+    const [first, second] = t.beacons.batches;
+    expect(second[0].id).toBe(first[0].id);
+    expect(second[1].id).toBe(first[1].id);
+    // Namespaced by type (and profile): the same client id on a view is another event.
+    expect(first[1].id).not.toBe(first[0].id);
+    expect(first[0].id).toBe(beaconEventId('prof-1', 'link.clicked', CLIENT_ID));
+    expect(first[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // Without a client id, as before: a random (version 4) id per request.
+    expect(second[2].id).not.toBe(first[2].id);
+    expect(first[2].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+  });
+
+  it('derives the id from the profile, the type and the client id, and from nothing else', () => {
+    const id = beaconEventId('prof-1', 'link.clicked', CLIENT_ID);
+    expect(beaconEventId('prof-1', 'link.clicked', CLIENT_ID.toLowerCase())).toBe(id);
+    expect(beaconEventId('prof-2', 'link.clicked', CLIENT_ID)).not.toBe(id);
+    expect(beaconEventId('prof-1', 'profile.viewed', CLIENT_ID)).not.toBe(id);
+    // The separator keeps fields apart: moving characters between them changes the id.
+    expect(beaconEventId('prof-1l', 'ink.clicked', CLIENT_ID)).not.toBe(id);
+    // A client cannot pick the queue id: sending a derived id as its own gives yet another one.
+    expect(beaconEventId('prof-1', 'link.clicked', id)).not.toBe(id);
+  });
+
+  it('carries utm in the event data, without empty values', async () => {
+    const t = setup();
+    const res = await t.call(
+      beacon({
+        events: [
+          { type: 'profile.viewed', username: 'demo', utm: { source: 'ig', medium: '', campaign: 'spring', extra: 'x' } },
+          { type: 'profile.viewed', username: 'demo', utm: { source: '' } },
+          { type: 'profile.viewed', username: 'demo' },
+        ],
+      }),
+    );
+    expect(res.statusCode).toBe(202);
+    const [a, b, c] = t.beacons.batches[0];
+    expect(a.data.utm).toEqual({ source: 'ig', campaign: 'spring' });
+    expect(b.data).not.toHaveProperty('utm');
+    expect(c.data).not.toHaveProperty('utm');
   });
 });
 

@@ -194,6 +194,46 @@ describe('webhook handler: check order and refusals', () => {
     expect(errorOf(res).code).toBe('INVALID_REQUEST');
   });
 
+  it.each([
+    ['type', 'U+0000 (NUL)', { type: 'profile.updated\u0000' }, 'type: must not contain control characters'],
+    ['type', 'U+0007 (BEL)', { type: '\u0007profile.updated' }, 'type: must not contain control characters'],
+    ['type', 'U+D800 (a lone surrogate)', { type: 'profile.updated\uD800' }, 'type: must not contain unpaired surrogates'],
+    ['type', 'over-length', { type: 't'.repeat(101) }, 'type: Too big: expected string to have <=100 characters'],
+    ['profileId', 'U+0000 (NUL)', { profileId: 'prof\u0000' }, 'data.profileId: must not contain control characters'],
+    ['profileId', 'U+0007 (BEL)', { profileId: 'prof\u0007' }, 'data.profileId: must not contain control characters'],
+    [
+      'profileId',
+      'U+D800 (a lone surrogate)',
+      { profileId: 'prof\uD800' },
+      'data.profileId: must not contain unpaired surrogates',
+    ],
+    [
+      'profileId',
+      'over-length',
+      { profileId: 'p'.repeat(201) },
+      'data.profileId: Too big: expected string to have <=200 characters',
+    ],
+    ['username', 'U+0000 (NUL)', { username: 'alice\u0000' }, 'data.username: must not contain control characters'],
+    ['username', 'U+0007 (BEL)', { username: 'alice\u0007' }, 'data.username: must not contain control characters'],
+    ['username', 'U+D800 (a lone surrogate)', { username: 'alice\uD800' }, 'data.username: must not contain unpaired surrogates'],
+    ['username', 'over-length', { username: 'a'.repeat(31) }, 'data.username: must be 1-30 letters'],
+  ])('answers 400 for a validly signed body whose %s has %s, with no effects', async (_field, _what, over, message) => {
+    const t = setup();
+    const res = await t.send(signWebhook(SECRET, webhookBody(over)));
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res)).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(errorOf(res).message).toContain(`The webhook body has an unknown shape: ${message}`);
+    expect(t.idempotency.calls).toEqual([]);
+    expect(t.invalidator.calls).toEqual([]);
+    expect(t.publisher.published).toEqual([]);
+  });
+
+  it('checks the signature before the payload: a NUL with a bad signature is a 401', async () => {
+    const t = setup();
+    const res = await t.send(signWebhook(newWebhookSecret(), webhookBody({ profileId: 'prof\u0000' })));
+    expect(res.statusCode).toBe(401);
+  });
+
   it('a refused request claims, invalidates and enqueues nothing', async () => {
     const t = setup();
     const good = signWebhook(SECRET, webhookBody({ username: 'alice' }));
