@@ -14,6 +14,8 @@ export interface RedisConfig {
   readFromReplicas: boolean;
   connectTimeoutMs: number;
   commandTimeoutMs: number;
+  /** Prefix of every key (`REDIS_KEY_PREFIX`): stacks and test runs sharing one Redis stay apart. */
+  keyPrefix: string;
 }
 
 export type RedisClient = Redis | Cluster;

@@ -1,19 +1,42 @@
-// Redis key names, in one place. Every key about one profile carries the `{username}` hash tag,
-// so in cluster mode they live on one slot: invalidation is one atomic multi-key operation.
+// Redis key names, in one place, all under one configured prefix (`REDIS_KEY_PREFIX`) so stacks
+// and test runs can share a Redis without seeing each other's keys. Every key about one profile
+// carries the `{username}` hash tag, so in cluster mode they live on one slot: invalidation is one
+// atomic multi-key operation. The prefix cannot contain braces, so it never moves a key's slot.
 
-const tag = (username: string): string => `lc:{${username}}`;
+export const DEFAULT_KEY_PREFIX = 'lc:';
 
-export const keys = {
+export interface RedisKeys {
+  readonly prefix: string;
   /** The cached origin snapshot (or a negative entry) of a profile. */
-  profile: (username: string): string => `${tag(username)}:profile`,
+  profile(username: string): string;
   /** Lock electing a single origin caller across processes. */
-  lock: (username: string): string => `${tag(username)}:lock`,
+  lock(username: string): string;
   /** Cached analytics summary for one query; listed in `analyticsIndex` for exact invalidation. */
-  analytics: (username: string, queryHash: string): string => `${tag(username)}:analytics:${queryHash}`,
+  analytics(username: string, queryHash: string): string;
   /** Set of the analytics keys cached for a profile, so invalidation needs no SCAN. */
-  analyticsIndex: (username: string): string => `${tag(username)}:analytics`,
+  analyticsIndex(username: string): string;
   /** profileId → username, maintained by the read path for webhooks that only carry the id. */
-  profileId: (profileId: string): string => `lc:id:{${profileId}}`,
+  profileId(profileId: string): string;
   /** Origin token bucket per API key (hashed, never the key itself). */
-  rateBucket: (apiKeyHash: string): string => `lc:rate:{${apiKeyHash}}`,
+  rateBucket(apiKeyHash: string): string;
+}
+
+export const redisKeys = (prefix: string): RedisKeys => {
+  if (/[{}]/.test(prefix)) throw new Error('a Redis key prefix cannot contain "{" or "}": it would move the hash tag');
+  const tag = (username: string): string => `${prefix}{${username}}`;
+  return {
+    prefix,
+    profile: (username) => `${tag(username)}:profile`,
+    lock: (username) => `${tag(username)}:lock`,
+    analytics: (username, queryHash) => `${tag(username)}:analytics:${queryHash}`,
+    analyticsIndex: (username) => `${tag(username)}:analytics`,
+    profileId: (profileId) => `${prefix}id:{${profileId}}`,
+    rateBucket: (apiKeyHash) => `${prefix}rate:{${apiKeyHash}}`,
+  };
 };
+
+/**
+ * The keys under the default prefix, for tools that inspect a stack running with it. Adapters
+ * never use this: they are given the key set built from the configured prefix.
+ */
+export const keys: RedisKeys = redisKeys(DEFAULT_KEY_PREFIX);

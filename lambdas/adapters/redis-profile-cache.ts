@@ -1,8 +1,10 @@
 // L2: profile snapshots in Redis/Valkey. Keys are hash-tagged by username (see redis-keys.ts),
-// so the multi-key reads and the invalidation script stay on one cluster slot.
+// so the multi-key reads and the invalidation script stay on one cluster slot. The scripts name
+// no key themselves: they get theirs in KEYS (and, for INVALIDATE, the index members the
+// analytics cache wrote under the same prefix and tag), so the prefix is the adapter's alone.
 import { randomUUID } from 'node:crypto';
 import type { Snapshot, SnapshotCache } from '../core/ports.ts';
-import { keys } from './redis-keys.ts';
+import type { RedisKeys } from './redis-keys.ts';
 import type { RedisClient } from './redis-client.ts';
 
 // Deletes the snapshot, every analytics summary listed in the index, the index itself, and the
@@ -29,9 +31,11 @@ return 0
 
 export class RedisProfileCache implements SnapshotCache {
   readonly #redis: RedisClient;
+  readonly #keys: RedisKeys;
 
-  constructor(redis: RedisClient) {
+  constructor(redis: RedisClient, keys: RedisKeys) {
     this.#redis = redis;
+    this.#keys = keys;
   }
 
   available(): boolean {
@@ -39,11 +43,11 @@ export class RedisProfileCache implements SnapshotCache {
   }
 
   async get(username: string): Promise<Snapshot | undefined> {
-    return decode(await this.#redis.get(keys.profile(username)));
+    return decode(await this.#redis.get(this.#keys.profile(username)));
   }
 
   async poll(username: string): Promise<{ snapshot: Snapshot | undefined; locked: boolean }> {
-    const [snap, lock] = await this.#redis.mget(keys.profile(username), keys.lock(username));
+    const [snap, lock] = await this.#redis.mget(this.#keys.profile(username), this.#keys.lock(username));
     return { snapshot: decode(snap), locked: lock !== null };
   }
 
@@ -56,41 +60,47 @@ export class RedisProfileCache implements SnapshotCache {
       const written = await this.#redis.eval(
         SET_IF_LOCKED,
         2,
-        keys.profile(username),
-        keys.lock(username),
+        this.#keys.profile(username),
+        this.#keys.lock(username),
         value,
         ttl,
         lockToken,
       );
       if (Number(written) !== 1) return false;
     } else {
-      await this.#redis.set(keys.profile(username), value, 'EX', ttl);
+      await this.#redis.set(this.#keys.profile(username), value, 'EX', ttl);
     }
     // The id → username mapping lives on another slot, so it is a separate command.
     if (snapshot.kind === 'profile') {
-      await this.#redis.set(keys.profileId(snapshot.profile.id), username, 'EX', Math.max(1, Math.ceil(ttlS)));
+      await this.#redis.set(this.#keys.profileId(snapshot.profile.id), username, 'EX', Math.max(1, Math.ceil(ttlS)));
     }
     return true;
   }
 
   async tryLock(username: string, ttlMs: number): Promise<string | undefined> {
     const token = randomUUID();
-    const ok = await this.#redis.set(keys.lock(username), token, 'PX', ttlMs, 'NX');
+    const ok = await this.#redis.set(this.#keys.lock(username), token, 'PX', ttlMs, 'NX');
     return ok === 'OK' ? token : undefined;
   }
 
   async unlock(username: string, token: string): Promise<void> {
-    await this.#redis.eval(UNLOCK, 1, keys.lock(username), token);
+    await this.#redis.eval(UNLOCK, 1, this.#keys.lock(username), token);
   }
 
   async invalidate(username: string): Promise<number> {
     return Number(
-      await this.#redis.eval(INVALIDATE, 3, keys.profile(username), keys.analyticsIndex(username), keys.lock(username)),
+      await this.#redis.eval(
+        INVALIDATE,
+        3,
+        this.#keys.profile(username),
+        this.#keys.analyticsIndex(username),
+        this.#keys.lock(username),
+      ),
     );
   }
 
   async usernameForId(profileId: string): Promise<string | undefined> {
-    return (await this.#redis.get(keys.profileId(profileId))) ?? undefined;
+    return (await this.#redis.get(this.#keys.profileId(profileId))) ?? undefined;
   }
 }
 

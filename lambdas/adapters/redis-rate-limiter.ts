@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { RateLimiter } from '../core/ports.ts';
 import { LocalTokenBucket } from '../core/token-bucket.ts';
-import { keys } from './redis-keys.ts';
+import type { RedisKeys } from './redis-keys.ts';
 import type { RedisClient } from './redis-client.ts';
 
 const TAKE = `
@@ -39,7 +39,7 @@ export class RedisRateLimiter implements RateLimiter {
   /** Used while Redis is unreachable, so the origin is still protected per process. */
   readonly #fallback: LocalTokenBucket;
 
-  constructor(redis: RedisClient, apiKey: string, ratePerMin: number) {
+  constructor(redis: RedisClient, keys: RedisKeys, apiKey: string, ratePerMin: number) {
     this.#redis = redis;
     this.#key = keys.rateBucket(apiKeyHash(apiKey));
     this.#capacity = Math.max(1, ratePerMin);

@@ -40,6 +40,7 @@ export const readPathSettings = (c: Config = config()): ReadPathSettings => ({
     readFromReplicas: c.REDIS_READ_REPLICAS,
     connectTimeoutMs: c.REDIS_CONNECT_TIMEOUT_MS,
     commandTimeoutMs: c.REDIS_COMMAND_TIMEOUT_MS,
+    keyPrefix: c.REDIS_KEY_PREFIX,
   },
   origin: {
     url: c.ORIGIN_URL,

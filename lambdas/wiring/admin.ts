@@ -12,7 +12,7 @@ import { readPath } from './read-path.ts';
 export const wireAdmin = (): AdminDeps => {
   const rp = readPath();
   let store: PgAnalyticsStore | undefined;
-  const cache = rp.redis ? new RedisAnalyticsCache(rp.redis) : undefined;
+  const cache = rp.redis ? new RedisAnalyticsCache(rp.redis, rp.keys) : undefined;
   return {
     adminToken: () => secret('ADMIN_TOKEN'),
     service: rp.service,

@@ -13,7 +13,7 @@ export const profileInvalidator = (): ProfileInvalidator => {
   if (built) return built;
   const rp = readPath();
   const redis = rp.redis;
-  const l2 = redis ? new RedisProfileCache(redis) : undefined;
+  const l2 = redis ? new RedisProfileCache(redis, rp.keys) : undefined;
   built = new ProfileInvalidator({
     invalidate: (username) => rp.service.invalidate(username),
     usernameForId: l2 ? (id) => l2.usernameForId(id) : undefined,

@@ -4,6 +4,7 @@
 import { HttpProfileOrigin } from '../adapters/http-origin.ts';
 import { MemoryProfileCache } from '../adapters/memory-profile-cache.ts';
 import { createRedis, type RedisClient } from '../adapters/redis-client.ts';
+import { type RedisKeys, redisKeys } from '../adapters/redis-keys.ts';
 import { RedisProfileCache } from '../adapters/redis-profile-cache.ts';
 import { RedisRateLimiter } from '../adapters/redis-rate-limiter.ts';
 import { secret } from '../adapters/secrets.ts';
@@ -17,6 +18,8 @@ import { logger, telemetry } from '../shared/telemetry.ts';
 export interface ReadPath {
   config: ReadPathSettings;
   redis: RedisClient | undefined;
+  /** Every Redis key of this process, under the configured prefix. */
+  keys: RedisKeys;
   l1: MemoryProfileCache;
   origin: HttpProfileOrigin;
   service: ProfileService;
@@ -38,6 +41,7 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
       logger.warn('redis unavailable; serving from L1 and origin', { error: err.message });
     }
   });
+  const keys = redisKeys(config.redis.keyPrefix);
   const l1 = new MemoryProfileCache({
     maxEntries: config.cache.l1MaxEntries,
     maxBytes: config.cache.l1MaxBytes,
@@ -47,7 +51,7 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
   let limiter: RateLimiter | undefined;
   const limiterFor = async (): Promise<RateLimiter> => {
     limiter ??= redis
-      ? new RedisRateLimiter(redis, await apiKey(), config.origin.ratePerMin)
+      ? new RedisRateLimiter(redis, keys, await apiKey(), config.origin.ratePerMin)
       : new LocalTokenBucket(config.origin.ratePerMin);
     return limiter;
   };
@@ -60,7 +64,7 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
   const service = new ProfileService({
     config: config.cache,
     l1,
-    l2: redis ? new RedisProfileCache(redis) : undefined,
+    l2: redis ? new RedisProfileCache(redis, keys) : undefined,
     origin,
     telemetry,
   });
@@ -70,5 +74,5 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
     return { status: 'up' };
   });
   registerHealthCheck('origin', async () => origin.health());
-  return { config, redis, l1, origin, service };
+  return { config, redis, keys, l1, origin, service };
 };

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { TEST_KEY_PREFIX } from './redis.ts';
 
 export interface SpawnedStack {
   url: string;
@@ -13,6 +14,8 @@ export interface SpawnedStack {
   adminToken: string | undefined;
   output: () => string;
   child: ChildProcess;
+  /** The stack's REDIS_KEY_PREFIX: the test run's own unless the caller chose one. */
+  keyPrefix: string;
   /** SIGTERM, then resolves with the exit code. */
   stop: () => Promise<number | null>;
 }
@@ -23,9 +26,21 @@ export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 6
   // The embedded database directory belongs to one process at a time: each stack gets its own.
   const ownDataDir =
     env.PGLITE_DIR === undefined && !env.DATABASE_URL ? mkdtempSync(path.join(tmpdir(), 'lc-pglite-')) : undefined;
+  // So is the spool its in-memory queue leaves at shutdown: another stack would re-send it.
+  const ownSpoolDir = env.QUEUE_SPOOL_FILE === undefined ? mkdtempSync(path.join(tmpdir(), 'lc-spool-')) : undefined;
+  // Stacks of one test run share a key space (as one deployment's containers do), never a dev
+  // stack's `lc:` keys or another run's.
+  const keyPrefix = env.REDIS_KEY_PREFIX ?? TEST_KEY_PREFIX;
   const child = spawn(process.execPath, ['bin/start.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', ...(ownDataDir ? { PGLITE_DIR: ownDataDir } : {}), ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      REDIS_KEY_PREFIX: keyPrefix,
+      ...(ownDataDir ? { PGLITE_DIR: ownDataDir } : {}),
+      ...(ownSpoolDir ? { QUEUE_SPOOL_FILE: path.join(ownSpoolDir, 'queue-spool.json') } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -37,6 +52,7 @@ export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 6
   });
   child.once('exit', () => {
     if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    if (ownSpoolDir) rmSync(ownSpoolDir, { recursive: true, force: true });
   });
   const started = Date.now();
   while (!/ready\S*\s+(http:\/\/\S+)/.test(out)) {
@@ -55,6 +71,7 @@ export const spawnStack = async (env: Record<string, string> = {}, timeoutMs = 6
     adminToken: env.ADMIN_TOKEN ?? /admin token \(dev\): (\S+)/.exec(out)?.[1],
     output: () => out,
     child,
+    keyPrefix,
     stop: async () => {
       // Already gone (a signal leaves exitCode null): 'exit' will not fire again.
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;

@@ -6,7 +6,7 @@ import { ProfileService } from '../../lambdas/core/profile-service.ts';
 import { profileView } from '../../lambdas/profile/views.ts';
 import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { cacheConfig, FakeOrigin, makeProfile } from '../helpers/fakes.ts';
-import { connectRedis, uniqueUsername } from '../helpers/redis.ts';
+import { connectRedis, deleteTestKeys, testKeys, uniqueUsername } from '../helpers/redis.ts';
 
 let r1: RedisClient;
 let r2: RedisClient;
@@ -14,7 +14,8 @@ beforeAll(async () => {
   r1 = await connectRedis();
   r2 = await connectRedis();
 });
-afterAll(() => {
+afterAll(async () => {
+  await deleteTestKeys(r1);
   r1.disconnect();
   r2.disconnect();
 });
@@ -23,7 +24,7 @@ const instance = (redis: RedisClient, origin: FakeOrigin) =>
   new ProfileService({
     config: cacheConfig(),
     l1: new MemoryProfileCache({ maxEntries: 100, maxBytes: 1 << 20, retainMs: 60_000 }),
-    l2: new RedisProfileCache(redis),
+    l2: new RedisProfileCache(redis, testKeys),
     origin,
   });
 
@@ -61,7 +62,7 @@ describe('ProfileService over real Redis', () => {
     const reader = new ProfileService({
       config: cacheConfig({ l1TtlS: 0 }),
       l1: new MemoryProfileCache({ maxEntries: 100, maxBytes: 1 << 20, retainMs: 60_000 }),
-      l2: new RedisProfileCache(r1),
+      l2: new RedisProfileCache(r1, testKeys),
       origin,
     });
     expect(JSON.parse((await reader.view(profileView, u)).body).bio).toBe('v1');

@@ -10,13 +10,12 @@ import type { Profile } from '../../lambdas/core/profile.ts';
 import { readPathSettings } from '../../lambdas/config/config.ts';
 import { parseConfig } from '../../lambdas/config/variables.ts';
 import type { HttpResult } from '../../lambdas/shared/http.ts';
-import { keys } from '../../lambdas/adapters/redis-keys.ts';
 import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { makeHandler } from '../../lambdas/webhook/handler.ts';
 import { FakePublisher, MemoryIdempotency } from '../helpers/write-fakes.ts';
 import { apiEvent, lambdaContext } from '../helpers/events.ts';
 import { makeProfile } from '../helpers/fakes.ts';
-import { connectRedis, uniqueUsername } from '../helpers/redis.ts';
+import { connectRedis, deleteTestKeys, testKeys, uniqueUsername } from '../helpers/redis.ts';
 import { newWebhookSecret, signWebhook, webhookBody } from '../helpers/webhooks.ts';
 
 const SECRET = newWebhookSecret();
@@ -28,13 +27,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   if (cleanup.length) await Promise.all(cleanup.map((k) => redis.del(k)));
+  await deleteTestKeys(redis);
   redis.disconnect();
 });
 
 const build = () => {
   const origin = new Map<string, Profile>();
   let originCalls = 0;
-  const l2 = new RedisProfileCache(redis);
+  const l2 = new RedisProfileCache(redis, testKeys);
   const service = new ProfileService({
     config: readPathSettings(parseConfig({})).cache,
     l1: new MemoryProfileCache({ maxEntries: 100, maxBytes: 1 << 20, retainMs: 60_000 }),
@@ -67,11 +67,11 @@ const build = () => {
 
 /** Seeds the keys the read path and the analytics route keep for a profile. */
 const seedViews = async (u: string): Promise<string[]> => {
-  const summaries = [keys.analytics(u, 'q1'), keys.analytics(u, 'q2')];
+  const summaries = [testKeys.analytics(u, 'q1'), testKeys.analytics(u, 'q2')];
   for (const k of summaries) await redis.set(k, '{}', 'EX', 600);
-  await redis.sadd(keys.analyticsIndex(u), ...summaries);
-  await redis.set(keys.lock(u), 'someone', 'PX', 5_000);
-  cleanup.push(...summaries, keys.analyticsIndex(u), keys.lock(u), keys.profile(u), keys.profileId(`prof_${u}`));
+  await redis.sadd(testKeys.analyticsIndex(u), ...summaries);
+  await redis.set(testKeys.lock(u), 'someone', 'PX', 5_000);
+  cleanup.push(...summaries, testKeys.analyticsIndex(u), testKeys.lock(u), testKeys.profile(u), testKeys.profileId(`prof_${u}`));
   return summaries;
 };
 
@@ -86,18 +86,19 @@ describe('webhook invalidation against real Redis', () => {
     await t.service.profile(other);
     const summaries = await seedViews(u);
     const otherSummaries = await seedViews(other);
-    await redis.del(keys.lock(other)); // other's lock only matters as "not touched" below
-    await redis.set(keys.lock(other), 'x', 'PX', 5_000);
+    await redis.del(testKeys.lock(other)); // other's lock only matters as "not touched" below
+    await redis.set(testKeys.lock(other), 'x', 'PX', 5_000);
 
     t.origin.set(u, makeProfile(u, { bio: 'new' }));
     const res = await t.send(webhookBody({ type: 'profile.updated', profileId: `prof_${u}` }));
     expect(res.statusCode).toBe(200);
 
-    for (const k of [keys.profile(u), keys.analyticsIndex(u), keys.lock(u), ...summaries]) expect(await redis.exists(k)).toBe(0);
-    for (const k of [keys.profile(other), keys.analyticsIndex(other), keys.lock(other), ...otherSummaries])
+    for (const k of [testKeys.profile(u), testKeys.analyticsIndex(u), testKeys.lock(u), ...summaries])
+      expect(await redis.exists(k)).toBe(0);
+    for (const k of [testKeys.profile(other), testKeys.analyticsIndex(other), testKeys.lock(other), ...otherSummaries])
       expect(await redis.exists(k)).toBe(1);
     // The mapping stays (the next fill rewrites it); the event carries the resolved username.
-    expect(await redis.get(keys.profileId(`prof_${u}`))).toBe(u);
+    expect(await redis.get(testKeys.profileId(`prof_${u}`))).toBe(u);
     expect(t.publisher.published[0].data).toMatchObject({ profileId: `prof_${u}`, username: u });
 
     const before = t.calls();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { redisKeys } from '../../../lambdas/adapters/redis-keys.ts';
 import { RedisProfileCache } from '../../../lambdas/adapters/redis-profile-cache.ts';
 import { ProfileInvalidator } from '../../../lambdas/core/invalidation.ts';
 import { DependencyUnavailableError } from '../../../lambdas/shared/errors.ts';
@@ -51,11 +52,11 @@ describe('RedisProfileCache.invalidate key set', () => {
         return 3;
       },
     } as unknown as RedisClient;
-    await new RedisProfileCache(redis).invalidate('alice');
+    await new RedisProfileCache(redis, redisKeys('run1:')).invalidate('alice');
     expect(calls).toHaveLength(1);
     const [script, numKeys, ...keys] = calls[0] as [string, number, ...string[]];
     expect(numKeys).toBe(3);
-    expect(keys).toEqual(['lc:{alice}:profile', 'lc:{alice}:analytics', 'lc:{alice}:lock']);
+    expect(keys).toEqual(['run1:{alice}:profile', 'run1:{alice}:analytics', 'run1:{alice}:lock']);
     expect(script).toContain('SMEMBERS');
     expect(script).not.toMatch(/'KEYS'|'SCAN'/i);
   });
