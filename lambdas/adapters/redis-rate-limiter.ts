@@ -1,6 +1,7 @@
 // The origin budget, shared by every process on the same Redis: one atomic Lua token bucket per
 // API key, clocked by the Redis server's TIME so processes with skewed clocks agree.
 import { createHash } from 'node:crypto';
+import type { CircuitBreaker } from '../core/circuit-breaker.ts';
 import type { RateLimiter } from '../core/ports.ts';
 import { LocalTokenBucket } from '../core/token-bucket.ts';
 import type { RedisKeys } from './redis-keys.ts';
@@ -38,9 +39,12 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #perMs: number;
   /** Used while Redis is unreachable, so the origin is still protected per process. */
   readonly #fallback: LocalTokenBucket;
+  readonly #breaker: CircuitBreaker | undefined;
 
-  constructor(redis: RedisClient, keys: RedisKeys, apiKey: string, ratePerMin: number) {
+  /** With `breaker` (the read path's), a Redis that stopped answering costs no time per origin call. */
+  constructor(redis: RedisClient, keys: RedisKeys, apiKey: string, ratePerMin: number, breaker?: CircuitBreaker) {
     this.#redis = redis;
+    this.#breaker = breaker;
     this.#key = keys.rateBucket(apiKeyHash(apiKey));
     this.#capacity = Math.max(1, ratePerMin);
     this.#perMs = ratePerMin / 60_000;
@@ -48,10 +52,15 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async take(): Promise<{ allowed: boolean; retryAfterMs: number }> {
+    // Disconnected calls fail at once: no need to ask (or tell) the breaker.
+    if (this.#redis.status !== 'ready') return this.#fallback.take();
+    if (this.#breaker && !this.#breaker.allow()) return this.#fallback.take();
     try {
       const [allowed, wait] = (await this.#redis.eval(TAKE, 1, this.#key, this.#capacity, this.#perMs)) as [number, number];
+      this.#breaker?.success();
       return { allowed: allowed === 1, retryAfterMs: Number(wait) };
     } catch {
+      this.#breaker?.failure();
       return this.#fallback.take();
     }
   }

@@ -33,6 +33,8 @@ export const readPathSettings = (c: Config = config()): ReadPathSettings => ({
     staleTtlS: c.STALE_TTL_S,
     negativeTtlS: c.NEGATIVE_TTL_S,
     lockTtlMs: c.LOCK_TTL_MS,
+    l2BreakerFailures: c.REDIS_BREAKER_FAILURES,
+    l2BreakerCooldownMs: c.REDIS_BREAKER_COOLDOWN_MS,
   },
   redis: {
     url: c.REDIS_URL,

@@ -18,6 +18,11 @@ export const MetricNames = {
   CacheNegativeHit: 'CacheNegativeHit',
   /** An L2 (Redis) read or write that failed; the read fell through to L1/origin. Count. */
   CacheErrors: 'CacheErrors',
+  /**
+   * The Redis circuit breaker opened after consecutive L2 failures (or a failed trial call): reads
+   * skip L2, serving from L1 and the origin, for `REDIS_BREAKER_COOLDOWN_MS`. Count.
+   */
+  RedisBreakerOpen: 'RedisBreakerOpen',
   /** A background refresh behind a stale answer that failed (the stale copy kept being served). Count. */
   RefreshFailed: 'RefreshFailed',
   /** One HTTP request to the origin (each attempt). Count. */
@@ -44,6 +49,12 @@ export const MetricNames = {
   EventsDuplicate: 'EventsDuplicate',
   /** Queue messages that are not a valid event; each is a batch failure, bound for the DLQ. Count. */
   EventsMalformed: 'EventsMalformed',
+  /**
+   * Queue messages the consumer set aside in `rejected_events` instead of counting them (poison
+   * that Postgres refused even alone, malformed, or older than the exactly-once ledger's horizon);
+   * acknowledged, so they never reach the DLQ. Count.
+   */
+  EventsRejected: 'EventsRejected',
   /** A consumer batch whose transaction failed; all its counted records stay on the queue. Count. */
   ConsumerBatchFailed: 'ConsumerBatchFailed',
   /** Usernames whose cached views were dropped after a profile changed. Count. */

@@ -4,9 +4,12 @@ import type { LinkUpdate, Profile } from './profile.ts';
 /** What the cache tiers hold for a username: the origin's profile, or the fact that it has none. */
 export type Snapshot = { kind: 'profile'; profile: Profile; fetchedAt: number } | { kind: 'missing'; fetchedAt: number };
 
-/** L2: the shared cache (Redis). Methods reject when the cache is unreachable. */
+/**
+ * L2: the shared cache (Redis). Methods reject when the cache is unreachable, and settle within
+ * the adapter's command timeout even when it hangs: the read path's bound on Redis rests on that.
+ */
 export interface SnapshotCache {
-  /** Whether the connection is up: a failed call on a live connection means "slow", not "down". */
+  /** Whether the connection is up; while it is not, the read path does not call (calls would fail at once). */
   available(): boolean;
   get(username: string): Promise<Snapshot | undefined>;
   /** Reads the snapshot and whether the fill lock is held, in one round trip. */

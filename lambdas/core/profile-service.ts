@@ -1,8 +1,11 @@
 // The read path: L1 (in-process) → L2 (Redis) → origin, with stale-while-revalidate,
 // stale-if-error, negative caching, and one origin call per key across processes (single-flight
-// in process + a Redis fill lock whose waiters read the result).
+// in process + a Redis fill lock whose waiters read the result). A Redis that stops answering
+// costs a read at most one failed call (L2_READ_BUDGET_MS in all), and a circuit breaker stops
+// reads asking it at all for a cooldown after a run of failures.
 import { createHash } from 'node:crypto';
 import { MetricNames } from '../contracts/metrics.ts';
+import { type BreakerState, CircuitBreaker } from './circuit-breaker.ts';
 import type { CacheConfig } from './settings.ts';
 import { ProfileNotFoundError } from '../shared/errors.ts';
 import {
@@ -51,6 +54,11 @@ export interface ProfileServiceDeps {
   origin: ProfileOrigin;
   telemetry?: Telemetry;
   clock?: Clock;
+  /**
+   * The breaker of the process's Redis, shared with its other users (the origin's rate limiter);
+   * by default one of the service's own, from `config`, on `clock`.
+   */
+  l2Breaker?: CircuitBreaker;
 }
 
 interface Resolved {
@@ -65,6 +73,25 @@ const OUTCOME_METRIC = { HIT: MetricNames.CacheHit, MISS: MetricNames.CacheMiss,
 const POLL_MIN_MS = 10;
 const POLL_MAX_MS = 50;
 
+/**
+ * The most one read spends inside L2 calls before it stops making new ones (waiting on a held
+ * lock's holder aside: that is bounded by the lock TTL). With the adapter's command timeout on the
+ * one call that may still be running, a read waits on Redis well under 2 s beyond its origin time.
+ */
+export const L2_READ_BUDGET_MS = 1_500;
+
+/** What an L2 call gives when it failed, timed out, or was not made (breaker open, budget spent). */
+const TROUBLE = Symbol('L2 trouble');
+
+/**
+ * One read's use of L2. The first failure ends it: the rest of the read (lock, wait, write) goes
+ * without Redis rather than spend another command timeout on it.
+ */
+interface L2Read {
+  spentMs: number;
+  troubled: boolean;
+}
+
 export class ProfileService {
   readonly #c: CacheConfig;
   readonly #l1: LocalProfileCache;
@@ -74,6 +101,7 @@ export class ProfileService {
   readonly #clock: Clock;
   readonly #inflight = new Map<string, Promise<Resolved>>();
   readonly #refreshing = new Map<string, Promise<void>>();
+  readonly #breaker: CircuitBreaker;
   /** Bumped by every invalidation: a fill that started before one must not write L1 after it. */
   #epoch = 0;
 
@@ -84,6 +112,12 @@ export class ProfileService {
     this.#origin = deps.origin;
     this.#telemetry = deps.telemetry ?? noTelemetry;
     this.#clock = deps.clock ?? realClock;
+    this.#breaker = deps.l2Breaker ?? redisBreaker(this.#c, this.#telemetry, this.#clock);
+  }
+
+  /** The L2 breaker: `open` while reads skip Redis after a run of failures (health reports it). */
+  l2BreakerState(): BreakerState {
+    return this.#breaker.state();
   }
 
   /** A rendered view of the profile. Throws ProfileNotFoundError or OriginUnavailableError. */
@@ -143,24 +177,17 @@ export class ProfileService {
   }
 
   async #resolveShared(username: string, maxAgeMs: number, local: L1Entry | undefined): Promise<Resolved> {
-    let shared: Snapshot | undefined;
-    let sharedDown = this.#l2 === undefined;
-    if (this.#l2) {
-      try {
-        shared = await this.#l2.get(username);
-      } catch (err) {
-        sharedDown = true;
-        this.#telemetry.count(MetricNames.CacheErrors);
-        this.#telemetry.warn('L2 read failed; serving from L1/origin', { error: String(err) });
-      }
-    }
+    const read: L2Read = { spentMs: 0, troubled: false };
+    const got = await this.#l2Call(read, 'read', (l2) => l2.get(username));
+    const sharedDown = got === TROUBLE;
+    const shared = sharedDown ? undefined : got;
     const now = this.#clock.now();
     if (shared) {
       if (this.#fresh(shared, maxAgeMs, now)) {
         return { snapshot: shared, outcome: 'HIT', entry: this.#l1.set(username, shared, now) };
       }
       if (shared.kind === 'profile') {
-        this.#refreshInBackground(username, shared.fetchedAt);
+        this.#refreshInBackground(username, shared.fetchedAt, read);
         return { snapshot: shared, outcome: 'STALE' };
       }
     } else if (!sharedDown) {
@@ -168,15 +195,17 @@ export class ProfileService {
       if (local) this.#l1.delete(username);
     } else if (local?.snapshot.kind === 'profile') {
       // No shared tier to confirm against: serve the in-process copy, refresh behind it.
-      this.#refreshInBackground(username, local.snapshot.fetchedAt);
+      this.#refreshInBackground(username, local.snapshot.fetchedAt, read);
       return { snapshot: local.snapshot, outcome: 'STALE' };
     }
-    return this.#fill(username, shared?.fetchedAt, false) as Promise<Resolved>;
+    return this.#fill(username, shared?.fetchedAt, false, read) as Promise<Resolved>;
   }
 
-  #refreshInBackground(username: string, staleFetchedAt: number): void {
+  #refreshInBackground(username: string, staleFetchedAt: number, read: L2Read): void {
     if (this.#refreshing.has(username)) return;
-    const p = this.#fill(username, staleFetchedAt, true)
+    // The refresh has its own budget, but not another try at a Redis this read found in trouble.
+    const own: L2Read = { spentMs: 0, troubled: read.troubled };
+    const p = this.#fill(username, staleFetchedAt, true, own)
       .then(() => undefined)
       .catch((err) => {
         this.#telemetry.count(MetricNames.RefreshFailed);
@@ -190,38 +219,42 @@ export class ProfileService {
    * Fetches from the origin under the fill lock, or waits for the holder's result. In the
    * background (a refresh behind a stale copy) a held lock means someone else is on it.
    */
-  async #fill(username: string, prevFetchedAt: number | undefined, background: boolean): Promise<Resolved | undefined> {
+  async #fill(
+    username: string,
+    prevFetchedAt: number | undefined,
+    background: boolean,
+    read: L2Read,
+  ): Promise<Resolved | undefined> {
     const epoch = this.#epoch;
-    const l2 = this.#l2;
     let token: string | undefined;
-    // Coordinate through the lock while the shared tier is connected. A lock call that fails on a
-    // live connection (a stalled event loop, a slow command) counts as "held", not as "Redis
-    // down": fetching then would break the one-origin-call promise under exactly the bursts it is for.
-    if (l2?.available()) {
-      for (let round = 0; round < 2 && !token; round++) {
-        token = await l2.tryLock(username, this.#c.lockTtlMs).catch(() => undefined);
-        if (token) break;
-        if (background) return undefined;
-        const landed = await this.#waitForFill(username, prevFetchedAt);
-        if (landed) return { snapshot: landed, outcome: 'MISS', entry: this.#storeL1(username, landed, epoch) };
-        if (!l2.available()) break;
+    // A held lock means a live holder is fetching: wait for its result (bounded by the lock TTL),
+    // so one origin call serves every process. A lock call that fails or times out is Redis
+    // trouble, not a held lock: go to the origin at once instead of waiting on a silent Redis.
+    for (let round = 0; round < 2; round++) {
+      const lock = await this.#l2Call(read, 'lock', (l2) => l2.tryLock(username, this.#c.lockTtlMs));
+      if (lock === TROUBLE) break;
+      if (lock) {
+        token = lock;
+        break;
       }
-      // Still no result after two lock lifetimes: the holders keep failing or vanishing; go ourselves.
+      if (background) return undefined;
+      const landed = await this.#waitForFill(username, prevFetchedAt, read);
+      if (landed) return { snapshot: landed, outcome: 'MISS', entry: this.#storeL1(username, landed, epoch) };
+      // No result: the holder failed or vanished (try the lock again), or Redis is in trouble.
     }
+    // Here with the lock, after Redis trouble, or after two rounds without a result (the holders
+    // keep failing or vanishing): fetch ourselves.
     try {
       const profile = await this.#origin.fetchProfile(username);
       const now = this.#clock.now();
       const snapshot: Snapshot = profile ? { kind: 'profile', profile, fetchedAt: now } : { kind: 'missing', fetchedAt: now };
-      if (l2) {
-        const ttlS = profile ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS : this.#c.negativeTtlS;
-        await l2.set(username, snapshot, ttlS, token).catch((err) => {
-          this.#telemetry.count(MetricNames.CacheErrors);
-          this.#telemetry.warn('L2 write failed', { username, error: String(err) });
-        });
-      }
+      const ttlS = profile ? Math.max(this.#c.profileTtlS, this.#c.linksTtlS) + this.#c.staleTtlS : this.#c.negativeTtlS;
+      // Not after Redis trouble: without the lock, a write landing late could outlive an invalidation.
+      await this.#l2Call(read, 'write', (l2) => l2.set(username, snapshot, ttlS, token));
       return { snapshot, outcome: 'MISS', entry: this.#storeL1(username, snapshot, epoch) };
     } finally {
-      if (token) await l2?.unlock(username, token).catch(() => {});
+      // Skipped after Redis trouble too: the lock then lapses at its TTL.
+      if (token) await this.#l2Call(read, 'unlock', (l2) => l2.unlock(username, token));
     }
   }
 
@@ -231,25 +264,71 @@ export class ProfileService {
   }
 
   /** Polls L2 until a snapshot newer than `prev` lands, the lock is released, or the lock TTL passes. */
-  async #waitForFill(username: string, prev: number | undefined): Promise<Snapshot | undefined> {
-    const l2 = this.#l2 as SnapshotCache;
+  async #waitForFill(username: string, prev: number | undefined, read: L2Read): Promise<Snapshot | undefined> {
     const deadline = this.#clock.now() + this.#c.lockTtlMs;
     let delay = POLL_MIN_MS;
     while (this.#clock.now() < deadline) {
       await this.#clock.sleep(delay);
       delay = Math.min(POLL_MAX_MS, delay * 2);
-      try {
-        const { snapshot, locked } = await l2.poll(username);
-        if (snapshot && (prev === undefined || snapshot.fetchedAt > prev)) return snapshot;
-        if (!locked) return undefined;
-      } catch {
-        // A slow poll on a live connection: keep waiting. A dropped connection: stop.
-        if (!l2.available()) return undefined;
-      }
+      const polled = await this.#l2Call(read, 'poll', (l2) => l2.poll(username));
+      if (polled === TROUBLE) return undefined;
+      const { snapshot, locked } = polled;
+      if (snapshot && (prev === undefined || snapshot.fetchedAt > prev)) return snapshot;
+      if (!locked) return undefined;
     }
     return undefined;
   }
+
+  /**
+   * One call to L2 on behalf of `read`, or TROUBLE without a call when there is no L2, it is
+   * disconnected (calls would fail at once), the breaker is open, or the read already had a
+   * failure or spent its budget. Every call made reports to the breaker.
+   */
+  async #l2Call<T>(read: L2Read, what: string, call: (l2: SnapshotCache) => Promise<T>): Promise<T | typeof TROUBLE> {
+    const l2 = this.#l2;
+    if (!l2 || read.troubled) return TROUBLE;
+    if (!l2.available()) {
+      // Disconnected: the client reconnects by itself and logs it; the read just goes without.
+      read.troubled = true;
+      this.#telemetry.count(MetricNames.CacheErrors);
+      return TROUBLE;
+    }
+    // The breaker is asked last: when it grants the half-open trial, the call must be made.
+    if (read.spentMs >= L2_READ_BUDGET_MS || !this.#breaker.allow()) {
+      read.troubled = true;
+      return TROUBLE;
+    }
+    const started = this.#clock.now();
+    try {
+      const value = await call(l2);
+      this.#breaker.success();
+      return value;
+    } catch (err) {
+      read.troubled = true;
+      this.#telemetry.count(MetricNames.CacheErrors);
+      this.#telemetry.warn(`L2 ${what} failed; going on without it`, { error: String(err) });
+      this.#breaker.failure();
+      return TROUBLE;
+    } finally {
+      read.spentMs += this.#clock.now() - started;
+    }
+  }
 }
+
+/** The breaker of a process's Redis: counts and logs each open (not each refused call). */
+export const redisBreaker = (config: CacheConfig, telemetry: Telemetry, clock: Clock = realClock): CircuitBreaker =>
+  new CircuitBreaker({
+    failures: config.l2BreakerFailures,
+    cooldownMs: config.l2BreakerCooldownMs,
+    clock,
+    onOpen: () => {
+      telemetry.count(MetricNames.RedisBreakerOpen);
+      telemetry.warn('Redis breaker open: reads skip Redis (serving from L1 and the origin) for the cooldown', {
+        failures: config.l2BreakerFailures,
+        cooldownMs: config.l2BreakerCooldownMs,
+      });
+    },
+  });
 
 export const strongEtag = (body: string): string => `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
 

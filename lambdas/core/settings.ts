@@ -17,6 +17,10 @@ export interface CacheConfig {
   negativeTtlS: number;
   /** Redis lock TTL that elects one origin caller per key across processes. */
   lockTtlMs: number;
+  /** Consecutive L2 failures (errors, time-outs) after which reads skip L2 (`REDIS_BREAKER_FAILURES`). */
+  l2BreakerFailures: number;
+  /** How long reads skip L2 once the breaker opens, before one trial call (`REDIS_BREAKER_COOLDOWN_MS`). */
+  l2BreakerCooldownMs: number;
 }
 
 export interface OriginConfig {

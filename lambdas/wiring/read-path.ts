@@ -10,7 +10,7 @@ import { RedisRateLimiter } from '../adapters/redis-rate-limiter.ts';
 import { secret } from '../adapters/secrets.ts';
 import { type ReadPathSettings, readPathSettings } from '../config/config.ts';
 import type { RateLimiter } from '../core/ports.ts';
-import { ProfileService } from '../core/profile-service.ts';
+import { ProfileService, redisBreaker } from '../core/profile-service.ts';
 import { LocalTokenBucket } from '../core/token-bucket.ts';
 import { registerHealthCheck } from '../shared/health.ts';
 import { logger, telemetry } from '../shared/telemetry.ts';
@@ -47,11 +47,13 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
     maxBytes: config.cache.l1MaxBytes,
     retainMs: config.cache.staleTtlS * 1000,
   });
+  // One breaker for the process's Redis: reads and the origin's rate limiter stop asking together.
+  const breaker = redisBreaker(config.cache, telemetry);
   const apiKey = () => secret('ORIGIN_API_KEY');
   let limiter: RateLimiter | undefined;
   const limiterFor = async (): Promise<RateLimiter> => {
     limiter ??= redis
-      ? new RedisRateLimiter(redis, keys, await apiKey(), config.origin.ratePerMin)
+      ? new RedisRateLimiter(redis, keys, await apiKey(), config.origin.ratePerMin, breaker)
       : new LocalTokenBucket(config.origin.ratePerMin);
     return limiter;
   };
@@ -67,9 +69,12 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
     l2: redis ? new RedisProfileCache(redis, keys) : undefined,
     origin,
     telemetry,
+    l2Breaker: breaker,
   });
   registerHealthCheck('redis', async () => {
     if (!redis) return { status: 'disabled', detail: 'REDIS_URL is not set: in-process tier only' };
+    // Reads are not using it, whatever a ping would say now.
+    if (service.l2BreakerState() === 'open') return { status: 'down', detail: 'breaker open' };
     await redis.ping();
     return { status: 'up' };
   });

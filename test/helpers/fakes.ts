@@ -16,6 +16,8 @@ export const cacheConfig = (over: Partial<CacheConfig> = {}): CacheConfig => ({
   staleTtlS: 86_400,
   negativeTtlS: 60,
   lockTtlMs: 5_000,
+  l2BreakerFailures: 3,
+  l2BreakerCooldownMs: 10_000,
   ...over,
 });
 
@@ -54,51 +56,78 @@ export class FakeSnapshotCache implements SnapshotCache {
   readonly locks = new Map<string, string>();
   readonly ids = new Map<string, string>();
   down = false;
+  /**
+   * When set, every call waits `timeoutMs` on `clock` and then fails, as a command time-out does
+   * on a connection that stays up (a SIGSTOPped Redis): `available()` keeps saying true.
+   */
+  stalled: { clock: Clock; timeoutMs: number } | undefined;
+  /** When set, every call first takes this long on `clock` (a slow but answering Redis). */
+  latency: { clock: Clock; ms: number } | undefined;
+  /** Every call made, by method name (`available()` aside). */
+  readonly calls: string[] = [];
   invalidations: string[] = [];
   #n = 0;
 
   available(): boolean {
     return !this.down;
   }
-  #check(): void {
+  async #check(method: string): Promise<void> {
+    this.calls.push(method);
     if (this.down) throw new Error('ECONNREFUSED (fake redis down)');
+    if (this.stalled) {
+      await this.stalled.clock.sleep(this.stalled.timeoutMs);
+      throw new Error('Command timed out (fake redis stalled)');
+    }
+    if (this.latency) await this.latency.clock.sleep(this.latency.ms);
   }
   async get(u: string) {
-    this.#check();
+    await this.#check('get');
     return this.data.get(u);
   }
   async poll(u: string) {
-    this.#check();
+    await this.#check('poll');
     return { snapshot: this.data.get(u), locked: this.locks.has(u) };
   }
   async set(u: string, s: Snapshot, _ttlS: number, lockToken?: string) {
-    this.#check();
+    await this.#check('set');
     if (lockToken && this.locks.get(u) !== lockToken) return false;
     this.data.set(u, s);
     if (s.kind === 'profile') this.ids.set(s.profile.id, u);
     return true;
   }
   async tryLock(u: string) {
-    this.#check();
+    await this.#check('tryLock');
     if (this.locks.has(u)) return undefined;
     const token = `t${++this.#n}`;
     this.locks.set(u, token);
     return token;
   }
   async unlock(u: string, token: string) {
-    this.#check();
+    await this.#check('unlock');
     if (this.locks.get(u) === token) this.locks.delete(u);
   }
   async invalidate(u: string) {
-    this.#check();
+    await this.#check('invalidate');
     this.invalidations.push(u);
     this.locks.delete(u);
     return this.data.delete(u) ? 1 : 0;
   }
   async usernameForId(id: string) {
-    this.#check();
+    await this.#check('usernameForId');
     return this.ids.get(id);
   }
+}
+
+/** Telemetry that keeps what it was told. */
+export class RecordingTelemetry {
+  readonly counts = new Map<string, number>();
+  readonly warnings: { message: string; extra?: Record<string, unknown> }[] = [];
+  count = (metric: string, value = 1): void => {
+    this.counts.set(metric, (this.counts.get(metric) ?? 0) + value);
+  };
+  warn = (message: string, extra?: Record<string, unknown>): void => {
+    this.warnings.push({ message, extra });
+  };
 }
 
 export class FakeOrigin implements ProfileOrigin {

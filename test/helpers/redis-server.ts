@@ -1,4 +1,4 @@
-// A throwaway redis-server on a free port, for tests that kill Redis mid-run.
+// A throwaway redis-server on a free port, for tests that kill or hang Redis mid-run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import net from 'node:net';
@@ -51,6 +51,25 @@ export class RedisServer {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis-server did not start on ${this.port}`);
+  }
+
+  /**
+   * SIGSTOP: connections stay open and nothing answers, as with a Redis stalled by a fork, a
+   * slow command or a network black hole. Clients see time-outs, not errors.
+   */
+  pause(): void {
+    this.#signal('SIGSTOP');
+  }
+
+  /** SIGCONT: the server answers again, the commands it was sent meanwhile included. */
+  resume(): void {
+    this.#signal('SIGCONT');
+  }
+
+  #signal(signal: NodeJS.Signals): void {
+    const child = this.#child;
+    if (!child || child.exitCode !== null) throw new Error('redis-server is not running');
+    child.kill(signal);
   }
 
   async kill(): Promise<void> {

@@ -2,21 +2,34 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
 import type { L1Entry } from '../../../lambdas/core/ports.ts';
 import type { Profile } from '../../../lambdas/core/profile.ts';
-import { ProfileService, renderOnce, strongEtag, type View } from '../../../lambdas/core/profile-service.ts';
+import { MetricNames } from '../../../lambdas/contracts/metrics.ts';
+import { L2_READ_BUDGET_MS, ProfileService, renderOnce, strongEtag, type View } from '../../../lambdas/core/profile-service.ts';
+import type { CacheConfig } from '../../../lambdas/core/settings.ts';
 import { OriginUnavailableError, ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
 import { linksView, profileView } from '../../../lambdas/profile/views.ts';
-import { cacheConfig, deferred, FakeClock, FakeOrigin, FakeSnapshotCache, makeProfile } from '../../helpers/fakes.ts';
+import {
+  cacheConfig,
+  deferred,
+  FakeClock,
+  FakeOrigin,
+  FakeSnapshotCache,
+  makeProfile,
+  RecordingTelemetry,
+} from '../../helpers/fakes.ts';
 
 const S = 1000;
 
-const setup = (over: { l2?: FakeSnapshotCache | null; origin?: FakeOrigin; clock?: FakeClock } = {}) => {
+const setup = (
+  over: { l2?: FakeSnapshotCache | null; origin?: FakeOrigin; clock?: FakeClock; config?: Partial<CacheConfig> } = {},
+) => {
   const clock = over.clock ?? new FakeClock();
   const origin = over.origin ?? new FakeOrigin(makeProfile('demo'));
   const l2 = over.l2 === null ? undefined : (over.l2 ?? new FakeSnapshotCache());
-  const config = cacheConfig();
+  const config = cacheConfig(over.config);
   const l1 = new MemoryProfileCache({ maxEntries: 100, maxBytes: 1 << 20, retainMs: config.staleTtlS * S });
-  const service = new ProfileService({ config, l1, l2, origin, clock });
-  return { clock, origin, l2, l1, service, config };
+  const telemetry = new RecordingTelemetry();
+  const service = new ProfileService({ config, l1, l2, origin, clock, telemetry });
+  return { clock, origin, l2, l1, service, config, telemetry };
 };
 
 describe('ProfileService cache-aside', () => {
@@ -182,6 +195,156 @@ describe('Redis down', () => {
     const t = setup({ l2: null });
     expect((await t.service.view(profileView, 'demo')).outcome).toBe('MISS');
     expect((await t.service.view(profileView, 'demo')).outcome).toBe('HIT');
+  });
+});
+
+describe('Redis hung (connection up, nothing answers)', () => {
+  const COMMAND_TIMEOUT_MS = 250;
+  /** An L2 whose every call times out after the command timeout, on the service's fake clock. */
+  const hung = (over: Partial<CacheConfig> = {}) => {
+    const clock = new FakeClock();
+    const l2 = new FakeSnapshotCache();
+    l2.stalled = { clock, timeoutMs: COMMAND_TIMEOUT_MS };
+    const origin = new FakeOrigin(makeProfile('demo'), makeProfile('alice'), makeProfile('bob'));
+    return { ...setup({ l2, origin, clock, config: over }), l2 };
+  };
+  const elapsed = async (clock: FakeClock, read: () => Promise<unknown>): Promise<number> => {
+    const start = clock.now();
+    await read().catch(() => {});
+    return clock.now() - start;
+  };
+
+  it('answers a cold read of a profile and of an unknown username within 2 s (one timed-out call each)', async () => {
+    const t = hung();
+    const profile = await elapsed(t.clock, () => t.service.view(profileView, 'demo'));
+    const unknown = await elapsed(t.clock, () => t.service.view(profileView, 'ghost'));
+    expect(profile).toBeLessThan(2_000);
+    expect(unknown).toBeLessThan(2_000);
+    expect(profile).toBe(COMMAND_TIMEOUT_MS);
+    expect(t.l2.calls).toEqual(['get', 'get']); // no lock, no wait, no write after the failure
+    expect(t.origin.calls).toBe(2);
+    await expect(t.service.view(profileView, 'ghost')).rejects.toBeInstanceOf(ProfileNotFoundError); // L1 negative entry
+  });
+
+  it('takes a lock call that times out for Redis trouble, not a held lock: straight to the origin', async () => {
+    const clock = new FakeClock();
+    const l2 = new FakeSnapshotCache();
+    const origin = new FakeOrigin(makeProfile('demo'));
+    const t = setup({ l2, origin, clock });
+    l2.tryLock = async () => {
+      l2.calls.push('tryLock');
+      await clock.sleep(COMMAND_TIMEOUT_MS);
+      throw new Error('Command timed out');
+    };
+    const ms = await elapsed(clock, () => t.service.view(profileView, 'demo'));
+    expect(ms).toBe(COMMAND_TIMEOUT_MS);
+    expect(l2.calls).toEqual(['get', 'tryLock']);
+    expect(origin.calls).toBe(1);
+    expect(l2.data.has('demo')).toBe(false); // no lock, no write: it could outlive an invalidation
+  });
+
+  it('stops waiting on a held lock when a poll times out, and fetches itself', async () => {
+    const t = setup();
+    const l2 = t.l2 as FakeSnapshotCache;
+    l2.locks.set('demo', 'a-live-holder');
+    const poll = l2.poll.bind(l2);
+    let polls = 0;
+    l2.poll = async (u: string) => {
+      if (++polls === 3) {
+        l2.stalled = { clock: t.clock, timeoutMs: COMMAND_TIMEOUT_MS };
+      }
+      return poll(u);
+    };
+    const ms = await elapsed(t.clock, () => t.service.view(profileView, 'demo'));
+    expect(ms).toBeLessThan(2_000);
+    expect(t.origin.calls).toBe(1);
+    expect(l2.calls.filter((c) => c === 'poll')).toHaveLength(3);
+  });
+
+  it('still waits on a held lock while Redis answers, and serves the holder’s result', async () => {
+    const t = setup();
+    const l2 = t.l2 as FakeSnapshotCache;
+    l2.locks.set('demo', 'a-live-holder');
+    const start = t.clock.now();
+    const pending = t.service.view(profileView, 'demo');
+    // The holder lands its result 1.5 s later (on the fake clock the waiter's polls advance).
+    const landed = (async () => {
+      while (t.clock.now() - start < 1_500) await new Promise((r) => setImmediate(r));
+      l2.data.set('demo', { kind: 'profile', profile: makeProfile('demo', { bio: 'from holder' }), fetchedAt: t.clock.now() });
+      l2.locks.delete('demo');
+    })();
+    const r = await pending;
+    await landed;
+    expect(JSON.parse(r.body).bio).toBe('from holder');
+    expect(t.origin.calls).toBe(0);
+  });
+
+  it('stops making new L2 calls once a read has spent its budget on a slow Redis', async () => {
+    const t = setup();
+    const l2 = t.l2 as FakeSnapshotCache;
+    l2.locks.set('demo', 'a-live-holder'); // held for good: only the budget ends the wait early
+    l2.latency = { clock: t.clock, ms: 400 };
+    const ms = await elapsed(t.clock, () => t.service.view(profileView, 'demo'));
+    expect(t.origin.calls).toBe(1);
+    // get + tryLock + polls, each 400 ms, stop at the first call past the budget (plus poll sleeps).
+    expect(ms).toBeLessThan(L2_READ_BUDGET_MS + 400 + 200);
+    expect(ms).toBeLessThan(t.config.lockTtlMs);
+  });
+
+  it('opens the breaker after N failures: reads skip L2 for the cooldown, then one trial closes it', async () => {
+    const t = hung({ l2BreakerFailures: 3, l2BreakerCooldownMs: 10_000 });
+    await t.service.view(profileView, 'demo');
+    await t.service.view(profileView, 'alice');
+    expect(t.service.l2BreakerState()).toBe('closed');
+    await expect(t.service.view(profileView, 'ghost')).rejects.toBeInstanceOf(ProfileNotFoundError);
+    expect(t.service.l2BreakerState()).toBe('open');
+    expect(t.l2.calls).toHaveLength(3);
+
+    // Open: no L2 call at all, and no time spent on it.
+    const skipped = await elapsed(t.clock, () => t.service.view(profileView, 'bob'));
+    expect(skipped).toBe(0);
+    t.clock.advance(6 * S); // past the L1 TTL: a cached profile is served from L1 (stale) meanwhile
+    expect((await t.service.view(profileView, 'demo')).outcome).toBe('STALE');
+    await t.service.settled();
+    expect(t.l2.calls).toHaveLength(3);
+
+    // Past the cooldown, Redis is back: one trial call, then L2 is used again.
+    t.clock.advance(4 * S);
+    t.l2.stalled = undefined;
+    expect(t.service.l2BreakerState()).toBe('half-open');
+    expect((await t.service.view(profileView, 'alice')).outcome).toBe('MISS'); // L1 copy lapsed, L2 has none
+    expect(t.service.l2BreakerState()).toBe('closed');
+    expect(t.l2.calls.slice(3)).toEqual(['get', 'tryLock', 'set', 'unlock']);
+    expect(t.l2.data.has('alice')).toBe(true);
+  });
+
+  it('counts each open once and warns once per open, not per request', async () => {
+    const t = hung({ l2BreakerFailures: 2, l2BreakerCooldownMs: 1_000 });
+    for (const u of ['demo', 'alice', 'bob', 'demo', 'alice']) await t.service.view(profileView, u).catch(() => {});
+    const opens = () => t.telemetry.counts.get(MetricNames.RedisBreakerOpen) ?? 0;
+    const openWarnings = () => t.telemetry.warnings.filter((w) => /breaker open/.test(w.message)).length;
+    expect(opens()).toBe(1);
+    expect(openWarnings()).toBe(1);
+    expect(t.l2.calls).toHaveLength(2);
+    // The trial after the cooldown (and past bob's L1 TTL) fails: open again, counted again.
+    t.clock.advance(6 * S);
+    await t.service.view(profileView, 'bob');
+    expect(t.l2.calls).toHaveLength(3);
+    expect(opens()).toBe(2);
+    expect(openWarnings()).toBe(2);
+  });
+
+  it('does not count a disconnected L2 against the breaker (its calls fail at once anyway)', async () => {
+    const l2 = new FakeSnapshotCache();
+    l2.down = true;
+    const t = setup({ l2, config: { l2BreakerFailures: 1 } });
+    for (let i = 0; i < 3; i++) await t.service.view(profileView, 'demo');
+    expect(l2.calls).toEqual([]);
+    expect(t.service.l2BreakerState()).toBe('closed');
+    l2.down = false;
+    t.clock.advance(6 * S);
+    await t.service.view(profileView, 'demo');
+    expect(l2.calls[0]).toBe('get');
   });
 });
 
