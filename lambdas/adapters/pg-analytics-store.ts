@@ -6,6 +6,9 @@
 // retried batch, or a crash between commit and the SQS delete can never count an event twice.
 // Every statement is one multi-row `unnest` upsert with rows sorted by key, so concurrent batches
 // take row locks in the same order and cannot deadlock.
+//
+// setAside(): the messages the consumer will not count (core/batch-apply.ts), one row each in
+// `rejected_events`, keyed by message id so a redelivery adds nothing.
 import type pg from 'pg';
 import {
   type AnalyticsEvent,
@@ -19,6 +22,7 @@ import {
   ledgerId,
   rowCount,
 } from '../core/analytics.ts';
+import type { RejectedEventStore, Rejection } from '../core/batch-apply.ts';
 
 const TOP_LINKS = 100;
 const TOP_REFERRERS = 50;
@@ -69,12 +73,20 @@ const NEW_IDS = `
 SELECT id::text AS id FROM applied_events
 WHERE id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid`;
 
+const SET_ASIDE = `
+INSERT INTO rejected_events (message_id, event_id, reason, body)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+ON CONFLICT (message_id) DO NOTHING`;
+
+/** Postgres text cannot hold NUL: the one thing that could make the set-aside fail like the poison did. */
+const storable = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '') : s);
+
 export interface PgAnalyticsStoreOptions {
   /** Hook between COMMIT and returning (tests simulate a crash after commit with it). */
   afterCommit?: () => Promise<void> | void;
 }
 
-export class PgAnalyticsStore implements AnalyticsStore {
+export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
   readonly #pool: pg.Pool;
   readonly #opts: PgAnalyticsStoreOptions;
 
@@ -117,14 +129,33 @@ export class PgAnalyticsStore implements AnalyticsStore {
       if (rows) await client.query(UPSERT_ALL, upsertParams(a));
       await client.query('COMMIT');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      // A connection that failed mid-transaction is discarded, not returned to the pool.
-      client.release(err instanceof Error ? err : true);
+      // A statement error leaves the connection usable once rolled back: kept, so splitting a
+      // batch around a poison event does not reconnect per part. One that cannot even roll back
+      // is broken and discarded.
+      const usable = await client.query('ROLLBACK').then(
+        () => true,
+        () => false,
+      );
+      client.release(usable ? undefined : err instanceof Error ? err : true);
       throw err;
     }
     client.release();
     await this.#opts.afterCommit?.();
     return { applied: fresh.length, duplicates: events.length - fresh.length, rows };
+  }
+
+  async setAside(rejections: Rejection[]): Promise<number> {
+    const byMessage = new Map<string, Rejection>();
+    for (const r of rejections) if (!byMessage.has(r.messageId)) byMessage.set(r.messageId, r);
+    if (byMessage.size === 0) return 0;
+    const rows = [...byMessage.values()];
+    const res = await this.#pool.query(SET_ASIDE, [
+      rows.map((r) => storable(r.messageId)),
+      rows.map((r) => (r.eventId === undefined ? null : storable(r.eventId))),
+      rows.map((r) => storable(r.reason)),
+      rows.map((r) => storable(r.body)),
+    ]);
+    return res.rowCount ?? 0;
   }
 
   /**

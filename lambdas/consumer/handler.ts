@@ -1,17 +1,19 @@
 // The consumer Lambda: SQS event source (large batches, 10-second batching window,
 // ReportBatchItemFailures). Not Powertools' BatchProcessor: it hands records to a per-record
-// callback, and this consumer must write the whole batch in ONE transaction (the point of
-// batching), so it parses every record, applies the valid ones together, and answers with the
-// same `{batchItemFailures}` shape.
-//   - a malformed or poison record → a failure on its own (after maxReceiveCount, the DLQ); the
-//     rest of the batch is counted;
-//   - the database failing → every record that needed it is a failure, so SQS keeps them
-//     (nothing is held only in memory);
+// callback, and this consumer writes the whole batch in ONE transaction (the point of batching).
+// The work is core/batch-apply.ts `consumeBatch`; this maps its outcome to `{batchItemFailures}`,
+// metrics and one log line per kind of trouble:
+//   - applied (or already applied) → acknowledged;
+//   - poison (Postgres refuses it even alone), malformed, or older than the ledger's horizon →
+//     set aside in rejected_events and acknowledged;
+//   - the database unusable, or the split budget spent → failures, so SQS keeps them (nothing is
+//     held only in memory);
 //   - other event types on the queue (profile/link updates) → acknowledged, not counted.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type AnalyticsEvent, type AnalyticsStore, parseMessage } from '../core/analytics.ts';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AnalyticsStore } from '../core/analytics.ts';
+import { type BatchOutcome, consumeBatch, type RejectedEventStore, type Retry } from '../core/batch-apply.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { MetricNames } from '../contracts/metrics.ts';
 
@@ -20,15 +22,25 @@ export interface Pruner {
 }
 
 export interface ConsumerDeps {
-  store: () => AnalyticsStore & Partial<Pruner>;
+  store: () => AnalyticsStore & RejectedEventStore & Partial<Pruner>;
   /** Fraction of batches that also prune old ledger ids (`PRUNE_PROBABILITY`, default 0.02). */
   pruneProbability?: number;
-  /** Ledger ids older than this are pruned (`APPLIED_EVENTS_RETENTION_H`, default 120 h). */
+  /**
+   * Ledger ids older than this are pruned (`APPLIED_EVENTS_RETENTION_H`, default 120 h); events
+   * that occurred before it are set aside, never counted blind.
+   */
   retentionMs?: number;
+  /** Time a failed batch may spend being split to isolate poison (`CONSUMER_SPLIT_BUDGET_MS`, default 60 s). */
+  splitBudgetMs?: number;
   random?: () => number;
   now?: () => number;
   count?: (metric: string, value: number) => void;
 }
+
+/** Left of the function's time when splitting stops: for the set-aside write and the answer. */
+export const TIMEOUT_RESERVE_MS = 5_000;
+
+const MAX_LOGGED = 5;
 
 export const makeConsumer = (deps: ConsumerDeps) => {
   const random = deps.random ?? Math.random;
@@ -36,63 +48,73 @@ export const makeConsumer = (deps: ConsumerDeps) => {
   const count = deps.count ?? (() => {});
   const pruneP = deps.pruneProbability ?? 0.02;
   const retentionMs = deps.retentionMs ?? 120 * 3_600_000;
+  const splitBudgetMs = deps.splitBudgetMs ?? 60_000;
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const failures: SQSBatchItemFailure[] = [];
-    const counted: AnalyticsEvent[] = [];
-    const countedIds: string[] = [];
-    let ignored = 0;
-    for (const record of event.Records) {
-      const parsed = parseMessage(record.body);
-      if (parsed.kind === 'counted') {
-        counted.push(parsed.event);
-        countedIds.push(record.messageId);
-      } else if (parsed.kind === 'ignored') {
-        ignored++;
-      } else {
-        failures.push({ itemIdentifier: record.messageId });
-        logger.warn('malformed event message; left for redrive to the DLQ', {
-          messageId: record.messageId,
-          reason: parsed.reason,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          body: record.body.slice(0, 2_000),
-        });
-      }
+  const report = (o: BatchOutcome, records: number, ms: number) => {
+    if (o.applied) count(MetricNames.EventsApplied, o.applied);
+    if (o.duplicates) count(MetricNames.EventsDuplicate, o.duplicates);
+    if (o.malformed) count(MetricNames.EventsMalformed, o.malformed);
+    if (o.rejected.length) {
+      count(MetricNames.EventsRejected, o.rejected.length);
+      // One line per batch, not one per event: a burst of poison must not flood the logs.
+      logger.warn('events set aside in rejected_events, not counted', {
+        rejected: o.rejected.length,
+        reasons: [...new Set(o.rejected.map((r) => r.reason))].slice(0, MAX_LOGGED),
+        messageIds: o.rejected.slice(0, MAX_LOGGED).map((r) => r.messageId),
+        transactions: o.transactions,
+      });
     }
-    if (failures.length) count(MetricNames.EventsMalformed, failures.length);
-
-    if (counted.length) {
-      const store = deps.store();
-      try {
-        const started = performance.now();
-        const r = await store.apply(counted);
-        count(MetricNames.EventsApplied, r.applied);
-        if (r.duplicates) count(MetricNames.EventsDuplicate, r.duplicates);
-        logger.debug('batch applied', { ...r, ignored, ms: Math.round(performance.now() - started) });
-      } catch (err) {
-        // Nothing committed: every counted record goes back to the queue.
-        for (const id of countedIds) failures.push({ itemIdentifier: id });
-        count(MetricNames.ConsumerBatchFailed, 1);
-        logger.error('batch not applied; all its records stay on the queue', { error: err, records: counted.length });
-        return { batchItemFailures: failures };
-      }
-      // Ledger pruning piggybacks on a fraction of batches: no scheduler to deploy, bounded
-      // work, and it keeps pace with inserts (each prune deletes up to its time budget).
-      if (store.prune && random() < pruneP) {
-        try {
-          const pruned = await store.prune(new Date(now() - retentionMs));
-          if (pruned) logger.info('pruned applied event ids', { pruned });
-        } catch (err) {
-          logger.warn('pruning applied event ids failed; next time', { error: err });
-        }
-      }
-    }
-    return { batchItemFailures: failures };
+    for (const r of o.retry) logRetry(r, records);
+    if (o.retry.length) count(MetricNames.ConsumerBatchFailed, 1);
+    logger.debug('batch consumed', {
+      applied: o.applied,
+      duplicates: o.duplicates,
+      rows: o.rows,
+      ignored: o.ignored,
+      transactions: o.transactions,
+      ms,
+    });
   };
+
+  return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
+    const started = performance.now();
+    const messages = event.Records.map((r) => ({ id: r.messageId, body: r.body }));
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const store = deps.store();
+    const outcome = await consumeBatch(messages, {
+      store,
+      now,
+      horizonMs: retentionMs,
+      splitBudgetMs,
+      ...(remaining !== undefined ? { deadline: now() + remaining - TIMEOUT_RESERVE_MS } : {}),
+    });
+    report(outcome, messages.length, Math.round(performance.now() - started));
+    const failed = outcome.retry.flatMap((r) => r.ids);
+    // Ledger pruning piggybacks on a fraction of batches that reached the database: no scheduler
+    // to deploy, bounded work, and it keeps pace with inserts (each prune deletes up to its time budget).
+    const reached = outcome.applied + outcome.duplicates > 0 && !outcome.retry.some((r) => r.reason === 'unreachable');
+    if (reached && store.prune && random() < pruneP) {
+      try {
+        const pruned = await store.prune(new Date(now() - retentionMs));
+        if (pruned) logger.info('pruned applied event ids', { pruned });
+      } catch (err) {
+        logger.warn('pruning applied event ids failed; next time', { error: err });
+      }
+    }
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+  };
+};
+
+const logRetry = (r: Retry, records: number) => {
+  const extra = { failures: r.ids.length, records, ...(r.error !== undefined ? { error: r.error } : {}) };
+  if (r.reason === 'unreachable') logger.error('database unusable; these records stay on the queue', extra);
+  else if (r.reason === 'budget') logger.warn('split budget spent; the records not applied stay on the queue', extra);
+  else logger.error('could not set records aside; they stay on the queue', extra);
 };
 
 export const makeHandler = (deps: ConsumerDeps) => {
   const base = middy<SQSEvent, SQSBatchResponse>();
   if (metricsOn) base.use(logMetrics(metrics));
-  return base.handler(makeConsumer(deps));
+  const consume = makeConsumer(deps);
+  return base.handler((event, context) => consume(event, context));
 };

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { EventTypes } from '../contracts/events.ts';
-import { firstIssue } from '../shared/validation.ts';
+import { firstIssue, safeText } from '../shared/validation.ts';
 
 /** Aggregation granularity (contract section 4): occurredAt floored to 10 s, UTC. */
 export const WINDOW_MS = 10_000;
@@ -72,7 +72,9 @@ export const normalizeCountry = (raw: string | undefined | null): string => {
 };
 
 const idSchema = z.string().check(z.minLength(1), z.maxLength(128));
-const shortId = z.string().check(z.minLength(1), z.maxLength(128));
+// Stored as is (the other fields are hashed or normalized first): safe text, or the message is
+// set aside here rather than failing its batch in Postgres.
+const shortId = safeText({ min: 1, max: 128 });
 
 /** A queue message body (contract section 4) that the analytics pipeline counts. */
 const countedMessageSchema = z.object({
@@ -97,12 +99,12 @@ const anyMessageSchema = z.object({
 export type ParsedMessage =
   | { kind: 'counted'; event: AnalyticsEvent }
   | { kind: 'ignored'; type: string }
-  | { kind: 'invalid'; reason: string };
+  /** `id` when the envelope had one. */
+  | { kind: 'invalid'; reason: string; id?: string };
 
 /**
  * One SQS message body → a countable event, an event of another type (skipped: the events queue
- * also carries profile/link updates), or invalid (a poison message: reported as a failure so it
- * ends in the DLQ after maxReceiveCount receives).
+ * also carries profile/link updates), or invalid (malformed: the consumer sets it aside).
  */
 export const parseMessage = (body: string): ParsedMessage => {
   let json: unknown;
@@ -120,11 +122,11 @@ export const parseMessage = (body: string): ParsedMessage => {
   if (!(COUNTED_TYPES as readonly string[]).includes(envelope.data.type)) return { kind: 'ignored', type: envelope.data.type };
   const parsed = countedMessageSchema.safeParse(json);
   if (!parsed.success) {
-    return { kind: 'invalid', reason: firstIssue(parsed.error, 'event') };
+    return { kind: 'invalid', reason: firstIssue(parsed.error, 'event'), id: envelope.data.id };
   }
   const m = parsed.data;
   if (m.type === EventTypes.LinkClicked && !m.data.linkId)
-    return { kind: 'invalid', reason: 'data.linkId: required for link.clicked' };
+    return { kind: 'invalid', reason: 'data.linkId: required for link.clicked', id: m.id };
   return {
     kind: 'counted',
     event: {
@@ -141,6 +143,15 @@ export const parseMessage = (body: string): ParsedMessage => {
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const okId = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 128;
+/** No control character and no surrogate at all: a valid pair (an emoji) is left to zod, which tells them apart. */
+const plain = (s: string): boolean => {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+};
+const okStored = (v: unknown): v is string => okId(v) && plain(v);
 const okOptional = (v: unknown, max: number): boolean =>
   v === undefined || v === null || (typeof v === 'string' && v.length <= max);
 
@@ -154,8 +165,8 @@ const fastCounted = (json: unknown): AnalyticsEvent | undefined => {
   if (Number.isNaN(at.getTime())) return undefined;
   if (typeof m.data !== 'object' || m.data === null || Array.isArray(m.data)) return undefined;
   const d = m.data as { profileId?: unknown; linkId?: unknown; referrer?: unknown; country?: unknown };
-  if (!okId(d.profileId)) return undefined;
-  if (m.type === EventTypes.LinkClicked ? !okId(d.linkId) : d.linkId !== undefined && !okId(d.linkId)) return undefined;
+  if (!okStored(d.profileId)) return undefined;
+  if (m.type === EventTypes.LinkClicked ? !okStored(d.linkId) : d.linkId !== undefined && !okStored(d.linkId)) return undefined;
   if (!okOptional(d.referrer, 4096) || !okOptional(d.country, 16)) return undefined;
   return {
     id: m.id,

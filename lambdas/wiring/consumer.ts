@@ -18,6 +18,7 @@ export const wireConsumer = (): ConsumerDeps => {
     },
     pruneProbability: c.PRUNE_PROBABILITY,
     retentionMs: c.APPLIED_EVENTS_RETENTION_H * 3_600_000,
+    splitBudgetMs: c.CONSUMER_SPLIT_BUDGET_MS,
     count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,
   };
 };

@@ -16,8 +16,12 @@ afterAll(async () => {
 
 it('applies the pending migrations once and reports them', async () => {
   const handler = makeHandler({ pool: () => db.pool() });
-  expect(await handler()).toEqual({ status: 'ok', applied: ['001_init', '002_applied_events_uuid'], version: 2 });
-  expect(await handler()).toEqual({ status: 'ok', applied: [], version: 2 });
+  expect(await handler()).toEqual({
+    status: 'ok',
+    applied: ['001_init', '002_applied_events_uuid', '003_rejected_events'],
+    version: 3,
+  });
+  expect(await handler()).toEqual({ status: 'ok', applied: [], version: 3 });
 });
 
 it('throws (failing the deploy) when a migration fails, and applies none of the batch', async () => {

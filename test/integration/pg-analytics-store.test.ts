@@ -1,15 +1,19 @@
 // The Postgres analytics store against the real server and PGlite: exactly-once under
 // redelivery and a crash between commit and delete, concurrent batches on the same rows,
-// idempotent migrations, and the rollup query.
+// idempotent migrations, the rollup query, and poison isolated and set aside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
 import { type AnalyticsEvent, ledgerId } from '../../lambdas/core/analytics.ts';
-import { makeConsumer } from '../../lambdas/consumer/handler.ts';
+import { applyIsolating, classifyStoreError } from '../../lambdas/core/batch-apply.ts';
+import { type ConsumerDeps, makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
 import { type Backend, openTestDb, type TestDb } from '../helpers/pg.ts';
 import { sqsEvent } from '../helpers/sqs.ts';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
+/** The consumer's clock: the events at T0 are a minute old, well inside the ledger's horizon. */
+const consumerAt = (store: PgAnalyticsStore, over: Partial<ConsumerDeps> = {}) =>
+  makeConsumer({ store: () => store, now: () => T0 + 60_000, ...over });
 
 let seq = 0;
 const click = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
@@ -46,11 +50,12 @@ const sums = async (db: TestDb) => {
     referrers: await one('SELECT coalesce(sum(n), 0) AS n FROM referrer_clicks'),
     countries: await one('SELECT coalesce(sum(n), 0) AS n FROM country_clicks'),
     ledger: await one('SELECT count(*) AS n FROM applied_events'),
+    rejected: await one('SELECT count(*) AS n FROM rejected_events'),
   };
 };
 
 const reset = async (db: TestDb) => {
-  await db.pool().query('TRUNCATE applied_events, link_clicks, profile_views, referrer_clicks, country_clicks');
+  await db.pool().query('TRUNCATE applied_events, link_clicks, profile_views, referrer_clicks, country_clicks, rejected_events');
 };
 
 describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backend) => {
@@ -60,7 +65,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   beforeAll(async () => {
     db = await openTestDb(backend, 'store');
     const first = await db.migrate();
-    expect(first.applied).toEqual(['001_init', '002_applied_events_uuid']);
+    expect(first.applied).toEqual(['001_init', '002_applied_events_uuid', '003_rejected_events']);
     store = new PgAnalyticsStore(db.pool());
   });
   afterAll(async () => {
@@ -69,9 +74,9 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
 
   it('migrations are idempotent: a second run applies nothing and keeps the version', async () => {
     const again = await db.migrate();
-    expect(again).toEqual({ applied: [], version: 2 });
+    expect(again).toEqual({ applied: [], version: 3 });
     const { rows } = await db.pool().query('SELECT version FROM schema_migrations');
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
   });
 
   it('ledgerId agrees with md5(id)::uuid in Postgres, so ids converted by migration 002 still dedupe', async () => {
@@ -96,7 +101,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
       await other
         .pool()
         .query(`INSERT INTO applied_events (id) VALUES ('legacy-text-id'), ('6F9619FF-8B86-4011-B42D-00C04FC964FF')`);
-      expect((await migrate(other.pool(), all)).applied).toEqual(['002_applied_events_uuid']);
+      expect((await migrate(other.pool(), all)).applied).toEqual(['002_applied_events_uuid', '003_rejected_events']);
       const r = await new PgAnalyticsStore(other.pool()).apply([...before, click()]);
       expect(r).toMatchObject({ applied: 1, duplicates: 2 });
     } finally {
@@ -116,7 +121,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     expect(await store.apply(batch)).toMatchObject({ applied: 0, duplicates: 4 });
     // A batch overlapping the first: only the new event counts.
     expect(await store.apply([batch[0], click({ linkId: 'l2' })])).toMatchObject({ applied: 1, duplicates: 1 });
-    expect(await sums(db)).toEqual({ clicks: 3, views: 2, referrers: 3, countries: 3, ledger: 5 });
+    expect(await sums(db)).toEqual({ clicks: 3, views: 2, referrers: 3, countries: 3, ledger: 5, rejected: 0 });
     const w = await db.pool().query<{ window_start: Date; n: string }>('SELECT window_start, n FROM profile_views ORDER BY 1');
     expect(w.rows.map((r) => [r.window_start.toISOString(), Number(r.n)])).toEqual([
       ['2026-03-01T12:00:00.000Z', 1],
@@ -126,21 +131,35 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
 
   it('a crash after commit and before the SQS delete does not double count on redelivery', async () => {
     await reset(db);
+    // The COMMIT lands, then the connection is lost before the answer arrives.
     const crashing = new PgAnalyticsStore(db.pool(), {
       afterCommit: () => {
-        throw new Error('container died after COMMIT');
+        throw new Error('Connection terminated unexpectedly');
       },
     });
     const events = [click(), click(), view()];
     const records = sqsEvent(events.map(body));
-    const crashed = makeConsumer({ store: () => crashing });
+    const crashed = consumerAt(crashing);
     // The consumer reports every record as failed (it cannot know the commit landed)...
     const first = await crashed(records);
     expect(first.batchItemFailures).toHaveLength(3);
     // ...so SQS redelivers them all, and the healthy consumer finds them already applied.
-    const healthy = makeConsumer({ store: () => store });
+    const healthy = consumerAt(store);
     expect((await healthy(records)).batchItemFailures).toEqual([]);
     expect(await sums(db)).toMatchObject({ clicks: 2, views: 1, ledger: 3 });
+  });
+
+  it('a failure after the commit that looks like data is split, and the re-applied parts count nothing again', async () => {
+    await reset(db);
+    let calls = 0;
+    const flaky = new PgAnalyticsStore(db.pool(), {
+      afterCommit: () => {
+        if (++calls === 1) throw new TypeError('mapping bug after COMMIT');
+      },
+    });
+    const records = sqsEvent([click(), click(), view()].map(body));
+    expect((await consumerAt(flaky)(records)).batchItemFailures).toEqual([]);
+    expect(await sums(db)).toMatchObject({ clicks: 2, views: 1, ledger: 3, rejected: 0 });
   });
 
   it('an event received twice inside one gathered batch counts once', async () => {
@@ -234,12 +253,138 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     // Make the second statement fail mid-transaction.
     await db.pool().query(`ALTER TABLE link_clicks RENAME TO link_clicks_gone`);
     try {
-      const consumer = makeConsumer({ store: () => failing });
+      const consumer = consumerAt(failing);
       const res = await consumer(sqsEvent([body(click()), body(view()), 'not json']));
       expect(res.batchItemFailures).toHaveLength(3);
     } finally {
       await db.pool().query(`ALTER TABLE link_clicks_gone RENAME TO link_clicks`);
     }
     expect(await sums(db)).toMatchObject({ clicks: 0, views: 0, ledger: 0 });
+  });
+
+  const rejectedRows = async () =>
+    (
+      await db
+        .pool()
+        .query<{ message_id: string; event_id: string | null; reason: string; body: string }>(
+          'SELECT message_id, event_id, reason, body FROM rejected_events ORDER BY message_id',
+        )
+    ).rows;
+
+  it('Postgres refuses a NUL in a stored value with a data error, which the consumer splits on', async () => {
+    await reset(db);
+    const err = await store.apply([click({ linkId: 'lnk_shop\u0000x' })]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: '22021' });
+    expect(classifyStoreError(err)).toBe('data');
+    expect(await sums(db)).toMatchObject({ clicks: 0, ledger: 0 });
+  });
+
+  it('a NUL linkId that bypassed the edge is isolated by bisection: the others count exactly once', async () => {
+    await reset(db);
+    const good = Array.from({ length: 40 }, (_, i) => (i % 4 ? click : view)({ linkId: i % 4 ? `l${i % 3}` : undefined }));
+    const poison = click({ linkId: 'lnk_shop\u0000x' });
+    const batch = [...good.slice(0, 23), poison, ...good.slice(23)].map((event, i) => ({
+      message: { id: `m${i}`, body: body(event) },
+      event,
+    }));
+    const r = await applyIsolating(store, batch, { budgetMs: 30_000, now: Date.now });
+    expect(r.poison.map((p) => p.item.event.id)).toEqual([poison.id]);
+    expect(r.poison[0].reason).toMatch(/^poison: 22021: invalid byte sequence for encoding "UTF8": 0x00/);
+    expect(r.retry).toBeUndefined();
+    expect(r.applied).toBe(40);
+    expect(await sums(db)).toMatchObject({ clicks: 30, views: 10, ledger: 40 });
+    // Again (a redelivery): all duplicates, nothing counted twice.
+    const again = await applyIsolating(store, batch, { budgetMs: 30_000, now: Date.now });
+    expect(again).toMatchObject({ applied: 0, duplicates: 40 });
+    expect(await sums(db)).toMatchObject({ clicks: 30, views: 10, ledger: 40 });
+  });
+
+  it('the consumer sets a NUL linkId aside in rejected_events and counts the rest once; a redelivery adds nothing', async () => {
+    await reset(db);
+    const events = [click(), click({ linkId: 'l2' }), view(), click()];
+    const nul = JSON.stringify({
+      id: 'b5a3b8de-3c52-4f0e-9a51-7d1b1c1c0001',
+      type: 'link.clicked',
+      occurredAt: new Date(T0 + 3_000).toISOString(),
+      data: { profileId: 'p1', username: 'demo', linkId: 'lnk_shop\u0000x' },
+    });
+    const records = sqsEvent([...events.slice(0, 2).map(body), nul, ...events.slice(2).map(body)]);
+    const consume = consumerAt(store);
+    expect((await consume(records)).batchItemFailures).toEqual([]);
+    expect(await sums(db)).toMatchObject({ clicks: 3, views: 1, ledger: 4, rejected: 1 });
+    const [row] = await rejectedRows();
+    expect(row).toEqual({
+      message_id: records.Records[2].messageId,
+      event_id: 'b5a3b8de-3c52-4f0e-9a51-7d1b1c1c0001',
+      reason: 'malformed: data.linkId: must not contain control characters',
+      body: nul,
+    });
+    expect((await consume(records)).batchItemFailures).toEqual([]);
+    expect(await sums(db)).toMatchObject({ clicks: 3, views: 1, ledger: 4, rejected: 1 });
+  });
+
+  it('a value the database refuses for an unforeseen reason is found by splitting and set aside, once', async () => {
+    await reset(db);
+    // Stands in for any row-level refusal the parser cannot foresee.
+    await db.pool().query(`ALTER TABLE link_clicks ADD CONSTRAINT no_poison CHECK (link_id <> 'lnk_poison')`);
+    try {
+      const events = Array.from({ length: 25 }, (_, i) => click({ linkId: `l${i % 4}` }));
+      const poison = click({ linkId: 'lnk_poison' });
+      const records = sqsEvent([...events.slice(0, 11), poison, ...events.slice(11)].map(body));
+      const consume = consumerAt(store);
+      expect((await consume(records)).batchItemFailures).toEqual([]);
+      expect(await sums(db)).toMatchObject({ clicks: 25, referrers: 25, countries: 25, ledger: 25, rejected: 1 });
+      const [row] = await rejectedRows();
+      expect(row.message_id).toBe(records.Records[11].messageId);
+      expect(row.event_id).toBe(poison.id);
+      expect(row.reason).toMatch(/^poison: 23514: new row for relation "link_clicks" violates check constraint "no_poison"/);
+      expect(JSON.parse(row.body)).toMatchObject({ id: poison.id, data: { linkId: 'lnk_poison' } });
+      // The same batch redelivered: nothing counted twice, no second rejected row.
+      expect((await consume(records)).batchItemFailures).toEqual([]);
+      expect(await sums(db)).toMatchObject({ clicks: 25, ledger: 25, rejected: 1 });
+    } finally {
+      await db.pool().query('ALTER TABLE link_clicks DROP CONSTRAINT no_poison');
+    }
+  });
+
+  it('events older than the ledger horizon are set aside, not counted', async () => {
+    await reset(db);
+    const consume = consumerAt(store, { now: () => T0 + 121 * 3_600_000, retentionMs: 120 * 3_600_000 });
+    const fresh = click({ occurredAt: new Date(T0 + 2 * 3_600_000) });
+    const res = await consume(sqsEvent([body(click()), body(fresh)]));
+    expect(res.batchItemFailures).toEqual([]);
+    expect(await sums(db)).toMatchObject({ clicks: 1, ledger: 1, rejected: 1 });
+    expect((await rejectedRows())[0].reason).toBe('older than the exactly-once ledger horizon (120 h)');
+  });
+
+  it('setAside stores text without NUL, so it cannot fail the way the poison did', async () => {
+    await reset(db);
+    const n = await store.setAside([
+      { messageId: 'm\u0000-1', eventId: 'e\u0000', reason: 'why\u0000', body: '{"raw":"\u0000"}' },
+      { messageId: 'm-2', reason: 'no id', body: '[]' },
+      { messageId: 'm-2', reason: 'the same message twice', body: '[]' },
+    ]);
+    expect(n).toBe(2);
+    expect(await rejectedRows()).toEqual([
+      { message_id: 'm-1', event_id: 'e', reason: 'why', body: '{"raw":""}' },
+      { message_id: 'm-2', event_id: null, reason: 'no id', body: '[]' },
+    ]);
+    expect(await store.setAside([{ messageId: 'm-2', reason: 'again', body: '[]' }])).toBe(0);
+  });
+
+  it.runIf(backend === 'postgres')('splitting reuses the connection after a data error instead of reconnecting', async () => {
+    await reset(db);
+    const pool = db.pool(1);
+    let connects = 0;
+    pool.on('connect', () => {
+      connects++;
+    });
+    const own = new PgAnalyticsStore(pool);
+    const poison = click({ linkId: 'x\u0000' });
+    const batch = [click(), poison, click(), click()].map((event, i) => ({ message: { id: `m${i}`, body: '' }, event }));
+    const r = await applyIsolating(own, batch, { budgetMs: 30_000, now: Date.now });
+    expect(r.poison).toHaveLength(1);
+    expect(r.transactions).toBeGreaterThan(2);
+    expect(connects).toBe(1);
   });
 });

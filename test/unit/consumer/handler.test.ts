@@ -1,19 +1,42 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyticsEvent, AnalyticsStore } from '../../../lambdas/core/analytics.ts';
-import { makeConsumer } from '../../../lambdas/consumer/handler.ts';
+import type { Rejection, RejectedEventStore } from '../../../lambdas/core/batch-apply.ts';
+import { type ConsumerDeps, makeConsumer, makeHandler, TIMEOUT_RESERVE_MS } from '../../../lambdas/consumer/handler.ts';
+import { logger } from '../../../lambdas/shared/telemetry.ts';
+import { lambdaContext } from '../../helpers/events.ts';
 import { sqsEvent, sqsRecord } from '../../helpers/sqs.ts';
+
+const NOW = Date.parse('2026-03-01T12:05:00Z');
 
 const msg = (id: string, type = 'link.clicked', data: Record<string, unknown> = { profileId: 'p1', linkId: 'l1' }) =>
   JSON.stringify({ id, type, occurredAt: '2026-03-01T12:00:03Z', data });
 
-class FakeStore implements AnalyticsStore {
+/** A Postgres-like refusal of a whole statement because of one row. */
+const invalidByteSequence = () =>
+  Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021', severity: 'ERROR' });
+
+class FakeStore implements AnalyticsStore, RejectedEventStore {
   batches: AnalyticsEvent[][] = [];
   fail: Error | undefined;
+  /** Any batch with one of these event ids fails as a whole. */
+  poison = new Set<string>();
   pruned: Date[] = [];
+  rejected: Rejection[] = [];
+  setAsideFail: Error | undefined;
+  calls = 0;
+  onApply: () => void = () => {};
   async apply(events: AnalyticsEvent[]) {
+    this.calls++;
+    this.onApply();
     if (this.fail) throw this.fail;
+    if (events.some((e) => this.poison.has(e.id))) throw invalidByteSequence();
     this.batches.push(events);
     return { applied: events.length, duplicates: 0, rows: events.length };
+  }
+  async setAside(rejections: Rejection[]) {
+    if (this.setAsideFail) throw this.setAsideFail;
+    this.rejected.push(...rejections);
+    return rejections.length;
   }
   async report(): Promise<never> {
     throw new Error('unused');
@@ -24,55 +47,160 @@ class FakeStore implements AnalyticsStore {
   }
 }
 
+const consumer = (store: FakeStore, over: Partial<ConsumerDeps> = {}) => {
+  const counts: Record<string, number> = {};
+  const consume = makeConsumer({
+    store: () => store,
+    now: () => NOW,
+    count: (m, v) => {
+      counts[m] = (counts[m] ?? 0) + v;
+    },
+    ...over,
+  });
+  return { consume, counts };
+};
+
+const ids = (res: { batchItemFailures: Array<{ itemIdentifier: string }> }) =>
+  res.batchItemFailures.map((f) => f.itemIdentifier).sort();
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
 describe('consumer', () => {
   it('applies the whole batch in one store call and reports no failures', async () => {
     const store = new FakeStore();
-    const res = await makeConsumer({ store: () => store })(
-      sqsEvent([msg('a'), msg('b', 'profile.viewed', { profileId: 'p1' }), msg('c')]),
-    );
+    const { consume } = consumer(store);
+    const res = await consume(sqsEvent([msg('a'), msg('b', 'profile.viewed', { profileId: 'p1' }), msg('c')]));
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(store.batches).toHaveLength(1);
+    expect(store.calls).toBe(1);
     expect(store.batches[0].map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    expect(store.rejected).toEqual([]);
   });
 
-  it('reports only the poison records as failures and counts the rest', async () => {
+  it('sets malformed messages aside and acknowledges them; the rest is counted', async () => {
     const store = new FakeStore();
     const bad1 = sqsRecord('{not json');
     const bad2 = sqsRecord(msg('x', 'link.clicked', { profileId: 'p1' })); // click without linkId
-    const res = await makeConsumer({ store: () => store })(sqsEvent([msg('a'), bad1, bad2, msg('b')]));
-    expect(res.batchItemFailures).toEqual([{ itemIdentifier: bad1.messageId }, { itemIdentifier: bad2.messageId }]);
+    const { consume, counts } = consumer(store);
+    const res = await consume(sqsEvent([msg('a'), bad1, bad2, msg('b')]));
+    expect(res.batchItemFailures).toEqual([]);
     expect(store.batches[0].map((e) => e.id)).toEqual(['a', 'b']);
+    expect(store.rejected.map((r) => [r.messageId, r.reason, r.body])).toEqual([
+      [bad1.messageId, 'malformed: body is not JSON', '{not json'],
+      [bad2.messageId, 'malformed: data.linkId: required for link.clicked', bad2.body],
+    ]);
+    expect(counts).toMatchObject({ EventsApplied: 2, EventsMalformed: 2, EventsRejected: 2 });
+  });
+
+  it('isolates a poison event: set aside alone, logged once, every other event applied once', async () => {
+    const store = new FakeStore();
+    store.poison.add('p');
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => {});
+    const { consume, counts } = consumer(store);
+    const records = sqsEvent(['a', 'b', 'c', 'p', 'd', 'e', 'f', 'g'].map((id) => msg(id)));
+    const res = await consume(records);
+    expect(res.batchItemFailures).toEqual([]);
+    const applied = store.batches.flat().map((e) => e.id);
+    expect(applied.sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g']);
+    expect(store.rejected).toHaveLength(1);
+    expect(store.rejected[0]).toMatchObject({
+      messageId: records.Records[3].messageId,
+      eventId: 'p',
+      reason: 'poison: 22021: invalid byte sequence for encoding "UTF8": 0x00',
+      body: msg('p'),
+    });
+    expect(counts).toMatchObject({ EventsApplied: 7, EventsRejected: 1 });
+    expect(counts.ConsumerBatchFailed).toBeUndefined();
+    const lines = warn.mock.calls.filter(([m]) => String(m).includes('set aside'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0][1]).toMatchObject({ rejected: 1, reasons: [store.rejected[0].reason] });
+  });
+
+  it('sets events older than the ledger horizon aside, never counting them blind', async () => {
+    const store = new FakeStore();
+    const { consume } = consumer(store, { now: () => Date.parse('2026-03-06T12:00:04Z'), retentionMs: 120 * 3_600_000 });
+    const old = sqsRecord(msg('old'));
+    const fresh = sqsRecord(JSON.stringify({ ...JSON.parse(msg('new')), occurredAt: '2026-03-06T12:00:00Z' }));
+    const other = sqsRecord(msg('u', 'profile.updated', { profileId: 'p1' }));
+    const res = await consume(sqsEvent([old, fresh, other]));
+    expect(res.batchItemFailures).toEqual([]);
+    expect(store.batches.flat().map((e) => e.id)).toEqual(['new']);
+    expect(store.rejected).toEqual([
+      { messageId: old.messageId, eventId: 'old', reason: 'older than the exactly-once ledger horizon (120 h)', body: old.body },
+    ]);
   });
 
   it('acknowledges other event types without counting them', async () => {
     const store = new FakeStore();
-    const res = await makeConsumer({ store: () => store })(sqsEvent([msg('u', 'profile.updated', { profileId: 'p1' })]));
+    const { consume } = consumer(store);
+    const res = await consume(sqsEvent([msg('u', 'profile.updated', { profileId: 'p1' })]));
     expect(res.batchItemFailures).toEqual([]);
     expect(store.batches).toEqual([]);
+    expect(store.calls).toBe(0);
   });
 
   it('fails every record when the database is down, so SQS keeps them', async () => {
     const store = new FakeStore();
     store.fail = new Error('ECONNREFUSED');
+    const { consume, counts } = consumer(store);
     const records = sqsEvent([msg('a'), msg('b'), 'poison']);
-    const res = await makeConsumer({ store: () => store })(records);
-    expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(records.Records.map((r) => r.messageId).sort());
+    const res = await consume(records);
+    expect(ids(res)).toEqual(records.Records.map((r) => r.messageId).sort());
+    expect(store.calls).toBe(1);
+    expect(store.rejected).toEqual([]);
+    expect(counts.ConsumerBatchFailed).toBe(1);
+  });
+
+  it('reports poison as failures when it cannot be set aside (database unreachable): nothing is lost', async () => {
+    const store = new FakeStore();
+    store.poison.add('p');
+    store.setAsideFail = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const { consume } = consumer(store);
+    const records = sqsEvent([msg('a'), msg('p'), '{bad']);
+    const res = await consume(records);
+    expect(ids(res)).toEqual([records.Records[1].messageId, records.Records[2].messageId].sort());
+    expect(store.batches.flat().map((e) => e.id)).toEqual(['a']);
+  });
+
+  it('budget spent: the parts not applied are failures, they come back', async () => {
+    const store = new FakeStore();
+    store.poison.add('h');
+    let t = NOW;
+    store.onApply = () => {
+      t += 100;
+    };
+    const { consume, counts } = consumer(store, { now: () => t, splitBudgetMs: 150 });
+    const records = sqsEvent(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => msg(id)));
+    const res = await consume(records);
+    // Whole batch (fails), [a-d] (applied), [e, f] (applied), then the budget is spent.
+    expect(store.batches.flat().map((e) => e.id)).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect(ids(res)).toEqual([records.Records[6].messageId, records.Records[7].messageId].sort());
+    expect(store.rejected).toEqual([]);
+    expect(counts.ConsumerBatchFailed).toBe(1);
+  });
+
+  it('stops splitting before the function times out', async () => {
+    const store = new FakeStore();
+    store.poison.add('p');
+    const handler = makeHandler({ store: () => store, now: () => NOW, splitBudgetMs: 60_000 });
+    const records = sqsEvent([msg('a'), msg('p')]);
+    const res = await handler(records, { ...lambdaContext('consumer'), getRemainingTimeInMillis: () => TIMEOUT_RESERVE_MS });
+    expect(store.calls).toBe(1);
+    expect(ids(res)).toEqual(records.Records.map((r) => r.messageId).sort());
   });
 
   it('prunes on a fraction of batches, past the retention', async () => {
     const store = new FakeStore();
-    const now = Date.parse('2026-03-10T00:00:00Z');
     const rolls = [0.5, 0.01];
-    const consume = makeConsumer({
-      store: () => store,
+    const { consume } = consumer(store, {
       pruneProbability: 0.02,
       retentionMs: 120 * 3_600_000,
-      now: () => now,
       random: () => rolls.shift() ?? 1,
     });
     await consume(sqsEvent([msg('a')]));
     expect(store.pruned).toEqual([]);
     await consume(sqsEvent([msg('b')]));
-    expect(store.pruned).toEqual([new Date('2026-03-05T00:00:00Z')]);
+    expect(store.pruned).toEqual([new Date('2026-02-24T12:05:00Z')]);
   });
 });

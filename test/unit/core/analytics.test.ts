@@ -124,6 +124,20 @@ describe('parseMessage', () => {
   ])('rejects a poison message: %s', (_, body) => {
     expect(parseMessage(body).kind).toBe('invalid');
   });
+
+  it.each([
+    ['a NUL in linkId', { linkId: 'lnk_shop\u0000x' }, 'data.linkId: must not contain control characters'],
+    ['a BEL in profileId', { profileId: 'p\u0007' }, 'data.profileId: must not contain control characters'],
+    ['a lone surrogate in linkId', { linkId: 'l\uD800' }, 'data.linkId: must not contain unpaired surrogates'],
+  ])('refuses what Postgres would refuse or garble (%s), naming the event', (_, data, reason) => {
+    expect(parseMessage(JSON.stringify({ ...ok, data: { ...ok.data, ...data } }))).toEqual({ kind: 'invalid', reason, id: 'e1' });
+  });
+
+  it('accepts ids outside ASCII (the fast path leaves them to the full check)', () => {
+    const r = parseMessage(JSON.stringify({ ...ok, data: { ...ok.data, linkId: 'lnk_😀', profileId: 'prof_é' } }));
+    expect(r.kind).toBe('counted');
+    if (r.kind === 'counted') expect(r.event).toMatchObject({ linkId: 'lnk_😀', profileId: 'prof_é' });
+  });
 });
 
 describe('parseAnalyticsQuery', () => {

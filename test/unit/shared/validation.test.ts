@@ -83,6 +83,7 @@ describe('validation messages', () => {
     expect(parseMessage(JSON.stringify({ ...message, data: { ...message.data, country: 'x'.repeat(17) } }))).toEqual({
       kind: 'invalid',
       reason: 'data.country: Too big: expected string to have <=16 characters',
+      id: 'e',
     });
     expect(parseMessage('{"id":"","type":"t","occurredAt":"x","data":{}}')).toEqual({
       kind: 'invalid',
