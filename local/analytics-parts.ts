@@ -5,6 +5,8 @@
 //             handlers, which reach it through the same `pg` pool code as in AWS.
 //   consumer  the SQS poller invoking lambdas/consumer/handler.ts like the event source mapping:
 //             BATCH_SIZE (default 10000), BATCH_WINDOW_S (default 10). Needs the queue part.
+//             On stop it drains, then puts what the consumer failed back on the queue, where the
+//             queue part (stopped next) finds it to keep for the next start.
 // Shared modules are imported lazily: they read the environment the stack sets up at start.
 import { SQSClient } from '@aws-sdk/client-sqs';
 import pg from 'pg';
@@ -75,11 +77,15 @@ export const consumerPart = (): LocalPart => {
       await poller.start();
       log(`consumer: polling ${env.EVENTS_QUEUE_URL} (batch size ${batchSize}, window ${windowS} s)`);
     },
+    pending: () => (poller ? `draining, ${poller.outstanding} event(s) received and not consumed` : undefined),
     async stop() {
       if (!poller) return;
       await poller.stop();
       const s = poller.stats;
-      console.log(`consumer: drained (${s.invocations} batch(es), ${s.deleted} event(s) consumed, ${s.failed} failed)`);
+      console.log(
+        `consumer: drained (${s.invocations} batch(es), ${s.deleted} event(s) consumed, ${s.failed} failed` +
+          `${s.released ? `; ${s.released} put back on the queue` : ''})`,
+      );
       poller = undefined;
       client?.destroy();
     },

@@ -6,6 +6,9 @@
 // sets AWS_ENDPOINT_URL (LocalStack, a shared fauxqs, ...), no emulator starts: the queues and
 // table are created there if missing. Either way the handlers run the same SDK code as in AWS,
 // pointed at the endpoint by lambdas/adapters/aws-client.ts.
+// fauxqs keeps its queues in memory: on stop (after the poller has drained) the queue part keeps
+// what is left on the events queue and the DLQ in QUEUE_SPOOL_FILE and sends it back at the next
+// start (local/queue-spool.ts). A user's endpoint keeps its own messages.
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -16,6 +19,18 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../lambdas/adapters/aws-client.ts';
 import { type Environment, parseConfig } from '../lambdas/config/variables.ts';
+import {
+  checkSpoolWritable,
+  eventId,
+  type QueueSpool,
+  readSpool,
+  receiveAll,
+  removeSpool,
+  type SpooledMessage,
+  sendAll,
+  toSpooled,
+  writeSpool,
+} from './queue-spool.ts';
 import type { LocalPart } from './stack.ts';
 import type { StandIns } from './standins-process.ts';
 
@@ -96,12 +111,47 @@ export const ensureIdempotencyTable = async (client: DynamoDBClient, table: stri
     .catch(() => {});
 };
 
+/** Sends a spool back: events to the events queue, DLQ entries to the DLQ. */
+export const resendSpool = async (
+  client: Pick<SQSClient, 'send'>,
+  spool: QueueSpool,
+  urls: { queueUrl: string; dlqUrl: string },
+): Promise<void> => {
+  await sendAll(client, urls.queueUrl, spool.queue);
+  await sendAll(client, urls.dlqUrl, spool.dlq);
+};
+
+/**
+ * Receives what is left on both queues into a spool. `lost` counts the messages it could not
+ * take: in flight (received by someone and not made visible again).
+ */
+export const collectSpool = async (
+  client: Pick<SQSClient, 'send'>,
+  urls: { queueUrl: string; dlqUrl: string },
+  now = new Date(),
+): Promise<{ spool: QueueSpool; lost: number }> => {
+  // The events queue first: a receive past maxReceiveCount moves a message to the DLQ.
+  const queue = await receiveAll(client, urls.queueUrl);
+  const dlq = await receiveAll(client, urls.dlqUrl);
+  return {
+    spool: { version: 1, savedAt: now.toISOString(), queue: queue.messages.map(toSpooled), dlq: dlq.messages.map(toSpooled) },
+    lost: queue.inFlight + dlq.inFlight,
+  };
+};
+
+/** Names lost events by id, then gives each body on its own line, so they can be sent again by hand. */
+const nameLost = (messages: SpooledMessage[]): string =>
+  [messages.map(eventId).join(', '), ...messages.map((m) => `queue: lost event: ${m.body}`)].join('\n');
+
 /**
  * The two parts, sharing whether the user brought their own endpoint (read before either starts);
  * the emulators themselves are `standins`' (started before, stopped after these parts).
  */
 export const awsEmulatorParts = (standins: StandIns): LocalPart[] => {
   let userEndpoint: string | undefined;
+  /** Set once the in-memory queues are up and the last shutdown's spool is back on them. */
+  let keep: { env: Environment; log: (line: string) => void; file: string } | undefined;
+  let kept = false;
 
   const queuePart: LocalPart = {
     name: 'queue',
@@ -109,22 +159,81 @@ export const awsEmulatorParts = (standins: StandIns): LocalPart[] => {
       userEndpoint = env.AWS_ENDPOINT_URL || undefined;
       setFakeCredentials(env);
       if (!userEndpoint) env.AWS_ENDPOINT_URL = standins.endpoint('fauxqs');
-      const client = new SQSClient(awsClientConfig('SQS', parseConfig(env)));
+      const c = parseConfig(env);
+      const client = new SQSClient(awsClientConfig('SQS', c));
       try {
         const q = await ensureQueues(client, {
-          maxReceiveCount: parseConfig(env).MAX_RECEIVE_COUNT,
-          visibilityTimeoutS: parseConfig(env).QUEUE_VISIBILITY_TIMEOUT_S,
+          maxReceiveCount: c.MAX_RECEIVE_COUNT,
+          visibilityTimeoutS: c.QUEUE_VISIBILITY_TIMEOUT_S,
         });
         env.EVENTS_QUEUE_URL ||= q.queueUrl;
         env.DLQ_URL ||= q.dlqUrl;
+        log(
+          `queue: ${userEndpoint ? `endpoint ${userEndpoint}` : `fauxqs at ${env.AWS_ENDPOINT_URL}`}; ` +
+            `events ${env.EVENTS_QUEUE_URL} dlq ${env.DLQ_URL} (maxReceiveCount ${c.MAX_RECEIVE_COUNT}); ` +
+            `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`,
+        );
+        const file = c.QUEUE_SPOOL_FILE;
+        const spool = await readSpool(file);
+        if (userEndpoint) {
+          if (spool)
+            log(
+              `queue: ${file} holds ${spool.queue.length + spool.dlq.length} event(s) kept by an earlier shutdown of the ` +
+                'in-memory queue; a start without AWS_ENDPOINT_URL sends them back',
+            );
+          return;
+        }
+        await checkSpoolWritable(file);
+        if (spool) {
+          // Deleted only once every message is back: a failure leaves the whole file for the next start.
+          await resendSpool(client, spool, { queueUrl: env.EVENTS_QUEUE_URL, dlqUrl: env.DLQ_URL });
+          await removeSpool(file);
+          log(
+            `queue: re-sent ${spool.queue.length + spool.dlq.length} event(s) kept at the last shutdown` +
+              (spool.dlq.length ? ` (${spool.dlq.length} to the DLQ)` : ''),
+          );
+        }
+        keep = { env, log, file };
       } finally {
         client.destroy();
       }
-      log(
-        `queue: ${userEndpoint ? `endpoint ${userEndpoint}` : `fauxqs at ${env.AWS_ENDPOINT_URL}`}; ` +
-          `events ${env.EVENTS_QUEUE_URL} dlq ${env.DLQ_URL} (maxReceiveCount ${parseConfig(env).MAX_RECEIVE_COUNT}); ` +
-          `inspect with: AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL} EVENTS_QUEUE_URL=${env.EVENTS_QUEUE_URL} DLQ_URL=${env.DLQ_URL} npm run dlq -- list`,
-      );
+    },
+    pending: () => (keep && !kept ? `its events and DLQ, not yet kept in ${keep.file}, are lost` : undefined),
+    async stop() {
+      if (!keep) return;
+      const { env, log, file } = keep;
+      const client = new SQSClient(awsClientConfig('SQS', parseConfig(env)));
+      try {
+        const { spool, lost } = await collectSpool(client, {
+          queueUrl: env.EVENTS_QUEUE_URL as string,
+          dlqUrl: env.DLQ_URL as string,
+        });
+        const n = spool.queue.length + spool.dlq.length;
+        if (n) {
+          try {
+            // Another stack in the same directory (with its own DATABASE_URL) may have kept its
+            // queue here since this one started: add to it, never overwrite it.
+            const there = await readSpool(file);
+            await writeSpool(
+              file,
+              there ? { ...spool, queue: [...there.queue, ...spool.queue], dlq: [...there.dlq, ...spool.dlq] } : spool,
+            );
+          } catch (err) {
+            throw new Error(
+              `could not keep ${n} event(s) in ${file} (${err instanceof Error ? err.message : String(err)}); ` +
+                `they are lost: ${nameLost([...spool.queue, ...spool.dlq])}`,
+            );
+          }
+          log(`queue: kept ${n} event(s) (${spool.dlq.length} in the DLQ) for the next start in ${file}`);
+        }
+        kept = true;
+        if (lost)
+          throw new Error(
+            `${lost} event(s) were in flight (received and not made visible again) and could not be kept: they are lost with the in-memory queue`,
+          );
+      } finally {
+        client.destroy();
+      }
     },
   };
 

@@ -5,8 +5,10 @@
 // `batchItemFailures` (all of them stay if the handler throws), and leaves failures to come back
 // after the visibility timeout; the queue's RedrivePolicy moves them to the DLQ after
 // maxReceiveCount receives (SQS and fauxqs both do this on receive). stop() flushes the batch
-// being gathered and drains what is still on the queue, so `npm start` exits with nothing pending.
+// being gathered and drains what is still on the queue, then makes what the consumer could not
+// take visible again, so whoever stops the queue finds every outstanding event waiting on it.
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -93,8 +95,13 @@ export class SqsPoller {
   #queueArn = '';
   #stopping = false;
   #loop: Promise<void> | undefined;
+  /**
+   * Records received and not deleted (the consumer failed them, or their delete did), by message
+   * id, with their latest receipt handle: what stop() makes visible again.
+   */
+  readonly #outstanding = new Map<string, string>();
   /** Counters for logs and tests. */
-  readonly stats = { invocations: 0, received: 0, deleted: 0, failed: 0 };
+  readonly stats = { invocations: 0, received: 0, deleted: 0, failed: 0, released: 0 };
 
   constructor(options: PollerOptions) {
     this.#o = {
@@ -116,16 +123,62 @@ export class SqsPoller {
     this.#loop = this.#run();
   }
 
-  /** Stops polling, invokes the consumer with the batch being gathered, then drains the queue. */
+  /** Received and not deleted: hidden by their visibility time-out, not yet back on the queue. */
+  get outstanding(): number {
+    return this.#outstanding.size;
+  }
+
+  /**
+   * Stops polling, invokes the consumer with the batch being gathered, drains the queue, then
+   * makes the records the consumer failed visible again (instead of hidden for their visibility
+   * time-out), so they are on the queue for whoever keeps it.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     await this.#loop;
     const deadline = this.#o.now() + this.#o.drainMs;
-    while (this.#o.now() < deadline) {
-      const batch = await this.#gather(0, deadline);
-      if (!batch.length) break;
-      await this.#invoke(batch);
+    try {
+      while (this.#o.now() < deadline) {
+        const batch = await this.#gather(0, deadline);
+        if (!batch.length) break;
+        // A consumer that failed a whole batch fails the rest too (its database is down): stop
+        // spending receives on them.
+        if ((await this.#invoke(batch)) === batch.length) break;
+      }
+    } catch (err) {
+      this.#o.log(`poller: drain stopped (${err instanceof Error ? err.message : String(err)})`);
     }
+    await this.#release();
+  }
+
+  /** ChangeMessageVisibility 0 on every outstanding record, in batches of 10. */
+  async #release(): Promise<void> {
+    const entries = [...this.#outstanding];
+    let refused = 0;
+    for (let i = 0; i < entries.length; i += 10) {
+      const chunk = entries.slice(i, i + 10);
+      try {
+        const res = await this.#o.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: this.#o.queueUrl,
+            Entries: chunk.map(([, receiptHandle], j) => ({ Id: String(j), ReceiptHandle: receiptHandle, VisibilityTimeout: 0 })),
+          }),
+        );
+        const failed = new Set((res.Failed ?? []).map((f) => f.Id));
+        chunk.forEach(([messageId], j) => {
+          // Refused: moved to the DLQ meanwhile (its handle is stale), or deleted.
+          if (failed.has(String(j))) refused++;
+          else this.stats.released++;
+          this.#outstanding.delete(messageId);
+        });
+      } catch (err) {
+        refused += chunk.length;
+        this.#o.log(
+          `poller: could not make ${chunk.length} record(s) visible again: ${err instanceof Error ? err.message : err}`,
+        );
+      }
+    }
+    if (refused) this.#o.log(`poller: ${refused} record(s) were not made visible again (in the DLQ, deleted, or unreachable)`);
   }
 
   async #run(): Promise<void> {
@@ -184,9 +237,12 @@ export class SqsPoller {
     }
   }
 
-  async #invoke(batch: Message[]): Promise<void> {
+  /** Invokes the consumer and deletes what it took; answers how many records it failed. */
+  async #invoke(batch: Message[]): Promise<number> {
     const records = batch.map((m) => toRecord(m, this.#queueArn, this.#o.region));
     const ids = new Set(records.map((r) => r.messageId));
+    // Outstanding until deleted; a redelivery brings a new receipt handle.
+    for (const r of records) this.#outstanding.set(r.messageId, r.receiptHandle);
     let failed: Set<string>;
     this.stats.invocations++;
     try {
@@ -212,8 +268,13 @@ export class SqsPoller {
         }),
       );
       this.stats.deleted += res.Successful?.length ?? 0;
+      for (const ok of res.Successful ?? []) {
+        const r = chunk[Number(ok.Id)];
+        if (r && this.#outstanding.get(r.messageId) === r.receiptHandle) this.#outstanding.delete(r.messageId);
+      }
       // A failed delete means a redelivery later: the consumer's exactly-once ledger absorbs it.
       if (res.Failed?.length) this.#o.log(`poller: ${res.Failed.length} delete(s) failed; those messages will be redelivered`);
     }
+    return failed.size;
   }
 }

@@ -13,7 +13,10 @@ import { createLocalApi, type LambdaHttpHandler } from './http-adapter.ts';
 export interface LocalStack {
   url: string;
   origin: DemoOrigin | undefined;
-  stop(): Promise<void>;
+  /** Drains and stops every part; resolves with what went wrong (empty: nothing was lost). */
+  stop(): Promise<string[]>;
+  /** While stopping: what has not been stopped yet, and what each such part would lose. */
+  pending(): string[];
 }
 
 /** A part of the local stack started before the handlers load (emulators, databases, pollers). */
@@ -23,8 +26,10 @@ export interface LocalPart {
   start?(env: Environment, log: (line: string) => void): Promise<void>;
   /** Called after the API listens; for parts that invoke handlers themselves (the SQS poller). */
   afterApi?(env: Environment, log: (line: string) => void): Promise<void>;
-  /** Drains and stops, in reverse order of start. */
+  /** Drains and stops, in reverse order of start; throws to report what it could not keep. */
   stop?(): Promise<void>;
+  /** What a forced exit now would lose (undefined: nothing), for the shutdown's last words. */
+  pending?(): string | undefined;
 }
 
 const DEV_ORIGIN_API_KEY = 'dev-origin-api-key';
@@ -98,9 +103,24 @@ export const startLocalStack = async (
   }
 
   const started: LocalPart[] = [];
-  const stopParts = async () => {
-    for (const part of started.reverse()) await part.stop?.().catch((err) => log(`${part.name}: stop failed: ${err}`));
+  const stopParts = async (): Promise<string[]> => {
+    const problems: string[] = [];
+    while (started.length) {
+      const part = started[started.length - 1];
+      try {
+        await part.stop?.();
+      } catch (err) {
+        problems.push(`${part.name}: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      started.pop();
+    }
+    return problems;
   };
+  const pending = (): string[] =>
+    [...started].reverse().map((part) => {
+      const left = part.pending?.();
+      return left ? `${part.name}: ${left}` : part.name;
+    });
   try {
     for (const part of parts) {
       started.push(part);
@@ -123,20 +143,21 @@ export const startLocalStack = async (
     const url = `http://127.0.0.1:${port}`;
     for (const part of parts) await part.afterApi?.(env, log);
 
-    const stop = async () => {
+    const stop = async (): Promise<string[]> => {
       server.close();
       server.closeIdleConnections();
-      await stopParts();
+      const problems = await stopParts();
       const { readPath } = await import('../lambdas/wiring/read-path.ts');
       const rp = readPath();
       await rp.service.settled();
       rp.redis?.disconnect();
       await origin?.close();
       server.closeAllConnections();
+      return problems;
     };
-    return { url, origin, stop };
+    return { url, origin, stop, pending };
   } catch (err) {
-    await stopParts();
+    for (const problem of await stopParts()) log(`while stopping after a failed start: ${problem}`);
     await origin?.close();
     throw err;
   }

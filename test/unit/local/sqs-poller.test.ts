@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -36,7 +37,13 @@ const queue = (total: number) => {
     Successful: input.Entries.map((e) => ({ Id: e.Id })),
     Failed: [],
   }));
+  sqs.on(ChangeMessageVisibilityBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({
+    Successful: input.Entries.map((e) => ({ Id: e.Id })),
+    Failed: [],
+  }));
 };
+
+const releasedEntries = () => sqs.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
 
 const deletedHandles = () =>
   sqs.commandCalls(DeleteMessageBatchCommand).flatMap((c) => (c.args[0].input.Entries ?? []).map((e) => e.ReceiptHandle));
@@ -153,5 +160,81 @@ describe('SqsPoller (the local event source mapping)', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(sizes).toEqual([4]);
     expect(deletedHandles()).toHaveLength(4);
+  });
+
+  it('stop() makes the records the consumer failed visible again, by their latest receipt handle', async () => {
+    queue(0);
+    // m0..m2 first; m1 comes round again (its visibility ran out) with a new receipt handle.
+    const deliveries: Message[][] = [msgs(3), [{ ...msgs(1, 1)[0], ReceiptHandle: 'rh1-again' }]];
+    sqs.on(ReceiveMessageCommand).callsFake(() => ({ Messages: deliveries.shift() ?? [] }));
+    let calls = 0;
+    const poller = new SqsPoller({
+      client: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: 'http://q',
+      batchSize: 3,
+      windowMs: 100,
+      handler: async (e) => {
+        calls++;
+        return { batchItemFailures: e.Records.filter((r) => r.messageId !== 'm0').map((r) => ({ itemIdentifier: r.messageId })) };
+      },
+    });
+    await poller.start();
+    while (calls < 2) await new Promise((r) => setTimeout(r, 20));
+    expect(poller.outstanding).toBe(2);
+    await poller.stop();
+    expect(deletedHandles()).toEqual(['rh0']);
+    expect(
+      releasedEntries()
+        .map((e) => [e.ReceiptHandle, e.VisibilityTimeout])
+        .sort(),
+    ).toEqual([
+      ['rh1-again', 0],
+      ['rh2', 0],
+    ]);
+    expect(poller.stats.released).toBe(2);
+    expect(poller.outstanding).toBe(0);
+  });
+
+  it('stops draining at a batch the consumer fails whole, and releases what it received', async () => {
+    queue(25);
+    const poller = new SqsPoller({
+      client: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: 'http://q',
+      batchSize: 10,
+      windowMs: 60_000,
+      handler: async () => {
+        throw new Error('database down');
+      },
+    });
+    await poller.start();
+    await poller.stop();
+    // The batch being gathered, then one drain batch; the last 5 stay waiting on the queue.
+    expect(poller.stats.invocations).toBe(2);
+    expect(deletedHandles()).toEqual([]);
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand).map((c) => c.args[0].input.Entries?.length)).toEqual([10, 10]);
+    expect(poller.stats.released).toBe(20);
+  });
+
+  it('names how many records it could not make visible again', async () => {
+    queue(2);
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({
+      Successful: [{ Id: '0' }],
+      Failed: [{ Id: '1', Code: 'ReceiptHandleIsInvalid', SenderFault: true }],
+    });
+    const lines: string[] = [];
+    const poller = new SqsPoller({
+      client: new SQSClient({ region: 'us-east-1' }),
+      queueUrl: 'http://q',
+      batchSize: 2,
+      windowMs: 60_000,
+      handler: async () => {
+        throw new Error('database down');
+      },
+      log: (line) => lines.push(line),
+    });
+    await poller.start();
+    await poller.stop();
+    expect(poller.stats.released).toBe(1);
+    expect(lines.join('\n')).toMatch(/1 record\(s\) were not made visible again/);
   });
 });
