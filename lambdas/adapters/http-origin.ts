@@ -1,5 +1,7 @@
 // The HTTP profile origin (contract section 3): bearer auth, a timeout on every attempt, the shared
-// token bucket before every attempt, retries on 429/5xx/timeouts within a total time budget.
+// token bucket before every attempt, retries on 429/5xx/timeouts within a total time budget. A
+// 429 or 503 with Retry-After pauses every call of this process until then (capped), so a cold
+// request after it fails fast (or is served stale) instead of hitting the origin again.
 import { MetricNames } from '../contracts/metrics.ts';
 import type { OriginConfig } from '../core/settings.ts';
 import { OriginUnavailableError, ProfileNotFoundError, ValidationError } from '../shared/errors.ts';
@@ -18,11 +20,20 @@ export interface HttpOriginDeps {
 }
 
 class BudgetSpent extends Error {}
+class OriginPaused extends Error {}
+
+/** The longest Retry-After honoured: a hostile or broken header must not stop the service for hours. */
+export const MAX_RETRY_AFTER_MS = 300_000;
+
+/** The statuses whose Retry-After asks every caller to hold off, not just this call's retries. */
+const PAUSING_STATUSES = new Set([429, 503]);
 
 export class HttpProfileOrigin implements ProfileOrigin {
   readonly #deps: Required<HttpOriginDeps>;
   #lastOkAt = 0;
   #lastFailure: { at: number; detail: string } | undefined;
+  /** No request before this time (the origin's Retry-After, on the injected clock). */
+  #pausedUntil = 0;
 
   constructor(deps: HttpOriginDeps) {
     this.#deps = { telemetry: noTelemetry, clock: realClock, fetch: globalThis.fetch, ...deps };
@@ -60,8 +71,16 @@ export class HttpProfileOrigin implements ProfileOrigin {
   /** One logical call; `final` statuses end it without retry (besides 2xx). */
   async #call(method: string, path: string, payload: unknown, final: number[]): Promise<{ status: number; body: string }> {
     const { config, limiter, telemetry, clock } = this.#deps;
+    const pausedMs = this.#pausedUntil - clock.now();
+    if (pausedMs > 0) {
+      telemetry.count(MetricNames.OriginThrottled);
+      throw new OriginUnavailableError('The profile origin asked for a pause; try again shortly.', pausedMs / 1000);
+    }
     const apiKey = await this.#deps.apiKey();
     const attempt = async (remainingMs: number): Promise<Attempt<{ status: number; body: string }>> => {
+      // Another call's answer paused the origin meanwhile: wait it out if the budget allows.
+      const waitMs = this.#pausedUntil - clock.now();
+      if (waitMs > 0) return { ok: false, retryable: true, retryAfterMs: waitMs, error: new OriginPaused('origin paused') };
       const token = await limiter.take();
       if (!token.allowed) {
         telemetry.count(MetricNames.OriginThrottled);
@@ -93,12 +112,12 @@ export class HttpProfileOrigin implements ProfileOrigin {
         if (res.status === 429) telemetry.count(MetricNames.OriginThrottled);
         this.#lastFailure = { at: clock.now(), detail: `answered ${res.status}` };
         const retryable = res.status === 429 || res.status >= 500;
-        return {
-          ok: false,
-          retryable,
-          retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), clock.now()),
-          error: new Error(`origin answered ${res.status}`),
-        };
+        const parsed = parseRetryAfter(res.headers.get('retry-after'), clock.now());
+        const retryAfterMs = parsed === undefined ? undefined : Math.min(parsed, MAX_RETRY_AFTER_MS);
+        if (retryAfterMs && PAUSING_STATUSES.has(res.status)) {
+          this.#pausedUntil = Math.max(this.#pausedUntil, clock.now() + retryAfterMs);
+        }
+        return { ok: false, retryable, retryAfterMs, error: new Error(`origin answered ${res.status}`) };
       } catch (err) {
         telemetry.count(MetricNames.OriginErrors);
         this.#lastFailure = { at: clock.now(), detail: err instanceof Error ? err.message : String(err) };
@@ -119,10 +138,13 @@ export class HttpProfileOrigin implements ProfileOrigin {
     } catch (err) {
       if (err instanceof RetriesExhaustedError) {
         const spent = err.cause instanceof BudgetSpent;
+        const paused = err.cause instanceof OriginPaused;
         throw new OriginUnavailableError(
           spent
             ? 'The origin request budget is spent; try again shortly.'
-            : 'The profile origin is unavailable; try again shortly.',
+            : paused
+              ? 'The profile origin asked for a pause; try again shortly.'
+              : 'The profile origin is unavailable; try again shortly.',
           err.retryAfterMs / 1000,
           { cause: err },
         );
