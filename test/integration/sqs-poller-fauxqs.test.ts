@@ -6,6 +6,7 @@
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
+  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SetQueueAttributesCommand,
   SQSClient,
@@ -138,4 +139,35 @@ it('records the database cannot take stay on the queue until the RedrivePolicy m
   } finally {
     await down.end();
   }
+});
+
+it('puts what the consumer failed back on the queue when it stops, instead of hiding it for the visibility time-out', async () => {
+  const queue = (await client.send(new CreateQueueCommand({ QueueName: 'poller-release' }))).QueueUrl as string;
+  await client.send(new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: '60' } }));
+  const bodies = Array.from({ length: 5 }, () => JSON.stringify(newEvent('profile.viewed', { profileId: 'p1' })));
+  await send(queue, bodies);
+  const poller = new SqsPoller({
+    client,
+    queueUrl: queue,
+    handler: async () => {
+      throw new Error('database down');
+    },
+    batchSize: 100,
+    windowMs: 100,
+    maxWaitS: 1,
+  });
+  await poller.start();
+  await until(async () => poller.stats.failed >= 5, 10_000);
+  expect(poller.stats.failed).toBeGreaterThanOrEqual(5);
+  await poller.stop();
+  expect(poller.stats.released).toBe(5);
+  const a = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queue,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  expect(a.Attributes).toMatchObject({ ApproximateNumberOfMessages: '5', ApproximateNumberOfMessagesNotVisible: '0' });
+  const back = await client.send(new ReceiveMessageCommand({ QueueUrl: queue, MaxNumberOfMessages: 10 }));
+  expect(back.Messages?.map((m) => m.Body).sort()).toEqual([...bodies].sort());
 });
