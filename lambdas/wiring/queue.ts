@@ -33,12 +33,29 @@ export const eventPublisher = (): EventPublisher => {
   if (publisher) return publisher;
   const queueUrl = config().EVENTS_QUEUE_URL;
   publisher = queueUrl ? new SqsEventPublisher({ client: sqsClient(), queueUrl, telemetry }) : unconfigured;
+  const dlqUrl = config().DLQ_URL;
   registerHealthCheck('queue', async () => {
     if (!queueUrl) return { status: 'down', detail: 'EVENTS_QUEUE_URL is not set' };
-    const res = await sqsClient().send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
-    );
-    return { status: 'up', detail: `${res.Attributes?.ApproximateNumberOfMessages ?? '?'} message(s) waiting` };
+    // In flight counts too: a batch being gathered, or failed and hidden until its next receive,
+    // is on the queue but not among the waiting.
+    const [queue, dlq] = await Promise.all([depth(queueUrl), dlqUrl ? depth(dlqUrl) : undefined]);
+    const inDlq = dlq
+      ? `, ${dlq.waiting === '?' || dlq.inFlight === '?' ? '?' : Number(dlq.waiting) + Number(dlq.inFlight)} in the DLQ`
+      : '';
+    return { status: 'up', detail: `${queue.waiting} waiting, ${queue.inFlight} in flight${inDlq}` };
   });
   return publisher;
+};
+
+const depth = async (queueUrl: string): Promise<{ waiting: string; inFlight: string }> => {
+  const res = await sqsClient().send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return {
+    waiting: res.Attributes?.ApproximateNumberOfMessages ?? '?',
+    inFlight: res.Attributes?.ApproximateNumberOfMessagesNotVisible ?? '?',
+  };
 };
