@@ -168,6 +168,14 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 2,
     });
+    alarm('EventsRejected', {
+      alarmDescription:
+        'The consumer set events aside instead of counting them (poison, malformed, or older than the exactly-once ledger): see the rejected_events table.',
+      metric: sumOverServices(MetricNames.EventsRejected),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     alarm('ClickEventsDropped', {
       alarmDescription: 'Click or view events could not be enqueued and were lost.',
       metric: sumOverServices(MetricNames.ClickEventsDropped),

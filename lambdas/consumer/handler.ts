@@ -7,13 +7,16 @@
 //   - poison (Postgres refuses it even alone), malformed, or older than the ledger's horizon →
 //     set aside in rejected_events and acknowledged;
 //   - the database unusable, or the split budget spent → failures, so SQS keeps them (nothing is
-//     held only in memory);
+//     held only in memory); while the database is unreachable each failed record is hidden for
+//     longer after every receive (core/outage.ts), so a long outage spends few receives;
+//   - a batch the database accepted → if the DLQ holds events, they are moved back (rate-limited);
 //   - other event types on the queue (profile/link updates) → acknowledged, not counted.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnalyticsStore } from '../core/analytics.ts';
 import { type BatchOutcome, consumeBatch, type RejectedEventStore, type Retry } from '../core/batch-apply.ts';
+import { backoffS, type DlqRecovery, type QueueControl } from '../core/outage.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { MetricNames } from '../contracts/metrics.ts';
 
@@ -32,6 +35,12 @@ export interface ConsumerDeps {
   retentionMs?: number;
   /** Time a failed batch may spend being split to isolate poison (`CONSUMER_SPLIT_BUDGET_MS`, default 60 s). */
   splitBudgetMs?: number;
+  /** The events queue, for the visibility backoff while the database is unreachable. */
+  queue?: Pick<QueueControl, 'delay'>;
+  /** `CONSUMER_BACKOFF_BASE_S`, `CONSUMER_BACKOFF_CAP_S`. */
+  backoff?: { baseS: number; capS: number };
+  /** Moves the DLQ back once the database answers again. */
+  recovery?: Pick<DlqRecovery, 'afterHealthyBatch'>;
   random?: () => number;
   now?: () => number;
   count?: (metric: string, value: number) => void;
@@ -49,6 +58,24 @@ export const makeConsumer = (deps: ConsumerDeps) => {
   const pruneP = deps.pruneProbability ?? 0.02;
   const retentionMs = deps.retentionMs ?? 120 * 3_600_000;
   const splitBudgetMs = deps.splitBudgetMs ?? 60_000;
+  const backoff = deps.backoff ?? { baseS: 30, capS: 43_200 };
+
+  /** Hides each record that failed on an unreachable database for base × 3^(receives − 1). */
+  const delayUnreachable = async (event: SQSEvent, outcome: BatchOutcome): Promise<void> => {
+    if (!deps.queue) return;
+    const ids = new Set(outcome.retry.filter((r) => r.reason === 'unreachable').flatMap((r) => r.ids));
+    if (!ids.size) return;
+    const records = event.Records.filter((r) => ids.has(r.messageId)).map((r) => ({
+      receiptHandle: r.receiptHandle,
+      seconds: backoffS(Number(r.attributes?.ApproximateReceiveCount ?? 1), backoff.baseS, backoff.capS),
+    }));
+    try {
+      await deps.queue.delay(records);
+    } catch (err) {
+      // They come back at the queue's own visibility time-out instead: one receive spent sooner.
+      logger.warn('visibility backoff not applied', { error: err instanceof Error ? err.message : String(err) });
+    }
+  };
 
   const report = (o: BatchOutcome, records: number, ms: number) => {
     if (o.applied) count(MetricNames.EventsApplied, o.applied);
@@ -90,9 +117,11 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     });
     report(outcome, messages.length, Math.round(performance.now() - started));
     const failed = outcome.retry.flatMap((r) => r.ids);
+    await delayUnreachable(event, outcome);
     // Ledger pruning piggybacks on a fraction of batches that reached the database: no scheduler
     // to deploy, bounded work, and it keeps pace with inserts (each prune deletes up to its time budget).
     const reached = outcome.applied + outcome.duplicates > 0 && !outcome.retry.some((r) => r.reason === 'unreachable');
+    if (reached) await deps.recovery?.afterHealthyBatch();
     if (reached && store.prune && random() < pruneP) {
       try {
         const pruned = await store.prune(new Date(now() - retentionMs));

@@ -1,12 +1,19 @@
 // The webhook body (contract section 2): `{type, timestamp, data: {profileId, username?, ...}}`.
 import * as z from 'zod/mini';
 import { ValidationError } from '../shared/errors.ts';
+import { EventTypes } from '../contracts/events.ts';
 import { USERNAME_RE } from '../shared/username.ts';
 import { firstIssue, safeText, safeTextCheck } from '../shared/validation.ts';
 
 // The fields that go into the queue event and the cache keys are safe text (shared/validation.ts).
 export const webhookPayloadSchema = z.object({
-  type: safeText({ min: 1, max: 100 }),
+  // Counted types come only from our own edge (clicks, beacons): a webhook never adds to analytics.
+  type: safeText({ min: 1, max: 100 }).check(
+    z.refine(
+      (t) => t !== EventTypes.LinkClicked && t !== EventTypes.ProfileViewed,
+      'is an analytics event type, not a profile change',
+    ),
+  ),
   timestamp: z.iso.datetime({ offset: true }),
   data: z.looseObject({
     profileId: safeText({ min: 1, max: 200 }),

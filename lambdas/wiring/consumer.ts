@@ -1,17 +1,35 @@
 // The consumer function's production dependencies.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
+import { SqsQueueControl } from '../adapters/sqs-dlq.ts';
 import { config } from '../config/config.ts';
 import type { ConsumerDeps } from '../consumer/handler.ts';
-import { metrics, metricsOn } from '../shared/telemetry.ts';
+import { DlqRecovery } from '../core/outage.ts';
+import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { database } from './database.ts';
+import { sqsClient } from './queue.ts';
+
+/** How often a container may look at the DLQ after a healthy batch. */
+const DLQ_CHECK_INTERVAL_MS = 5 * 60_000;
 
 export const wireConsumer = (): ConsumerDeps => {
   const c = config();
   // Build the pool (it connects lazily) so the 'database' health check is registered from the start.
   if (c.DATABASE_URL || c.PGHOST) database();
   let store: PgAnalyticsStore | undefined;
+  const queue = c.EVENTS_QUEUE_URL
+    ? new SqsQueueControl({ client: sqsClient(), queueUrl: c.EVENTS_QUEUE_URL, dlqUrl: c.DLQ_URL })
+    : undefined;
   return {
+    queue,
+    backoff: { baseS: c.CONSUMER_BACKOFF_BASE_S, capS: c.CONSUMER_BACKOFF_CAP_S },
+    recovery: queue
+      ? new DlqRecovery({
+          control: queue,
+          intervalMs: DLQ_CHECK_INTERVAL_MS,
+          log: (message, extra) => logger.info(message, extra ?? {}),
+        })
+      : undefined,
     store: () => {
       store ??= new PgAnalyticsStore(database());
       return store;

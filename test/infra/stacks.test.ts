@@ -188,7 +188,7 @@ describe('alarms', () => {
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(2 + 2 * 7 + 5);
+    expect(alarms.length).toBe(2 + 2 * 7 + 6);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 

@@ -204,3 +204,75 @@ describe('consumer', () => {
     expect(store.pruned).toEqual([new Date('2026-02-24T12:05:00Z')]);
   });
 });
+
+describe('database unreachable for long: visibility backoff, then the DLQ moved back', () => {
+  const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+  const record = (id: string, receives: number) =>
+    sqsRecord(msg(id), {
+      messageId: `m-${id}`,
+      receiptHandle: `rh-${id}`,
+      attributes: {
+        ApproximateReceiveCount: String(receives),
+        SentTimestamp: String(NOW),
+        SenderId: 'AIDATEST',
+        ApproximateFirstReceiveTimestamp: String(NOW),
+      },
+    });
+
+  const setup = () => {
+    const store = new FakeStore();
+    const delayed: { receiptHandle: string; seconds: number }[] = [];
+    let recoveries = 0;
+    const { consume } = consumer(store, {
+      queue: {
+        delay: async (records) => {
+          delayed.push(...records);
+        },
+      },
+      backoff: { baseS: 30, capS: 43_200 },
+      recovery: {
+        afterHealthyBatch: async () => {
+          recoveries++;
+          return 0;
+        },
+      },
+    });
+    return { store, delayed, consume, recoveries: () => recoveries };
+  };
+
+  it('hides each failed record for base × 3^(receives − 1), and reports it failed', async () => {
+    const t = setup();
+    t.store.fail = unreachable();
+    const r = await t.consume(sqsEvent([record('a', 1), record('b', 3), record('c', 9)]));
+    expect(r.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m-a', 'm-b', 'm-c']);
+    expect(t.delayed.sort((x, y) => x.seconds - y.seconds)).toEqual([
+      { receiptHandle: 'rh-a', seconds: 30 },
+      { receiptHandle: 'rh-b', seconds: 270 },
+      { receiptHandle: 'rh-c', seconds: 43_200 },
+    ]);
+    expect(t.recoveries()).toBe(0);
+  });
+
+  it('does not delay poison or budget failures, and looks at the DLQ after a batch the database accepted', async () => {
+    const t = setup();
+    t.store.poison.add('bad');
+    const r = await t.consume(sqsEvent([record('ok', 1), record('bad', 1)]));
+    expect(r.batchItemFailures).toEqual([]);
+    expect(t.delayed).toEqual([]);
+    expect(t.recoveries()).toBe(1);
+  });
+
+  it('still answers when the visibility change itself fails', async () => {
+    const t = setup();
+    t.store.fail = unreachable();
+    const { consume } = consumer(t.store, {
+      queue: {
+        delay: async () => {
+          throw new Error('SQS unavailable');
+        },
+      },
+    });
+    const r = await consume(sqsEvent([record('a', 2)]));
+    expect(r.batchItemFailures).toEqual([{ itemIdentifier: 'm-a' }]);
+  });
+});

@@ -199,6 +199,8 @@ describe('webhook handler: check order and refusals', () => {
     ['type', 'U+0007 (BEL)', { type: '\u0007profile.updated' }, 'type: must not contain control characters'],
     ['type', 'U+D800 (a lone surrogate)', { type: 'profile.updated\uD800' }, 'type: must not contain unpaired surrogates'],
     ['type', 'over-length', { type: 't'.repeat(101) }, 'type: Too big: expected string to have <=100 characters'],
+    ['type', 'a counted type', { type: 'link.clicked' }, 'type: is an analytics event type, not a profile change'],
+    ['type', 'a counted type', { type: 'profile.viewed' }, 'type: is an analytics event type, not a profile change'],
     ['profileId', 'U+0000 (NUL)', { profileId: 'prof\u0000' }, 'data.profileId: must not contain control characters'],
     ['profileId', 'U+0007 (BEL)', { profileId: 'prof\u0007' }, 'data.profileId: must not contain control characters'],
     [
