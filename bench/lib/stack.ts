@@ -6,10 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { apiKeyHash } from '../../lambdas/adapters/redis-rate-limiter.ts';
 import type { Profile } from '../../lambdas/core/profile.ts';
 import { DemoOrigin } from '../../local/demo-origin.ts';
-import { keys } from '../../lambdas/adapters/redis-keys.ts';
 import { type SpawnedStack, spawnStack } from '../../test/helpers/local-stack.ts';
 import { track } from './procs.ts';
 
@@ -55,7 +53,12 @@ export const startStack = async (env: Record<string, string>): Promise<SpawnedSt
     if (own) rmSync(own, { recursive: true, force: true });
   };
   try {
-    const stack = await spawnStack({ POWERTOOLS_LOG_LEVEL: 'ERROR', ...(own ? { PGLITE_DIR: own } : {}), ...env });
+    const stack = await spawnStack({
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      REDIS_KEY_PREFIX: BENCH_KEY_PREFIX,
+      ...(own ? { PGLITE_DIR: own } : {}),
+      ...env,
+    });
     track(stack.child);
     const stop = stack.stop;
     return {
@@ -76,30 +79,22 @@ export const startStack = async (env: Record<string, string>): Promise<SpawnedSt
   }
 };
 
-/**
- * Deletes exactly what the bench made: `lc:{username}:*` for each username, the profile-id keys,
- * and the rate bucket of the bench API key. Returns how many keys were deleted.
- */
-export const deleteBenchKeys = async (usernames: string[], profileIds: string[], apiKey?: string): Promise<number> => {
+/** Every Redis key of this bench run is under its own prefix, so a dev stack's keys are never touched. */
+export const BENCH_KEY_PREFIX = `bench:${process.pid}:${Date.now().toString(36)}:`;
+
+/** Deletes exactly what the bench made: the keys under BENCH_KEY_PREFIX. Returns how many. */
+export const deleteBenchKeys = async (): Promise<number> => {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const doomed = new Set<string>();
-    for (const u of usernames) {
-      const name = u.toLowerCase();
-      doomed.add(keys.profile(name));
-      doomed.add(keys.lock(name));
-      doomed.add(keys.analyticsIndex(name));
-      let cursor = '0';
-      do {
-        const [next, found] = await redis.scan(cursor, 'MATCH', `lc:{${name}}:*`, 'COUNT', 1000);
-        cursor = next;
-        for (const k of found) doomed.add(k);
-      } while (cursor !== '0');
-    }
-    for (const id of profileIds) doomed.add(keys.profileId(id));
-    if (apiKey) doomed.add(keys.rateBucket(apiKeyHash(apiKey)));
-    return doomed.size ? await redis.del(...doomed) : 0;
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, found] = await redis.scan(cursor, 'MATCH', `${BENCH_KEY_PREFIX}*`, 'COUNT', 1000);
+      cursor = next;
+      if (found.length) deleted += await redis.del(...found);
+    } while (cursor !== '0');
+    return deleted;
   } finally {
     redis.disconnect();
   }

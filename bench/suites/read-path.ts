@@ -142,6 +142,6 @@ export default async function run(): Promise<SuiteResult> {
   } finally {
     await Promise.allSettled([l1?.stop(), l2?.stop(), bare?.stop(), bareDeferred?.stop()]);
     await origin.close();
-    await deleteBenchKeys([username], [profile.id], apiKey).catch(() => {});
+    await deleteBenchKeys().catch(() => {});
   }
 }

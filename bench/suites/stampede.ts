@@ -101,6 +101,6 @@ export default async function run(): Promise<SuiteResult> {
   } finally {
     await Promise.allSettled(stacks.map((s) => s.stop()));
     await origin.close();
-    await deleteBenchKeys(usernames, profileIds, apiKey).catch(() => {});
+    await deleteBenchKeys().catch(() => {});
   }
 }

@@ -22,6 +22,7 @@ import { newWebhookSecret, signWebhook, webhookBody } from '../../test/helpers/w
 import { bundle, bytesBy, importTime, LAMBDA_IMPORT_ENV, LOCAL_ONLY_MODULES, tempDir } from '../lib/bundle.ts';
 import { ROOT } from '../lib/procs.ts';
 import { bench } from '../lib/config.ts';
+import { BENCH_KEY_PREFIX, deleteBenchKeys } from '../lib/stack.ts';
 import { round, summarize } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
 
@@ -93,7 +94,9 @@ export default async function run(): Promise<SuiteResult> {
   const emulators = await startEmulators();
   const sqs = new SQSClient({ endpoint: emulators.sqs, region: 'us-east-1', credentials: creds, maxAttempts: 1 });
   const ddb = new DynamoDBClient({ endpoint: emulators.dynamo, region: 'us-east-1', credentials: creds });
-  const rp = buildReadPath(readPathSettings(parseConfig({ REDIS_URL: bench.TEST_REDIS_URL })));
+  const rp = buildReadPath(
+    readPathSettings(parseConfig({ REDIS_URL: bench.TEST_REDIS_URL, REDIS_KEY_PREFIX: BENCH_KEY_PREFIX })),
+  );
   try {
     const q = await ensureQueues(sqs, {
       maxReceiveCount: 5,
@@ -112,7 +115,7 @@ export default async function run(): Promise<SuiteResult> {
       publisher: new SqsEventPublisher({ client: sqs, queueUrl: q.queueUrl }),
       invalidator: new ProfileInvalidator({
         invalidate: (u) => rp.service.invalidate(u),
-        usernameForId: redisUp && rp.redis ? async (id) => (await rp.redis?.get(`lc:id:{${id}}`)) ?? undefined : undefined,
+        usernameForId: redisUp && rp.redis ? async (id) => (await rp.redis?.get(rp.keys.profileId(id))) ?? undefined : undefined,
       }),
     });
     const send = async (w: { headers: Record<string, string>; body: string }): Promise<{ ms: number; status: number }> => {
@@ -165,6 +168,7 @@ export default async function run(): Promise<SuiteResult> {
     sqs.destroy();
     ddb.destroy();
     rp.redis?.disconnect();
+    await deleteBenchKeys().catch(() => {});
     emulators.stop();
   }
 

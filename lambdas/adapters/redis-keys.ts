@@ -34,9 +34,3 @@ export const redisKeys = (prefix: string): RedisKeys => {
     rateBucket: (apiKeyHash) => `${prefix}rate:{${apiKeyHash}}`,
   };
 };
-
-/**
- * The keys under the default prefix, for tools that inspect a stack running with it. Adapters
- * never use this: they are given the key set built from the configured prefix.
- */
-export const keys: RedisKeys = redisKeys(DEFAULT_KEY_PREFIX);

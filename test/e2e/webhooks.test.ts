@@ -11,7 +11,7 @@ import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../lambdas/core/webhook.ts';
-import { keys } from '../../lambdas/adapters/redis-keys.ts';
+import { redisKeys } from '../../lambdas/adapters/redis-keys.ts';
 import type { RedisClient } from '../../lambdas/adapters/redis-client.ts';
 import { makeProfile } from '../helpers/fakes.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
@@ -46,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const code = await stack?.stop();
+  const keys = redisKeys(stack?.keyPrefix ?? '');
   for (const u of used) await redis?.del(keys.profile(u), keys.profileId(`prof_${u}`), keys.lock(u), keys.analyticsIndex(u));
   redis?.disconnect();
   await fauxqs?.stop();
