@@ -33,6 +33,8 @@ export interface LocalPart {
 }
 
 const DEV_ORIGIN_API_KEY = 'dev-origin-api-key';
+/** How long stop() waits for requests in progress (a cold read spends up to ORIGIN_RETRY_BUDGET_MS, 5 s). */
+const REQUESTS_DRAIN_MS = 6_000;
 
 const redisReachable = async (url: string): Promise<boolean> => {
   const probe = new Redis(url, {
@@ -144,8 +146,13 @@ export const startLocalStack = async (
     for (const part of parts) await part.afterApi?.(env, log);
 
     const stop = async (): Promise<string[]> => {
-      server.close();
+      // Requests still running may yet publish: let them finish (bounded) before the queue is
+      // drained and kept, so an event answered 202 is never published to a queue already kept.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, REQUESTS_DRAIN_MS).unref())]);
+      clearInterval(idle);
       const problems = await stopParts();
       const { readPath } = await import('../lambdas/wiring/read-path.ts');
       const rp = readPath();

@@ -208,3 +208,26 @@ it('names the events it could not keep, by id, and exits non-zero', async () => 
   for (const e of dead) expect(out).toContain(e.id);
   expect(out).toMatch(/stopped with 1 problem\(s\), exiting 1/);
 });
+
+it('lets a request in progress at shutdown finish and keeps the event it published', async () => {
+  tmp = await mkdtemp(path.join(tmpdir(), 'lc-spool-e2e-'));
+  const spoolFile = path.join(tmp, 'queue-spool.json');
+  db = await startPglite(undefined);
+  const stack = await spawnStack({ DATABASE_URL: db.url, PG_POOL_MAX: '1', QUEUE_SPOOL_FILE: spoolFile, AWS_ENDPOINT_URL: '' });
+  stacks.push(stack);
+  await db.stop();
+  db = undefined;
+  // A cold profile behind a slow origin: the beacon publishes only after 1.5 s.
+  await fetch(`${stack.originUrl}/__control`, { method: 'POST', body: JSON.stringify({ mode: 'slow', delayMs: 1_500 }) });
+  const beacon = fetch(`${stack.url}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': CHROME },
+    body: JSON.stringify({ events: [{ type: 'profile.viewed', username: 'alice' }] }),
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const code = stack.stop();
+  expect((await beacon).status).toBe(202);
+  expect(await code, stack.output()).toBe(0);
+  const spool = JSON.parse(await readFile(spoolFile, 'utf8')) as { queue: Array<{ body: string }> };
+  expect(spool.queue.map((m) => (JSON.parse(m.body) as { data: { username: string } }).data.username)).toEqual(['alice']);
+});
