@@ -131,6 +131,7 @@ const stats = {
   clicksRedirected: 0,
   malformedSent: 0,
   malformed4xx: 0,
+  malformedNoAnswer: 0,
   malformedOther: new Map<string, number>(),
   answers: new Map<string, number>(),
 };
@@ -260,7 +261,8 @@ const malformedLoop = async () => {
         : await rawRequest('GET', targets[pick - MALFORMED.length]);
     stats.malformedSent++;
     if (status >= 400 && status < 500) stats.malformed4xx++;
-    else if (status !== 0) bump(stats.malformedOther, `${status}`);
+    else if (status === 0) stats.malformedNoAnswer++;
+    else bump(stats.malformedOther, `${status}`);
     await sleep(40);
   }
 };
@@ -371,7 +373,7 @@ try {
     `| link clicks (/r/...) | ${stats.clicksSent} | ${stats.clicksRedirected} | ${c.clicks} | | | ${lostClicks} | ${doubleClicks} |`,
   );
   console.log(
-    `| malformed requests | ${stats.malformedSent} | ${stats.malformed4xx} answered 4xx | | | | | |${stats.malformedOther.size ? ` other: ${[...stats.malformedOther].map(([k, v]) => `${k}×${v}`).join(', ')}` : ''}`,
+    `| malformed requests | ${stats.malformedSent} | ${stats.malformed4xx} answered 4xx, ${stats.malformedNoAnswer} unanswered while the stack restarted | | | | | |${stats.malformedOther.size ? ` other: ${[...stats.malformedOther].map(([k, v]) => `${k}×${v}`).join(', ')}` : ''}`,
   );
   console.log('');
   console.log(`beacon posts retried: ${stats.viewPostsRetried}; events given up by the client: ${stats.viewsGivenUp}`);
