@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, variables } from '../../lambdas/config/variables.ts';
+import { type VariableDoc, variableDocs } from '../../lambdas/config/variable-docs.ts';
 
 export interface BenchArgs {
   help: boolean;
@@ -65,9 +66,12 @@ const columns = (pairs: ReadonlyArray<readonly [string, string]>): string[] => {
 /** `NAME  description (default X)` for every variable of scope `bench`. */
 export const benchOptions = (): string[] =>
   columns(
-    Object.entries(variables)
-      .filter(([, v]) => v.scope === 'bench')
-      .map(([name, v]) => [name, `${v.description.replace(/\.$/, '')} (default ${v.defaultText ?? String(v.default)})`]),
+    (Object.entries(variableDocs) as [keyof typeof variables, VariableDoc][])
+      .filter(([, d]) => d.scope === 'bench')
+      .map(([name, d]) => [
+        name,
+        `${d.description.replace(/\.$/, '')} (default ${d.defaultText ?? String(variables[name].default)})`,
+      ]),
   );
 
 export const helpText = (suites: readonly SuiteInfo[]): string =>

@@ -44,7 +44,6 @@ const IMPORT_ENV = {
 const EMULATORS = `
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
-import { bench } from '../lib/config.ts';
 const f = await startFauxqs({ port: 0, logger: false });
 const d = dynalite({ createTableMs: 0 });
 await new Promise((r) => d.listen(0, '127.0.0.1', r));

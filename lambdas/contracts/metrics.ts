@@ -47,7 +47,7 @@ export const MetricNames = {
   EventsApplied: 'EventsApplied',
   /** Counted events the consumer had already applied (same event id), skipped. Count. */
   EventsDuplicate: 'EventsDuplicate',
-  /** Queue messages that are not a valid event; each is a batch failure, bound for the DLQ. Count. */
+  /** Queue messages that are not a valid event; set aside in rejected_events, like poison. Count. */
   EventsMalformed: 'EventsMalformed',
   /**
    * Queue messages the consumer set aside in `rejected_events` instead of counting them (poison
@@ -55,7 +55,7 @@ export const MetricNames = {
    * acknowledged, so they never reach the DLQ. Count.
    */
   EventsRejected: 'EventsRejected',
-  /** A consumer batch whose transaction failed; all its counted records stay on the queue. Count. */
+  /** A consumer batch with records left on the queue (database unusable, split budget spent, or set-aside write failed). Count. */
   ConsumerBatchFailed: 'ConsumerBatchFailed',
   /** Usernames whose cached views were dropped after a profile changed. Count. */
   CacheInvalidations: 'CacheInvalidations',

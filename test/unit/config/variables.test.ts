@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { variableDocs } from '../../../lambdas/config/variable-docs.ts';
 import { ConfigError, formatEnv, parseConfig, variables } from '../../../lambdas/config/variables.ts';
 import { README_PATH, withConfigTables } from '../../../tools/config-docs.ts';
 
@@ -64,8 +65,9 @@ describe('parseConfig', () => {
   });
 
   it('every variable has a description, and its default passes its own schema', () => {
+    expect(Object.keys(variableDocs).sort()).toEqual(Object.keys(variables).sort());
     for (const [name, v] of Object.entries(variables)) {
-      expect(v.description, name).toMatch(/\S/);
+      expect(variableDocs[name as keyof typeof variableDocs].description, name).toMatch(/\S/);
       if (v.default !== undefined) expect(() => parseConfig({ [name]: String(v.default) }), name).not.toThrow();
     }
   });
