@@ -1,5 +1,6 @@
 // The profile read path over HTTP against the real local stack (`node bin/start.ts`).
 import { randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProfile } from '../helpers/fakes.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
@@ -63,6 +64,32 @@ describe('read path over HTTP (shared Redis)', () => {
     expect([a.status, b.status]).toEqual([404, 404]);
     expect((await b.json()).error.code).toBe('PROFILE_NOT_FOUND');
     expect(await origin(stack).calls(u)).toBe(1);
+  });
+
+  /** One raw HTTP/1.1 request, as curl --path-as-is sends it; resolves with the status line. */
+  const rawStatus = (target: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const { port, hostname } = new URL(stack.url);
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      });
+      let data = '';
+      socket.on('data', (d) => {
+        data += d.toString('latin1');
+      });
+      socket.on('end', () => resolve(data.split('\r\n')[0]));
+      socket.on('error', reject);
+    });
+
+  it('answers request targets that are not plain paths (//, ///, //a:b, //%zz, /\\) and keeps serving', async () => {
+    for (const target of ['//', '///', '//a:b', '//%zz', '/\\']) {
+      expect({ target, status: await rawStatus(target) }).toMatchObject({
+        target,
+        status: expect.stringMatching(/^HTTP\/1\.1 4\d\d /),
+      });
+    }
+    expect(stack.child.exitCode).toBeNull();
+    expect((await fetch(`${stack.url}/api/profiles/demo`)).status).toBe(200);
   });
 
   it('answers 400 for a bad username', async () => {
