@@ -54,6 +54,13 @@ export const variableDocs = {
     description: 'Public origin of the pages (og:url, canonical), e.g. the CDN domain.',
     defaultText: 'the domain each request came in on',
   },
+  CORS_ORIGINS: { description: 'Origins whose browser code may call the public API and POST /api/events.' },
+  FRAME_ANCESTORS: { description: 'Who may frame /embed/{username} (CSP frame-ancestors); other pages are never framable.' },
+  CDN_MAX_AGE_S: { description: 'How long a cache in front (CDN-Cache-Control, s-maxage) may keep a public answer.' },
+  CDN_INVALIDATION_TOPIC_ARN: {
+    description: 'SNS topic the consumer tells of changed profiles, so the CloudFront invalidator purges their paths.',
+    defaultText: 'set by CDK when the CDN is on',
+  },
   EVENTS_QUEUE_URL: {
     description: 'SQS queue of analytics and change events.',
     defaultText: '`npm start`: the events queue on fauxqs',

@@ -165,6 +165,18 @@ export const variables = {
   ORIGIN_BACKOFF_CAP_MS: int({ default: 2_000, min: 1, max: 60_000, unit: 'ms' }),
   ORIGIN_RATE_PER_MIN: int({ default: 150, min: 1, max: 1_000_000 }),
   PUBLIC_BASE_URL: url({ protocols: ['http', 'https'] }),
+  CORS_ORIGINS: str({
+    default: '*',
+    pattern: /^(\*|https?:\/\/[^\s,]+(,\s*https?:\/\/[^\s,]+)*)$/,
+    accepts: '"*" or a comma list of origins (https://app.example.com)',
+  }),
+  FRAME_ANCESTORS: str({
+    default: '*',
+    pattern: /^[^;,\r\n]{1,1024}$/,
+    accepts: 'CSP frame-ancestors sources, space-separated ("*", "https://a.example https://b.example", "\'none\'")',
+  }),
+  CDN_MAX_AGE_S: int({ default: 5, min: 0, max: 86_400, unit: 's' }),
+  CDN_INVALIDATION_TOPIC_ARN: str({ accepts: 'an SNS topic ARN' }),
 
   // Events queue and its producers.
   EVENTS_QUEUE_URL: url({ protocols: ['http', 'https'] }),

@@ -29,6 +29,11 @@ export const routes: readonly Route[] = [
   // Pages (HTML, docs/pages.md): the link-in-bio page is on the hot path with the JSON reads; the
   // owner's dashboard and the static files are the site function's, so the profile bundle stays lean.
   { method: 'GET', path: '/{username}', fn: 'profile', page: true },
+  // Embedding in other products: the compact framable page, oEmbed, the API description.
+  { method: 'GET', path: '/embed/{username}', fn: 'profile', page: true },
+  { method: 'GET', path: '/oembed', fn: 'profile' },
+  { method: 'GET', path: '/openapi.json', fn: 'site' },
+  { method: 'GET', path: '/docs', fn: 'site', page: true },
   { method: 'GET', path: '/dashboard/{username}', fn: 'site', page: true },
   { method: 'GET', path: '/assets/{file}', fn: 'site', page: true },
   { method: 'GET', path: '/robots.txt', fn: 'site', page: true },

@@ -31,9 +31,22 @@ describe('reservedSegments', () => {
     expect(reservedSegments(more).has('sitemap.xml')).toBe(true);
   });
 
-  it('gives, for the real table, the segments that were reserved by hand before', () => {
+  it('gives, for the real table, the reserved first segments of the public contract', () => {
     expect([...RESERVED_SEGMENTS].sort()).toEqual(
-      ['api', 'assets', 'dashboard', 'favicon.ico', 'health', 'r', 'robots.txt', 'webhooks'].sort(),
+      [
+        'api',
+        'assets',
+        'dashboard',
+        'docs',
+        'embed',
+        'favicon.ico',
+        'health',
+        'oembed',
+        'openapi.json',
+        'r',
+        'robots.txt',
+        'webhooks',
+      ].sort(),
     );
   });
 
@@ -56,7 +69,15 @@ describe('pageRouteKeys', () => {
 
   it('gives, for the real table, the HTML page routes and no JSON route', () => {
     expect([...PAGE_ROUTE_KEYS].sort()).toEqual(
-      ['GET /{username}', 'GET /dashboard/{username}', 'GET /assets/{file}', 'GET /robots.txt', 'GET /favicon.ico'].sort(),
+      [
+        'GET /{username}',
+        'GET /embed/{username}',
+        'GET /dashboard/{username}',
+        'GET /docs',
+        'GET /assets/{file}',
+        'GET /robots.txt',
+        'GET /favicon.ico',
+      ].sort(),
     );
   });
 
