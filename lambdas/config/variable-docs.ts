@@ -61,6 +61,10 @@ export const variableDocs = {
     description: 'SNS topic the consumer tells of changed profiles, so the CloudFront invalidator purges their paths.',
     defaultText: 'set by CDK when the CDN is on',
   },
+  CDN_DISTRIBUTION_ID: {
+    description: 'The CloudFront distribution whose cached paths the invalidator purges when a profile changes.',
+    defaultText: 'set by CDK when the CDN is on',
+  },
   EVENTS_QUEUE_URL: {
     description: 'SQS queue of analytics and change events.',
     defaultText: '`npm start`: the events queue on fauxqs',

@@ -177,6 +177,7 @@ export const variables = {
   }),
   CDN_MAX_AGE_S: int({ default: 5, min: 0, max: 86_400, unit: 's' }),
   CDN_INVALIDATION_TOPIC_ARN: str({ accepts: 'an SNS topic ARN' }),
+  CDN_DISTRIBUTION_ID: str({ accepts: 'a CloudFront distribution id', pattern: /^[A-Z0-9]{1,64}$/ }),
 
   // Events queue and its producers.
   EVENTS_QUEUE_URL: url({ protocols: ['http', 'https'] }),
