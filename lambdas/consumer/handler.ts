@@ -10,12 +10,15 @@
 //     held only in memory); while the database is unreachable each failed record is hidden for
 //     longer after every receive (core/outage.ts), so a long outage spends few receives;
 //   - a batch the database accepted → if the DLQ holds events, they are moved back (rate-limited);
-//   - other event types on the queue (profile/link updates) → acknowledged, not counted.
+//   - other event types on the queue (profile/link updates) → acknowledged, not counted; with
+//     CloudFront in front, their usernames are also announced for invalidation, and the
+//     records of a notice not accepted stay on the queue.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AnalyticsStore } from '../core/analytics.ts';
 import { type BatchOutcome, consumeBatch, type RejectedEventStore, type Retry } from '../core/batch-apply.ts';
+import { type InvalidationNotifier, sendNotices } from '../core/cdn-invalidation.ts';
 import { backoffS, type DlqRecovery, type QueueControl } from '../core/outage.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { MetricNames } from '../contracts/metrics.ts';
@@ -44,6 +47,8 @@ export interface ConsumerDeps {
   random?: () => number;
   now?: () => number;
   count?: (metric: string, value: number) => void;
+  /** CloudFront in front (`CDN_INVALIDATION_TOPIC_ARN`): where each batch's changed usernames are announced. */
+  cdn?: InvalidationNotifier;
 }
 
 /** Left of the function's time when splitting stops: for the set-aside write and the answer. */
@@ -117,6 +122,7 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     });
     report(outcome, messages.length, Math.round(performance.now() - started));
     const failed = outcome.retry.flatMap((r) => r.ids);
+    if (deps.cdn) failed.push(...(await announceChanges(deps.cdn, event)));
     await delayUnreachable(event, outcome);
     // Ledger pruning piggybacks on a fraction of batches that reached the database: no scheduler
     // to deploy, bounded work, and it keeps pace with inserts (each prune deletes up to its time budget).
@@ -130,8 +136,30 @@ export const makeConsumer = (deps: ConsumerDeps) => {
         logger.warn('pruning applied event ids failed; next time', { error: err });
       }
     }
-    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+    return { batchItemFailures: [...new Set(failed)].map((itemIdentifier) => ({ itemIdentifier })) };
   };
+};
+
+/**
+ * One notice per 500 changed usernames of the batch. The records of a notice not accepted are
+ * failures, so they come back and are announced again (they are not counted: coming back is harmless).
+ */
+const announceChanges = async (notifier: InvalidationNotifier, event: SQSEvent): Promise<string[]> => {
+  const records = event.Records.map((r) => {
+    const sentAt = Number(r.attributes?.SentTimestamp);
+    return { id: r.messageId, body: r.body, ...(sentAt > 0 ? { sentAt } : {}) };
+  });
+  const o = await sendNotices(records, notifier);
+  if (o.failedIds.length) {
+    const e = o.errors[0];
+    logger.error('CDN invalidation notice not published; its change events stay on the queue', {
+      failures: o.failedIds.length,
+      error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+    });
+  }
+  if (o.sent || o.unresolved)
+    logger.debug('CDN invalidation notices', { sent: o.sent, usernames: o.usernames, unresolved: o.unresolved });
+  return o.failedIds;
 };
 
 const logRetry = (r: Retry, records: number) => {

@@ -65,6 +65,14 @@ export const MetricNames = {
   WebhookProcessed: 'WebhookProcessed',
   /** A webhook redelivery whose id was already processed; answered without effects. Count. */
   WebhookDuplicate: 'WebhookDuplicate',
+  /**
+   * A CloudFront invalidation created by the CDN invalidator: one CreateInvalidation call (a retried
+   * notice's call, which CloudFront recognizes by its CallerReference, counts again). Emitted in
+   * us-east-1 by `cdn-invalidator`, which is not one of METRIC_SERVICES (those are the main region's). Count.
+   */
+  CdnInvalidations: 'CdnInvalidations',
+  /** Paths in those calls, the wildcard included: what CloudFront bills past 1,000 a month. Count. */
+  CdnPathsInvalidated: 'CdnPathsInvalidated',
 } as const;
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];

@@ -1,6 +1,8 @@
 // The consumer function's production dependencies.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
+import { SnsInvalidationNotifier } from '../adapters/sns-invalidation-notifier.ts';
 import { SqsQueueControl } from '../adapters/sqs-dlq.ts';
 import { config } from '../config/config.ts';
 import type { ConsumerDeps } from '../consumer/handler.ts';
@@ -38,5 +40,21 @@ export const wireConsumer = (): ConsumerDeps => {
     retentionMs: c.APPLIED_EVENTS_RETENTION_H * 3_600_000,
     splitBudgetMs: c.CONSUMER_SPLIT_BUDGET_MS,
     count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,
+    cdn: c.CDN_INVALIDATION_TOPIC_ARN ? cdnNotifier(c.CDN_INVALIDATION_TOPIC_ARN) : undefined,
   };
 };
+
+/**
+ * With CloudFront in front (CDK sets the topic only then; never locally): changed usernames go to
+ * the invalidator's topic, in the region its ARN names (the consumer's own). Bounded, so an
+ * unreachable endpoint fails the notice (its records come back) instead of the batch's time.
+ */
+const cdnNotifier = (topicArn: string): SnsInvalidationNotifier =>
+  new SnsInvalidationNotifier({
+    client: new SNSClient({
+      region: topicArn.split(':')[3] || 'us-east-1',
+      maxAttempts: 3,
+      requestHandler: { connectionTimeout: 2_000, requestTimeout: 5_000 },
+    }),
+    topicArn,
+  });

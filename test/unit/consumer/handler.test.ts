@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyticsEvent, AnalyticsStore } from '../../../lambdas/core/analytics.ts';
 import type { Rejection, RejectedEventStore } from '../../../lambdas/core/batch-apply.ts';
+import type { InvalidationNotice } from '../../../lambdas/core/cdn-invalidation.ts';
 import { type ConsumerDeps, makeConsumer, makeHandler, TIMEOUT_RESERVE_MS } from '../../../lambdas/consumer/handler.ts';
 import { logger } from '../../../lambdas/shared/telemetry.ts';
 import { lambdaContext } from '../../helpers/events.ts';
@@ -274,5 +275,81 @@ describe('database unreachable for long: visibility backoff, then the DLQ moved 
     });
     const r = await consume(sqsEvent([record('a', 2)]));
     expect(r.batchItemFailures).toEqual([{ itemIdentifier: 'm-a' }]);
+  });
+});
+
+describe('CloudFront invalidation notices (cdn)', () => {
+  const change = (id: string, username: string | undefined, type = 'profile.updated', sentAt = NOW - 2_000) =>
+    sqsRecord(msg(id, type, { profileId: `p-${id}`, ...(username ? { username } : {}) }), {
+      messageId: `m-${id}`,
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(sentAt),
+        SenderId: 'AIDATEST',
+        ApproximateFirstReceiveTimestamp: String(sentAt),
+      },
+    });
+  const notifier = (fail?: Error) => {
+    const notices: InvalidationNotice[] = [];
+    return {
+      notices,
+      notify: async (n: InvalidationNotice) => {
+        if (fail) throw fail;
+        notices.push(n);
+      },
+    };
+  };
+
+  it('publishes one notice per batch with every changed username, alongside counting the rest', async () => {
+    const store = new FakeStore();
+    const cdn = notifier();
+    const { consume } = consumer(store, { cdn });
+    const res = await consume(
+      sqsEvent([
+        msg('c1'),
+        change('u1', 'alice', 'profile.updated', NOW - 9_000),
+        change('u2', 'bob', 'links.updated', NOW - 3_000),
+        change('u3', 'alice', 'profile.deleted', NOW - 5_000),
+        msg('c2'),
+      ]),
+    );
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(cdn.notices).toEqual([{ usernames: ['alice', 'bob'], changedAt: NOW - 3_000 }]);
+    expect(store.batches.flat().map((e) => e.id)).toEqual(['c1', 'c2']);
+  });
+
+  it('makes the change records batch failures when the publish fails, and only those', async () => {
+    const store = new FakeStore();
+    const { consume } = consumer(store, { cdn: notifier(new Error('SNS unavailable')) });
+    const res = await consume(sqsEvent([msg('c1'), change('u1', 'alice'), change('u2', 'bob', 'links.updated')]));
+    expect(ids(res)).toEqual(['m-u1', 'm-u2']);
+    // The counted event was applied and acknowledged.
+    expect(store.batches.flat().map((e) => e.id)).toEqual(['c1']);
+  });
+
+  it('reports a record once when it is both a database and a notice failure', async () => {
+    const store = new FakeStore();
+    store.fail = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const { consume } = consumer(store, { cdn: notifier(new Error('SNS unavailable')) });
+    // Malformed as an analytics event (no occurredAt), yet a change with a username: set aside
+    // fails with the database down, and its notice fails too.
+    const odd = sqsRecord(JSON.stringify({ id: 'x', type: 'profile.updated', data: { username: 'carol' } }), {
+      messageId: 'm-x',
+    });
+    const res = await consume(sqsEvent([sqsRecord(msg('c1'), { messageId: 'm-c1' }), odd]));
+    expect(res.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['m-c1', 'm-x']);
+  });
+
+  it('publishes nothing for a batch without changes, or for changes that name no username', async () => {
+    const cdn = notifier();
+    const { consume } = consumer(new FakeStore(), { cdn });
+    expect(await consume(sqsEvent([msg('c1'), change('u1', undefined)]))).toEqual({ batchItemFailures: [] });
+    expect(cdn.notices).toEqual([]);
+  });
+
+  it('without a topic (no cdn, and locally) publishes nothing and acknowledges the changes', async () => {
+    const store = new FakeStore();
+    const { consume } = consumer(store);
+    expect(await consume(sqsEvent([msg('c1'), change('u1', 'alice')]))).toEqual({ batchItemFailures: [] });
   });
 });
