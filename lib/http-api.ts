@@ -1,5 +1,14 @@
 // The HTTP API (payload format 2.0): one route per entry of lambdas/contracts/routes.ts, the same table the
-// local adapter dispatches on, so a route added there is deployed without touching this file.
+// local adapter dispatches on, so a route added there is deployed without touching this file. That
+// table already holds what it implies: HEAD beside every GET (an HTTP API routes HEAD only to a
+// HEAD route) and an OPTIONS route on every CORS path.
+//
+// CORS is the Lambdas' (lambdas/shared/cors.ts), not the API's: `corsPreflight` is deliberately
+// unset. With it, API Gateway answers every OPTIONS itself and adds its CORS headers to every
+// response whose request had an allowed Origin, on every route (the admin and webhook routes
+// too), ignoring what the function answered; a private route would then be readable by any
+// allowed site. The explicit OPTIONS routes reach the function that owns the path, whose kernel
+// grants only the path's CORS methods.
 
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -30,6 +39,7 @@ export class HttpApiGateway extends Construct {
     this.api = new apigwv2.HttpApi(this, 'Api', {
       description: 'LinkCache HTTP API',
       createDefaultStage: false,
+      // No corsPreflight: see the top of this file.
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: retentionFor(props.logRetentionDays),

@@ -3,6 +3,7 @@
 // `-c natGateways=2`, `-c alarmEmail=ops@example.com`) overrides the stage's value.
 
 import type { Node } from 'constructs';
+import { variables } from '../lambdas/config/variables.ts';
 
 export type CacheMode = 'serverless' | 'replication-group';
 
@@ -14,6 +15,11 @@ export interface StageConfig {
    * domain each request came in on (the API Gateway domain without a CDN).
    */
   publicBaseUrl: string;
+  /**
+   * `CORS_ORIGINS` of the functions with CORS routes: `*`, or a comma list of the origins whose
+   * browser code may read the public API and post beacons (e.g. `https://app.example.com`).
+   */
+  corsOrigins: string;
   // Cache freshness and origin budget: the Lambda env vars of the same meaning.
   profileTtlS: number;
   linksTtlS: number;
@@ -73,6 +79,7 @@ export interface ResolvedStage extends StageConfig {
 export const DEFAULTS: StageConfig = {
   originUrl: 'https://origin.example.com',
   publicBaseUrl: '',
+  corsOrigins: '*',
   profileTtlS: 300,
   linksTtlS: 120,
   analyticsTtlS: 900,
@@ -148,6 +155,8 @@ const validate = (c: ResolvedStage): void => {
   if (!/^https?:\/\//.test(c.originUrl)) fail('originUrl must be an http(s) URL');
   if (c.publicBaseUrl && !/^https?:\/\/[^/]+\/?$/.test(c.publicBaseUrl))
     fail('publicBaseUrl must be an http(s) origin, e.g. https://links.example.com');
+  if (!variables.CORS_ORIGINS.schema.safeParse(c.corsOrigins).success)
+    fail(`corsOrigins must be ${variables.CORS_ORIGINS.accepts}`);
   if (c.cacheMode !== 'serverless' && c.cacheMode !== 'replication-group')
     fail('cacheMode must be serverless or replication-group');
   if (c.batchSize < 1 || c.batchSize > 10_000) fail('batchSize must be 1..10000');

@@ -1,5 +1,8 @@
 // The local API Gateway: real HTTP in, a real HTTP API (payload 2.0) proxy event out, handed to
-// the same handler module Lambda runs; the structured result goes back out as HTTP.
+// the same handler module Lambda runs; the structured result goes back out as HTTP. HEAD and the
+// CORS preflights (OPTIONS) are routes of the table like any other, answered by the function that
+// owns the path, as deployed (API Gateway's own CORS is off: lib/http-api.ts); a HEAD's body is
+// dropped on the way out, Content-Length kept.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';

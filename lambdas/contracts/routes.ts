@@ -1,26 +1,34 @@
 // The one route table: API Gateway routes in CDK and the local HTTP adapter are both built from it,
-// so the local stack dispatches exactly as the deployed HTTP API does.
+// so the local stack dispatches exactly as the deployed HTTP API does. `routes` is the declared
+// table plus what it implies: a HEAD beside every GET (API Gateway routes HEAD only to a HEAD
+// route) and an OPTIONS preflight route on every path with a CORS route.
 
 /** Each Lambda function, by name; its entry is `lambdas/<name>/index.ts`, export `handler`. */
 export type FunctionName = 'profile' | 'site' | 'track' | 'webhook' | 'admin';
 
 export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'PATCH';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'OPTIONS';
   /** API Gateway path template: `{param}` segments, no greedy params. */
   path: string;
   fn: FunctionName;
   /** An HTML page for people: its errors render as HTML error pages, not the JSON error body. */
   page?: true;
+  /**
+   * Readable by browser code on other sites (the origins of `CORS_ORIGINS`): the kernel adds the
+   * CORS headers to its answers and answers the path's OPTIONS preflight. Public routes only.
+   */
+  cors?: true;
 }
 
-export const routes: readonly Route[] = [
+/** The routes as written; `routes` (below) is what is deployed and served. */
+export const declaredRoutes: readonly Route[] = [
   { method: 'GET', path: '/health', fn: 'profile' },
-  { method: 'GET', path: '/api/profiles/{username}', fn: 'profile' },
-  { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile' },
+  { method: 'GET', path: '/api/profiles/{username}', fn: 'profile', cors: true },
+  { method: 'GET', path: '/api/profiles/{username}/links', fn: 'profile', cors: true },
   // Click tracking (docs/analytics.md): redirects and beacon events onto the queue.
   { method: 'GET', path: '/r/{username}/{linkId}', fn: 'track' },
   { method: 'HEAD', path: '/r/{username}/{linkId}', fn: 'track' },
-  { method: 'POST', path: '/api/events', fn: 'track' },
+  { method: 'POST', path: '/api/events', fn: 'track', cors: true },
   // Analytics over the 10-second aggregates (private: admin token).
   { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin' },
   { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
@@ -31,8 +39,8 @@ export const routes: readonly Route[] = [
   { method: 'GET', path: '/{username}', fn: 'profile', page: true },
   // Embedding in other products: the compact framable page, oEmbed, the API description.
   { method: 'GET', path: '/embed/{username}', fn: 'profile', page: true },
-  { method: 'GET', path: '/oembed', fn: 'profile' },
-  { method: 'GET', path: '/openapi.json', fn: 'site' },
+  { method: 'GET', path: '/oembed', fn: 'profile', cors: true },
+  { method: 'GET', path: '/openapi.json', fn: 'site', cors: true },
   { method: 'GET', path: '/docs', fn: 'site', page: true },
   { method: 'GET', path: '/dashboard/{username}', fn: 'site', page: true },
   { method: 'GET', path: '/assets/{file}', fn: 'site', page: true },
@@ -41,6 +49,50 @@ export const routes: readonly Route[] = [
 ];
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
+
+/**
+ * `table` with the routes it implies, each after the route it comes from: a HEAD for every GET
+ * without one (same function and flags: HEAD answers as GET does, without the body), then an
+ * OPTIONS for every path with a CORS route, to the function of that path's first CORS route.
+ * Routes already in the table are kept as written, so applying it twice changes nothing.
+ */
+export const withImpliedRoutes = (table: readonly Route[]): Route[] => {
+  const keys = new Set(table.map(routeKey));
+  const out: Route[] = [];
+  const imply = (r: Route) => {
+    if (keys.has(routeKey(r))) return;
+    keys.add(routeKey(r));
+    out.push(r);
+  };
+  for (const r of table) {
+    out.push(r);
+    if (r.method === 'GET') imply({ ...r, method: 'HEAD' });
+  }
+  for (const r of table) if (r.cors) imply({ method: 'OPTIONS', path: r.path, fn: r.fn, cors: true });
+  return out;
+};
+
+/** Every route the HTTP API answers, deployed (CDK) and local (the adapter) alike. */
+export const routes: readonly Route[] = withImpliedRoutes(declaredRoutes);
+
+/** Route keys of the CORS routes of `table`, their preflight (OPTIONS) routes included. */
+export const corsRouteKeys = (table: readonly Route[]): ReadonlySet<string> => new Set(table.filter((r) => r.cors).map(routeKey));
+
+/**
+ * For each OPTIONS route of `table` on a CORS path, the methods a preflight may allow there (the
+ * path's CORS routes, in table order): a private method on the same path is never among them.
+ */
+export const corsMethods = (table: readonly Route[]): ReadonlyMap<string, readonly Route['method'][]> => {
+  const out = new Map<string, Route['method'][]>();
+  for (const r of table) {
+    if (!r.cors || r.method === 'OPTIONS') continue;
+    const key = routeKey({ method: 'OPTIONS', path: r.path });
+    const methods = out.get(key) ?? [];
+    if (!methods.includes(r.method)) methods.push(r.method);
+    out.set(key, methods);
+  }
+  return out;
+};
 
 /** Route keys of the flagged page routes of `table`. */
 export const pageRouteKeys = (table: readonly Route[]): ReadonlySet<string> => new Set(table.filter((r) => r.page).map(routeKey));
@@ -59,5 +111,9 @@ export const reservedSegments = (table: readonly Route[]): ReadonlySet<string> =
 };
 
 export const PAGE_ROUTE_KEYS: ReadonlySet<string> = pageRouteKeys(routes);
+
+export const CORS_ROUTE_KEYS: ReadonlySet<string> = corsRouteKeys(routes);
+
+export const CORS_METHODS: ReadonlyMap<string, readonly Route['method'][]> = corsMethods(routes);
 
 export const RESERVED_SEGMENTS: ReadonlySet<string> = reservedSegments(routes);

@@ -1,11 +1,15 @@
 // The one way an HTTP handler is assembled: middy, Powertools metrics (when on), errors mapped to
 // responses in one place, then dispatch on the API Gateway route key (lambdas/contracts/routes.ts).
+// The kernel also answers what the route table implies for every function alike: HEAD as GET
+// (same status and headers; the body is dropped on the way out), and CORS on the flagged routes.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
+import { addCorsHeaders, type CorsPolicy, configuredCors, isCorsRoute, isPreflightRoute, preflightResponse } from './cors.ts';
 import { NotFoundError } from './errors.ts';
 import { errorResponse, type HttpEvent, type HttpResult, httpErrors } from './http.ts';
 import { logger, metrics, metricsOn } from './telemetry.ts';
 
+/** Returns a fresh `headers` object per response: the kernel adds to it (CORS). */
 export type RouteHandler = (event: HttpEvent) => Promise<HttpResult>;
 
 export interface RouterOptions {
@@ -19,16 +23,41 @@ export interface RouterOptions {
    * timer costs more than an L1 hit.
    */
   timeoutEarly?: boolean;
+  /** The CORS policy; by default the process's, which the wiring sets from `CORS_ORIGINS`. */
+  cors?: CorsPolicy;
 }
+
+/** `routes` plus `HEAD <path>` → the GET handler wherever the function gives no HEAD of its own. */
+export const withHeadRoutes = (routes: Record<string, RouteHandler>): Record<string, RouteHandler> => {
+  const out = { ...routes };
+  for (const key of Object.keys(routes)) {
+    if (!key.startsWith('GET ')) continue;
+    const head = `HEAD ${key.slice(4)}`;
+    if (!(head in out)) out[head] = routes[key];
+  }
+  return out;
+};
 
 export const routedHandler = (routes: Record<string, RouteHandler>, options: RouterOptions = {}) => {
   const base = middy<HttpEvent, HttpResult>(options.timeoutEarly === false ? { timeoutEarlyInMillis: 0 } : {});
   if (metricsOn) base.use(logMetrics(metrics));
   const { guard } = options;
-  return base.use(httpErrors(logger, options.renderError ?? errorResponse)).handler(async (event) => {
+  const table = withHeadRoutes(routes);
+  const cors = (): CorsPolicy => options.cors ?? configuredCors();
+  const render = options.renderError ?? errorResponse;
+  // Errors of a CORS route carry the grant too, so a script on another site can read them.
+  const renderError = (err: unknown, event: HttpEvent): HttpResult => {
+    const result = render(err, event);
+    return isCorsRoute(event.routeKey) ? addCorsHeaders(cors(), event, result) : result;
+  };
+  return base.use(httpErrors(logger, renderError)).handler(async (event) => {
+    const key = event.routeKey;
+    // Before the guard: a browser's preflight never carries credentials.
+    if (isPreflightRoute(key)) return preflightResponse(cors(), event);
     if (guard) await guard(event);
-    const route = routes[event.routeKey];
-    if (!route) throw new NotFoundError(`No route for ${event.routeKey}.`);
-    return route(event);
+    const route = table[key];
+    if (!route) throw new NotFoundError(`No route for ${key}.`);
+    const result = await route(event);
+    return isCorsRoute(key) ? addCorsHeaders(cors(), event, result) : result;
   });
 };

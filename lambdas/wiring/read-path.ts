@@ -8,10 +8,11 @@ import { type RedisKeys, redisKeys } from '../adapters/redis-keys.ts';
 import { RedisProfileCache } from '../adapters/redis-profile-cache.ts';
 import { RedisRateLimiter } from '../adapters/redis-rate-limiter.ts';
 import { secret } from '../adapters/secrets.ts';
-import { type ReadPathSettings, readPathSettings } from '../config/config.ts';
+import { config as processConfig, type ReadPathSettings, readPathSettings } from '../config/config.ts';
 import type { RateLimiter } from '../core/ports.ts';
 import { ProfileService, redisBreaker } from '../core/profile-service.ts';
 import { LocalTokenBucket } from '../core/token-bucket.ts';
+import { configureCors } from '../shared/cors.ts';
 import { registerHealthCheck } from '../shared/health.ts';
 import { logger, telemetry } from '../shared/telemetry.ts';
 
@@ -29,7 +30,12 @@ let built: ReadPath | undefined;
 let lastRedisError = 0;
 
 export const readPath = (): ReadPath => {
-  built ??= buildReadPath(readPathSettings());
+  if (!built) {
+    built = buildReadPath(readPathSettings());
+    // The functions with CORS routes (profile, site, track) are all wired through here: the
+    // kernel's router answers browsers on other sites by this process-wide policy.
+    configureCors(processConfig().CORS_ORIGINS);
+  }
   return built;
 };
 

@@ -2,7 +2,7 @@
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { routeKey, routes } from '../../lambdas/contracts/routes.ts';
+import { CORS_ROUTE_KEYS, declaredRoutes, routeKey, routes } from '../../lambdas/contracts/routes.ts';
 import { assertVisibilityTimeout } from '../../lib/event-queues.ts';
 import { Duration } from 'aws-cdk-lib';
 import { METRIC_NAMESPACE, MetricNames } from '../../lambdas/contracts/metrics.ts';
@@ -460,6 +460,23 @@ describe('HTTP API', () => {
       return `${r.Properties.RouteKey} -> ${fnIds[integrations[integrationId]]}`;
     });
     expect(deployed.sort()).toEqual(routes.map((r) => `${routeKey(r)} -> ${r.fn}`).sort());
+  });
+
+  it('deploys a HEAD beside every GET and an OPTIONS on every CORS path, each to the function of the path', () => {
+    const keys = resources(s.serviceTemplate, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey as string);
+    const gets = declaredRoutes.filter((r) => r.method === 'GET');
+    for (const r of gets) expect(keys).toContain(`HEAD ${r.path}`);
+    const options = keys.filter((k) => k.startsWith('OPTIONS '));
+    expect(options.sort()).toEqual([...CORS_ROUTE_KEYS].filter((k) => k.startsWith('OPTIONS ')).sort());
+    expect(options.length).toBe(5);
+    // Declared routes, one HEAD per GET (the redirect declares its own), one OPTIONS per CORS path.
+    expect(keys).toHaveLength(declaredRoutes.length + gets.length - 1 + options.length);
+  });
+
+  it('leaves API Gateway CORS off: it would grant every route, private ones included, over the functions', () => {
+    for (const [, api] of resources(s.serviceTemplate, 'AWS::ApiGatewayV2::Api')) {
+      expect(api.Properties.CorsConfiguration).toBeUndefined();
+    }
   });
 
   it('uses payload format 2.0, default-stage throttling and access logs', () => {

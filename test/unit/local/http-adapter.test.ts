@@ -3,7 +3,7 @@ import { type AddressInfo, connect } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileRoutes, createLocalApi, matchRoute } from '../../../local/http-adapter.ts';
-import type { Route } from '../../../lambdas/contracts/routes.ts';
+import { type Route, routes as servedRoutes } from '../../../lambdas/contracts/routes.ts';
 
 const routes: Route[] = [
   { method: 'GET', path: '/{username}', fn: 'profile' },
@@ -22,6 +22,18 @@ describe('route matching', () => {
       key: 'GET /api/profiles/{username}/links',
       pathParameters: { username: 'x.y' },
     });
+  });
+  it('routes HEAD and the CORS preflights of the real table to the function of the path, as deployed', () => {
+    const real = compileRoutes(servedRoutes);
+    expect(matchRoute(real, 'HEAD', '/demo')?.key).toBe('HEAD /{username}');
+    expect(matchRoute(real, 'HEAD', '/api/profiles/demo')?.route.fn).toBe('profile');
+    expect(matchRoute(real, 'HEAD', '/r/demo/lnk_shop')?.route.fn).toBe('track');
+    expect(matchRoute(real, 'OPTIONS', '/api/events')).toMatchObject({ key: 'OPTIONS /api/events', route: { fn: 'track' } });
+    expect(matchRoute(real, 'OPTIONS', '/api/profiles/demo/links')?.route.fn).toBe('profile');
+    // No preflight route on a private or page path: a browser's preflight there is refused (404).
+    expect(matchRoute(real, 'OPTIONS', '/api/profiles/demo/analytics')).toBeUndefined();
+    expect(matchRoute(real, 'OPTIONS', '/demo')).toBeUndefined();
+    expect(matchRoute(real, 'OPTIONS', '/webhooks/linktree')).toBeUndefined();
   });
   it('matches on method and decodes parameters', () => {
     expect(matchRoute(compiled, 'POST', '/health')).toBeUndefined();
