@@ -32,6 +32,7 @@ export const readPathSettings = (c: Config = config()): ReadPathSettings => ({
     l1MaxBytes: c.L1_MAX_BYTES,
     staleTtlS: c.STALE_TTL_S,
     negativeTtlS: c.NEGATIVE_TTL_S,
+    cdnMaxAgeS: c.CDN_MAX_AGE_S,
     lockTtlMs: c.LOCK_TTL_MS,
     l2BreakerFailures: c.REDIS_BREAKER_FAILURES,
     l2BreakerCooldownMs: c.REDIS_BREAKER_COOLDOWN_MS,

@@ -44,6 +44,8 @@ export interface ViewResult extends Rendered {
   outcome: CacheOutcome;
   contentType: string;
   profile: Profile;
+  /** Whole seconds since the snapshot was fetched from the origin (the answer's `Age`). */
+  ageS: number;
 }
 
 export interface ProfileServiceDeps {
@@ -127,13 +129,19 @@ export class ProfileService {
     const entry = r.entry ?? { snapshot: r.snapshot, storedAt: 0, views: new Map() };
     const rendered = renderOnce(entry, view, profile);
     this.#telemetry.count(OUTCOME_METRIC[r.outcome]);
-    return { ...rendered, outcome: r.outcome, contentType: view.contentType, profile };
+    const ageS = this.#ageS(r.snapshot);
+    return { ...rendered, outcome: r.outcome, contentType: view.contentType, profile, ageS };
   }
 
   /** The profile itself (for redirects and admin routes), fresh within `maxAgeS`. */
   async profile(username: string, maxAgeS = this.#c.profileTtlS): Promise<{ profile: Profile; outcome: CacheOutcome }> {
     const r = await this.#resolve(username, maxAgeS * 1000);
     return { profile: this.#profileOf(r, username), outcome: r.outcome };
+  }
+
+  #ageS(s: Snapshot): number {
+    const ms = this.#clock.now() - s.fetchedAt;
+    return ms > 0 ? Math.floor(ms / 1000) : 0;
   }
 
   /** Drops every cached view of the profile at both tiers. Rejects if Redis can't be reached. */

@@ -45,3 +45,9 @@ export const isHttpUrl = (raw: string): boolean => {
 /** Enabled links, by position: what the links route returns and the page renders. */
 export const visibleLinks = (profile: Profile): Link[] =>
   profile.links.filter((l) => l.enabled).sort((a, b) => a.position - b.position);
+
+/**
+ * The profile as public routes show it: its enabled links only, by position. A disabled link is
+ * the owner's draft and leaves only through the admin API (the PATCH answer shows every link).
+ */
+export const publicProfile = (profile: Profile): Profile => ({ ...profile, links: visibleLinks(profile) });

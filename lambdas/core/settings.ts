@@ -15,6 +15,8 @@ export interface CacheConfig {
   staleTtlS: number;
   /** Seconds a 404 from the origin is remembered (`NEGATIVE_TTL_S`). */
   negativeTtlS: number;
+  /** Seconds a shared cache or CDN in front may keep a cacheable answer (`CDN_MAX_AGE_S`); unset, none is told. */
+  cdnMaxAgeS?: number;
   /** Redis lock TTL that elects one origin caller per key across processes. */
   lockTtlMs: number;
   /** Consecutive L2 failures (errors, time-outs) after which reads skip L2 (`REDIS_BREAKER_FAILURES`). */

@@ -9,7 +9,7 @@ import { errorResponse, type HttpEvent, type HttpResult } from '../shared/http.t
 import type { ReadPath } from '../wiring/read-path.ts';
 import { type RouteHandler, routedHandler as sharedRoutedHandler } from '../shared/router.ts';
 import { parseUsername } from '../shared/username.ts';
-import { viewResponse } from './respond.ts';
+import { cdnHeaders, viewResponse } from './respond.ts';
 
 export type ViewDeps = Pick<ReadPath, 'service' | 'config'>;
 
@@ -23,10 +23,13 @@ export const viewServer = ({ service, config }: ViewDeps): ServeView => {
     const username = parseUsername(event.pathParameters?.username);
     try {
       const result = await service.view(view, username);
-      return viewResponse(event, result, view.maxAgeS(config.cache), config.cache);
+      return viewResponse(event, result, view.maxAgeS(config.cache), config.cache, username);
     } catch (err) {
-      // A 404 is cached downstream too, for as long as we cache it ourselves.
-      if (err instanceof ProfileNotFoundError) err.headers['cache-control'] = negativeCacheControl;
+      // A 404 is cached downstream too, for as long as we cache it ourselves, and purged with the profile.
+      if (err instanceof ProfileNotFoundError) {
+        Object.assign(err.headers, cdnHeaders(username));
+        err.headers['cache-control'] = negativeCacheControl;
+      }
       throw err;
     }
   };

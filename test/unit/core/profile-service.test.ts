@@ -68,6 +68,19 @@ describe('ProfileService cache-aside', () => {
     expect(c.etag).not.toBe(a.etag);
   });
 
+  it('says how long ago the snapshot was fetched from the origin (whole seconds), through L1, L2 and stale', async () => {
+    expect((await t.service.view(profileView, 'demo')).ageS).toBe(0);
+    t.clock.advance(2.9 * S);
+    expect((await t.service.view(profileView, 'demo')).ageS).toBe(2);
+    t.clock.advance(10 * S); // past L1: from L2, the same snapshot
+    expect((await t.service.view(profileView, 'demo')).ageS).toBe(12);
+    t.clock.advance(300 * S);
+    t.origin.failing = true;
+    const stale = await t.service.view(profileView, 'demo');
+    expect(stale.outcome).toBe('STALE');
+    expect(stale.ageS).toBe(312);
+  });
+
   it('renders the links view as enabled links by position', async () => {
     const r = await t.service.view(linksView, 'demo');
     expect(JSON.parse(r.body).links.map((l: { id: string }) => l.id)).toEqual(['a', 'b']);

@@ -35,7 +35,8 @@ describe('GET /{username}', () => {
     expect(miss.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(miss.body).toContain('<h1>Demo Creator</h1>');
     expect(miss.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    expect(miss.headers['cache-control']).toMatch(/^public, max-age=\d+, stale-while-revalidate=300\b/);
+    expect(miss.headers['cache-control']).toBe('public, max-age=5, s-maxage=5, stale-if-error=86400');
+    expect(miss.headers['surrogate-key']).toBe('profile:demo');
     expect(miss.headers['x-cache']).toBe('MISS');
     const hit = await t.call(page('Demo'));
     expect(hit.headers['x-cache']).toBe('HIT');

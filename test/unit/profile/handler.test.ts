@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MemoryProfileCache } from '../../../lambdas/adapters/memory-profile-cache.ts';
 import { ProfileService } from '../../../lambdas/core/profile-service.ts';
 import { makeHandler } from '../../../lambdas/profile/handler.ts';
@@ -8,6 +8,7 @@ import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { FakeClock, FakeOrigin, FakeSnapshotCache, makeProfile } from '../../helpers/fakes.ts';
 import { registerHealthCheck } from '../../../lambdas/shared/health.ts';
+import { configureCors } from '../../../lambdas/shared/cors.ts';
 
 const setup = () => {
   const config = readPathSettings(parseConfig({}));
@@ -77,6 +78,9 @@ describe('GET /api/profiles/{username}', () => {
     expect(r.statusCode).toBe(404);
     expect(JSON.parse(r.body as string)).toEqual({ error: { code: 'PROFILE_NOT_FOUND', message: expect.any(String) } });
     expect(r.headers['cache-control']).toBe('public, max-age=60');
+    // Purged with the profile when it appears.
+    expect(r.headers['surrogate-key']).toBe('profile:ghost');
+    expect(r.headers['cache-tag']).toBe('profile:ghost');
     await t.call(get('ghost'));
     expect(t.origin.calls).toBe(1);
   });
@@ -122,5 +126,108 @@ describe('GET /health', () => {
     expect(body.dependencies.redis.status).toBe('disabled');
     expect(body.status).toBe('degraded');
     expect(r.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('public answers never carry a disabled link', () => {
+  it('drops disabled links from the profile JSON (enabled only, by position), the rest as the origin gave it', async () => {
+    const t = setup();
+    const r = await t.call(get('demo'));
+    const body = JSON.parse(r.body as string);
+    expect(body.links.map((l: { id: string }) => l.id)).toEqual(['a', 'b']);
+    expect(r.body).not.toContain('"off"');
+    expect(body).toMatchObject({ id: 'prof_demo', username: 'demo', displayName: 'The demo', bio: 'bio' });
+    expect(Object.keys(body)).toEqual(Object.keys(makeProfile('demo')));
+  });
+});
+
+describe('the HTTP rules of every cached read', () => {
+  let t: ReturnType<typeof setup>;
+  beforeEach(() => {
+    t = setup();
+  });
+  afterEach(() => configureCors(undefined));
+
+  it('answers HEAD like GET: same status and headers, 304 and 404 included', async () => {
+    const routes = ['/api/profiles/{username}', '/api/profiles/{username}/links', '/{username}'];
+    for (const route of routes) {
+      for (const username of ['demo', 'ghost']) {
+        const input = { route, pathParameters: { username } };
+        await t.call(input); // warm: both answers below come from the same cached copy
+        const g = await t.call(input);
+        const h = await t.call({ ...input, method: 'HEAD' });
+        expect({ route, username, status: h.statusCode, headers: h.headers }).toEqual({
+          route,
+          username,
+          status: g.statusCode,
+          headers: g.headers,
+        });
+      }
+    }
+    const first = await t.call(get('demo'));
+    const head304 = await t.call({ ...get('demo', { 'if-none-match': first.headers.etag }), method: 'HEAD' });
+    expect(head304.statusCode).toBe(304);
+  });
+
+  it('answers If-Modified-Since with 304 when there is no If-None-Match', async () => {
+    const first = await t.call(get('demo'));
+    expect(first.headers['last-modified']).toBe('Thu, 01 Jan 2026 00:00:00 GMT');
+    expect((await t.call(get('demo', { 'if-modified-since': first.headers['last-modified'] }))).statusCode).toBe(304);
+    expect((await t.call(get('demo', { 'if-modified-since': 'Wed, 31 Dec 2025 23:59:59 GMT' }))).statusCode).toBe(200);
+  });
+
+  it('says how old a cached copy is (Age) on hits, none on the miss that fetched it', async () => {
+    const miss = await t.call(get('demo'));
+    expect(miss.headers.age).toBeUndefined();
+    t.clock.advance(2_500);
+    const hit = await t.call(get('demo'));
+    expect(hit.headers['x-cache']).toBe('HIT');
+    expect(hit.headers.age).toBe('2');
+  });
+
+  it('carries the CDN policy and tags on every cacheable answer of the profile', async () => {
+    for (const route of ['/api/profiles/{username}', '/api/profiles/{username}/links', '/{username}']) {
+      const r = await t.call({ route, pathParameters: { username: 'Demo' } });
+      expect({
+        route,
+        cc: r.headers['cache-control'],
+        cdn: r.headers['cdn-cache-control'],
+        tag: r.headers['surrogate-key'],
+      }).toEqual({
+        route,
+        cc: 'public, max-age=5, s-maxage=5, stale-if-error=86400',
+        cdn: 'max-age=5, stale-if-error=86400',
+        tag: 'profile:demo',
+      });
+      expect(r.headers['cache-tag']).toBe('profile:demo');
+    }
+  });
+
+  it('grants CORS_ORIGINS on the JSON reads and their errors, never on the page or /health', async () => {
+    configureCors('https://app.example.com');
+    const origin = { origin: 'https://app.example.com' };
+    const ok = await t.call(get('demo', origin));
+    expect(ok.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(ok.headers.vary).toBe('Origin');
+    const missing = await t.call(get('ghost', origin));
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    const other = await t.call(get('demo', { origin: 'https://evil.example' }));
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    for (const input of [
+      { route: '/{username}', pathParameters: { username: 'demo' }, headers: origin },
+      { route: '/health', headers: origin },
+    ]) {
+      expect((await t.call(input)).headers['access-control-allow-origin']).toBeUndefined();
+    }
+    const pre = await t.call({
+      method: 'OPTIONS',
+      route: '/api/profiles/{username}',
+      pathParameters: { username: 'demo' },
+      headers: { ...origin, 'access-control-request-method': 'GET' },
+    });
+    expect(pre.statusCode).toBe(204);
+    expect(pre.headers['access-control-allow-methods']).toBe('GET, HEAD');
+    expect(t.origin.calls).toBe(2);
   });
 });
