@@ -19,7 +19,7 @@ export const CHANGE_TYPES: ReadonlySet<string> = new Set([
   EventTypes.ProfileDeleted,
 ]);
 
-/** Usernames per notice: 4 paths each keeps one notice within one CloudFront call (3,000 paths). */
+/** Usernames per notice: at 5 paths each, one notice is one CloudFront call (at most 3,000 paths). */
 export const MAX_USERNAMES_PER_NOTICE = 500;
 
 /** What the consumer publishes and the invalidator receives (the SNS message body, as JSON). */
@@ -154,15 +154,18 @@ export const sendNotices = async (
 
 /**
  * The paths a profile is cached under at CloudFront: the GET routes that answer with its data and
- * a public Cache-Control (lambdas/contracts/routes.ts; test/infra checks every `{username}` GET
- * route is here, uncached at the edge, or private). Exact paths: with the query string in the
- * cache key, `/alice?utm_source=x` is its own object, which only its max-age bounds.
+ * a public Cache-Control (lambdas/contracts/routes.ts; test/infra checks that every `{username}`
+ * GET route is either here or uncached at the edge). The dashboard shell is one: it is rendered
+ * from the cached profile (name, link titles) with the same public Cache-Control. Exact paths:
+ * with the query string in the cache key, `/alice?utm_source=x` is its own object, which only
+ * its max-age bounds.
  */
 export const PROFILE_PATH_TEMPLATES = [
   '/api/profiles/{username}',
   '/api/profiles/{username}/links',
   '/{username}',
   '/embed/{username}',
+  '/dashboard/{username}',
 ] as const;
 
 /**

@@ -93,16 +93,18 @@ describe('cdn invalidator', () => {
         InvalidationBatch: {
           CallerReference: 'msg-1/0',
           Paths: {
-            Quantity: 8,
+            Quantity: 10,
             Items: [
               '/api/profiles/alice',
               '/api/profiles/alice/links',
               '/alice',
               '/embed/alice',
+              '/dashboard/alice',
               '/api/profiles/bob',
               '/api/profiles/bob/links',
               '/bob',
               '/embed/bob',
+              '/dashboard/bob',
             ],
           },
         },
@@ -112,18 +114,18 @@ describe('cdn invalidator', () => {
         InvalidationBatch: { CallerReference: 'msg-1/oembed', Paths: { Quantity: 1, Items: ['/oembed*'] } },
       },
     ]);
-    expect(s.counts).toEqual({ [MetricNames.CdnInvalidations]: 2, [MetricNames.CdnPathsInvalidated]: 9 });
+    expect(s.counts).toEqual({ [MetricNames.CdnInvalidations]: 2, [MetricNames.CdnPathsInvalidated]: 11 });
   });
 
   it('keeps every call within 3,000 paths', async () => {
     const s = setup();
-    const usernames = Array.from({ length: 1_600 }, (_, i) => `user${i}`);
+    const usernames = Array.from({ length: 1_300 }, (_, i) => `user${i}`);
     await s.invalidate(snsEvent({ usernames }, 'big'));
     const calls = inputs();
-    expect(calls.map((c) => c.InvalidationBatch?.Paths?.Quantity)).toEqual([3_000, 3_000, 400, 1]);
+    expect(calls.map((c) => c.InvalidationBatch?.Paths?.Quantity)).toEqual([3_000, 3_000, 500, 1]);
     expect(calls.map((c) => c.InvalidationBatch?.CallerReference)).toEqual(['big/0', 'big/1', 'big/2', 'big/oembed']);
     for (const c of calls) expect(c.InvalidationBatch?.Paths?.Items).toHaveLength(c.InvalidationBatch?.Paths?.Quantity ?? -1);
-    expect(new Set(calls.flatMap((c) => c.InvalidationBatch?.Paths?.Items)).size).toBe(1_600 * 4 + 1);
+    expect(new Set(calls.flatMap((c) => c.InvalidationBatch?.Paths?.Items)).size).toBe(1_300 * 5 + 1);
   });
 
   it('waits until the change is L1_TTL_S old before invalidating, at most maxSettleMs', async () => {
