@@ -5,6 +5,7 @@ import type { View } from '../core/profile-service.ts';
 import { isHttpUrl, type Profile, visibleLinks } from '../core/profile.ts';
 import { assetPath } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
+import { oembedDiscoveryLink } from './oembed.ts';
 import { HTML_TYPE, pageHeaders } from './security.ts';
 import { type PageTheme, resolveTheme, styleHash, themeCss } from './theme.ts';
 
@@ -55,6 +56,7 @@ export const renderProfilePage = (profile: Profile, ctx: PageContext, theme = re
 <title>${name} (@${username})</title>
 <meta name="description" content="${description}">
 <link rel="canonical" href="${pageUrl}">
+${oembedDiscoveryLink(ctx.baseUrl, pageUrl, `${name} (@${username})`)}
 <meta property="og:type" content="profile">
 <meta property="og:title" content="${name}">
 <meta property="og:description" content="${description}">

@@ -106,3 +106,13 @@ export class IncompleteWriteError extends AppError {
     super(503, 'WRITE_INCOMPLETE', message, { ...options, headers: { 'retry-after': '5', ...options?.headers } });
   }
 }
+
+/**
+ * A representation this route does not offer. oEmbed (`GET /oembed?format=xml`) asks for a 501
+ * here rather than a 400, so consumers fall back to the format they can have.
+ */
+export class NotImplementedError extends AppError {
+  constructor(message: string) {
+    super(501, 'NOT_IMPLEMENTED', message);
+  }
+}

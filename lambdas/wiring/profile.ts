@@ -5,5 +5,6 @@ import { readPath } from './read-path.ts';
 
 export const wireProfile = (): ProfileDeps => {
   const { service, config: settings, l1 } = readPath();
-  return { service, config: settings, l1, publicBaseUrl: config().PUBLIC_BASE_URL };
+  const { PUBLIC_BASE_URL, FRAME_ANCESTORS } = config();
+  return { service, config: settings, l1, publicBaseUrl: PUBLIC_BASE_URL, frameAncestors: FRAME_ANCESTORS };
 };
