@@ -1,5 +1,6 @@
 // Builds the static assets of the HTML pages into two TypeScript modules, so they are part of the
-// Lambda bundles and of the local stack alike, under content-hashed names:
+// Lambda bundles and of the local stack alike, under content-hashed names (embed.js, which other
+// sites load by a fixed URL, under its own name):
 // - lambdas/pages/asset-manifest.generated.ts: name → {file, contentType}, a few hundred bytes.
 //   The pages import only this (to link /assets/<file>), so the profile function stays lean.
 // - lambdas/pages/assets.generated.ts: name → body (≈ 63 KB, uPlot included). Only the site
@@ -21,7 +22,18 @@ interface Asset {
   name: string;
   contentType: string;
   body: string;
+  /**
+   * Served under its own name rather than a content-hashed one, with this Cache-Control:
+   * for files other sites reference by a fixed URL, which therefore cannot be immutable.
+   */
+  stable?: { cacheControl: string };
 }
+
+/**
+ * embed.js is linked from other sites' pages as /assets/embed.js: a day fresh, then revalidated
+ * in the background for a week, so a new build reaches every embedding page within about a day.
+ */
+export const EMBED_JS_CACHE_CONTROL = 'public, max-age=86400, stale-while-revalidate=604800';
 
 const bundleScript = async (entry: string): Promise<string> => {
   const r = await build({
@@ -78,16 +90,23 @@ export const generatePageAssets = async (): Promise<GeneratedPageAssets> => {
       body: await minifyCss(`${uplotCss}\n${await readFile(path.join(client, 'dashboard.css'), 'utf8')}`),
     },
     {
+      name: 'embed.js',
+      contentType: 'text/javascript; charset=utf-8',
+      body: await bundleScript('embed.ts'),
+      stable: { cacheControl: EMBED_JS_CACHE_CONTROL },
+    },
+    {
       name: 'favicon.svg',
       contentType: 'image/svg+xml',
       body: (await readFile(path.join(client, 'favicon.svg'), 'utf8')).trim(),
     },
   ];
   const manifestEntries = assets
-    .map(
-      (a) =>
-        `  ${JSON.stringify(a.name)}: { file: ${JSON.stringify(hashed(a.name, a.body))}, contentType: ${JSON.stringify(a.contentType)} },`,
-    )
+    .map((a) => {
+      const file = a.stable ? a.name : hashed(a.name, a.body);
+      const cache = a.stable ? `, cacheControl: ${JSON.stringify(a.stable.cacheControl)}` : '';
+      return `  ${JSON.stringify(a.name)}: { file: ${JSON.stringify(file)}, contentType: ${JSON.stringify(a.contentType)}${cache} },`;
+    })
     .join('\n');
   const bodyEntries = assets.map((a) => `  ${JSON.stringify(a.name)}: ${JSON.stringify(a.body)},`).join('\n');
   const manifest = [
@@ -96,6 +115,8 @@ export const generatePageAssets = async (): Promise<GeneratedPageAssets> => {
     '  /** Content-hashed file name, served at /assets/<file> with immutable caching. */',
     '  file: string;',
     '  contentType: string;',
+    '  /** Only for a file served under its own (unhashed) name: its Cache-Control instead of immutable. */',
+    '  cacheControl?: string;',
     '}',
     '',
     'export const assetManifest = {',

@@ -1,7 +1,10 @@
 // Cold start cost of every Lambda: bundle size (esbuild, minified ESM, node24, all dependencies
-// bundled) and the time to import that bundle in a fresh node process (median of 5).
+// bundled) and the time to import that bundle in a fresh node process (median of 5). Also the
+// weight of /assets/embed.js, which other sites' visitors download to render <link-profile>.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { assetBodies } from '../../lambdas/pages/assets.generated.ts';
 import {
   type BundleResult,
   bundle,
@@ -17,9 +20,12 @@ import { round } from '../lib/stats.ts';
 import type { Goal, Row, SuiteResult } from '../lib/types.ts';
 import { bench } from '../lib/config.ts';
 
-export const description = "Each Lambda's bundle size (minified, as CDK bundles it) and cold import time.";
+export const description =
+  "Each Lambda's bundle size (minified, as CDK bundles it) and cold import time; embed.js minified and gzipped.";
 
 const PROFILE_LIMIT_KB = 250;
+/** embed.js loads on pages that are not ours: it should cost their visitors next to nothing. */
+const EMBED_JS_LIMIT_KB = 5;
 const RUNS = bench.BENCH_IMPORT_RUNS;
 
 const IMPORT_ENV = LAMBDA_IMPORT_ENV;
@@ -99,8 +105,24 @@ export default async function run(): Promise<SuiteResult> {
       }
     }
     if (!fns.includes('profile')) goals.push({ goal: 'profile entry exists (lambdas/profile/index.ts)', met: false });
+    // The committed build (test/unit/pages/assets.test.ts keeps it in step with web/embed.ts).
+    const embedJs = Buffer.from(assetBodies['embed.js']);
+    const embedGz = gzipSync(embedJs, { level: 9 }).length;
+    rows.push({
+      handler: 'embed.js (browser)',
+      'bundle KB': kb(embedJs.length),
+      'import ms': '-',
+      'process ms': '-',
+      'top packages (KB)': `gzipped ${round(embedGz / 1024, 2)}`,
+    });
+    goals.push({
+      goal: `embed.js ≤ ${EMBED_JS_LIMIT_KB} KB gzipped (measured ${round(embedGz / 1024, 2)} KB; ${kb(embedJs.length)} KB minified)`,
+      met: embedGz <= EMBED_JS_LIMIT_KB * 1024,
+    });
+    details['embed.js'] = { bytes: embedJs.length, gzipBytes: embedGz };
     notes.unshift(
       `esbuild minified ESM, platform node, target node24, bundle everything but the local-only modules; import = fresh \`node\` importing the bundle, median of ${RUNS}, REDIS_URL unset`,
+      'embed.js: the committed /assets/embed.js (esbuild minified IIFE from web/embed.ts), gzip level 9 (node:zlib)',
     );
     return { name: 'cold-init', rows, goals, notes, details };
   } finally {

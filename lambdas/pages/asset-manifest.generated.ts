@@ -5,6 +5,8 @@ export interface AssetInfo {
   /** Content-hashed file name, served at /assets/<file> with immutable caching. */
   file: string;
   contentType: string;
+  /** Only for a file served under its own (unhashed) name: its Cache-Control instead of immutable. */
+  cacheControl?: string;
 }
 
 export const assetManifest = {
@@ -12,6 +14,7 @@ export const assetManifest = {
   "page.css": { file: "page.c19563a324d2.css", contentType: "text/css; charset=utf-8" },
   "dashboard.js": { file: "dashboard.d46248bc4011.js", contentType: "text/javascript; charset=utf-8" },
   "dashboard.css": { file: "dashboard.c1bd7ac693f5.css", contentType: "text/css; charset=utf-8" },
+  "embed.js": { file: "embed.js", contentType: "text/javascript; charset=utf-8", cacheControl: "public, max-age=86400, stale-while-revalidate=604800" },
   "favicon.svg": { file: "favicon.03b61abb6b77.svg", contentType: "image/svg+xml" },
 } as const satisfies Record<string, AssetInfo>;
 

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BODIES_PATH, generatePageAssets, MANIFEST_PATH } from '../../../tools/build-page-assets.ts';
-import { type AssetName, assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
+import { BODIES_PATH, EMBED_JS_CACHE_CONTROL, generatePageAssets, MANIFEST_PATH } from '../../../tools/build-page-assets.ts';
+import { type AssetInfo, type AssetName, assetManifest } from '../../../lambdas/pages/asset-manifest.generated.ts';
 import { assetBodies } from '../../../lambdas/pages/assets.generated.ts';
 import { analyticsQuery, INTERVALS, intervalAllowed, RANGES, toChartData } from '../../../web/chart-data.ts';
 
@@ -12,14 +13,42 @@ describe('page assets', () => {
     expect(await readFile(BODIES_PATH, 'utf8')).toBe(generated.bodies);
   });
 
-  it('names every asset by a hash of its content, with a body for every name and no other', async () => {
+  it('names every asset by a hash of its content (embed.js by its own name), with a body for every name and no other', async () => {
     const { createHash } = await import('node:crypto');
     expect(Object.keys(assetBodies).sort()).toEqual(Object.keys(assetManifest).sort());
-    expect(Object.keys(assetManifest)).toHaveLength(5);
+    expect(Object.keys(assetManifest)).toHaveLength(6);
     for (const name of Object.keys(assetManifest) as AssetName[]) {
+      const info: AssetInfo = assetManifest[name];
+      if (name === 'embed.js') continue;
       const hash = createHash('sha256').update(assetBodies[name]).digest('hex').slice(0, 12);
-      expect(assetManifest[name].file).toBe(name.replace(/\.([a-z]+)$/, `.${hash}.$1`));
+      expect(info.file).toBe(name.replace(/\.([a-z]+)$/, `.${hash}.$1`));
+      expect(info.cacheControl).toBeUndefined();
     }
+  });
+
+  it('serves embed.js under the fixed name other sites load it by, with a Cache-Control that lets a new build reach them', () => {
+    const info: AssetInfo = assetManifest['embed.js'];
+    expect(info).toEqual({
+      file: 'embed.js',
+      contentType: 'text/javascript; charset=utf-8',
+      cacheControl: EMBED_JS_CACHE_CONTROL,
+    });
+    expect(info.cacheControl).not.toMatch(/immutable/);
+    expect(Number(/max-age=(\d+)/.exec(info.cacheControl ?? '')?.[1])).toBeLessThanOrEqual(86_400);
+  });
+
+  it('builds embed.js as a small custom element that never parses profile data as markup', () => {
+    const js = assetBodies['embed.js'];
+    expect(js).toContain('customElements.define("link-profile"');
+    expect(js).toContain('attachShadow');
+    expect(js).toContain('textContent');
+    expect(js).toContain('/api/profiles/');
+    expect(js).toContain('"_blank"');
+    expect(js).toContain('"noopener"');
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function']) {
+      expect(js).not.toContain(sink);
+    }
+    expect(gzipSync(js).length).toBeLessThanOrEqual(5 * 1024);
   });
 
   it('keeps the manifest free of asset bodies (the profile bundle imports only the manifest)', async () => {
