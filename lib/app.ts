@@ -53,10 +53,11 @@ export const buildApp = (options: BuildOptions = {}): LinkCacheApp => {
   });
   service.addStackDependency(stateful);
   let edge: EdgeStack | undefined;
-  if (config.cdn) {
+  if (config.cdn && service.cdnInvalidations) {
     edge = new EdgeStack(app, `${prefix}-Edge`, {
       config,
       apiDomain: service.apiDomain,
+      invalidationTopic: service.cdnInvalidations.topic,
       env: { region: 'us-east-1' },
       crossRegionReferences: region !== 'us-east-1',
       description: `LinkCache ${config.stage}: CloudFront and WAF`,

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
@@ -33,6 +34,8 @@ export interface ClickAggregationProps {
   consumerConcurrency: number;
   /** Constructs the migration must run after (the database and its proxy). */
   migrateAfter: Construct[];
+  /** With CloudFront in front: the topic the consumer announces changed profiles on (publish only). */
+  cdnInvalidationTopic?: sns.ITopic;
 }
 
 export class ClickAggregation extends Construct {
@@ -73,6 +76,7 @@ export class ClickAggregation extends Construct {
         BATCH_WINDOW_S: props.batchWindowS,
         EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
         DLQ_URL: props.dlq.queueUrl,
+        ...(props.cdnInvalidationTopic ? { CDN_INVALIDATION_TOPIC_ARN: props.cdnInvalidationTopic.topicArn } : {}),
       },
       secrets: { DATABASE: props.databaseSecret },
     });
@@ -86,6 +90,12 @@ export class ClickAggregation extends Construct {
         resources: [props.dlq.queueArn],
       }),
     );
+    if (props.cdnInvalidationTopic) {
+      // Publish only, on this topic only (its key is the AWS-managed one, usable through SNS).
+      this.consumer.fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.cdnInvalidationTopic.topicArn] }),
+      );
+    }
     this.consumer.fn.addEventSource(
       new SqsEventSource(props.eventsQueue, {
         batchSize: props.batchSize,

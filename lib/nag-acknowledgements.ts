@@ -90,5 +90,16 @@ export const acknowledgeNagFindings = ({ stateful, service, edge, config }: NagS
       'AwsSolutions-CFR4',
       'The default *.cloudfront.net certificate cannot pin TLSv1.2; attach a custom domain and certificate to enforce it (minimumProtocolVersion is already TLSv1.2_2021).',
     );
+    const invalidation = edge.invalidation;
+    ack(
+      invalidation.invalidator.fn.role ?? invalidation.invalidator,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Function cdn-invalidator: X-Ray (xray:PutTraceSegments, PutTelemetryRecords) supports no resource-level permissions; CreateInvalidation names the distribution and SendMessage the on-failure queue.',
+    );
+    ack(
+      invalidation.failed,
+      'AwsSolutions-SQS3',
+      "This queue is a dead-letter queue itself: the invalidator's on-failure destination, where Lambda puts notices it gave up on after its retries.",
+    );
   }
 };

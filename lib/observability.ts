@@ -52,6 +52,32 @@ export const sumOverServices = (name: MetricName, period: Duration = FIVE_MINUTE
   });
 };
 
+/**
+ * An alarm topic: encrypted with its own key, which CloudWatch may use (the AWS-managed SNS key
+ * does not let CloudWatch publish), TLS only, with the stage's alarm email. Alarms can only notify
+ * a topic in their own region, so the edge stack (us-east-1) has one of these too.
+ */
+export const alarmTopic = (scope: Construct, config: Pick<ResolvedStage, 'stage' | 'alarmEmail'>): sns.Topic => {
+  const key = new kms.Key(scope, 'AlarmTopicKey', {
+    description: 'LinkCache alarm topic',
+    enableKeyRotation: true,
+  });
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+  );
+  const topic = new sns.Topic(scope, 'AlarmTopic', {
+    displayName: `LinkCache ${config.stage} alarms`,
+    masterKey: key,
+    enforceSSL: true,
+  });
+  if (config.alarmEmail) topic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+  return topic;
+};
+
 export class Observability extends Construct {
   readonly topic: sns.Topic;
   readonly dashboard: cloudwatch.Dashboard;
@@ -61,25 +87,7 @@ export class Observability extends Construct {
     super(scope, id);
     const { config } = props;
 
-    // CloudWatch must be able to use the key to publish to an encrypted topic: the AWS-managed
-    // SNS key does not allow that, so the topic has its own key.
-    const key = new kms.Key(this, 'AlarmTopicKey', {
-      description: 'LinkCache alarm topic',
-      enableKeyRotation: true,
-    });
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
-    this.topic = new sns.Topic(this, 'AlarmTopic', {
-      displayName: `LinkCache ${config.stage} alarms`,
-      masterKey: key,
-      enforceSSL: true,
-    });
-    if (config.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+    this.topic = alarmTopic(this, config);
     const action = new actions.SnsAction(this.topic);
 
     const alarm = (id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm => {

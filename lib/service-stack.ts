@@ -4,6 +4,7 @@
 import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { type FunctionName, routes as routeTable, type Route } from '../lambdas/contracts/routes.ts';
+import { CdnInvalidationTopic } from './cdn-invalidation.ts';
 import { ClickAggregation } from './click-aggregation.ts';
 import type { FunctionDefaults, FunctionEnv, ServiceFunction } from './constructs/service-function.ts';
 import { HttpApiGateway } from './http-api.ts';
@@ -26,6 +27,8 @@ export class ServiceStack extends Stack {
   readonly webhooks: WebhookIngestion;
   readonly aggregation: ClickAggregation;
   readonly observability: Observability;
+  /** With `cdn`: the topic the consumer announces changed profiles on, for the edge stack's invalidator. */
+  readonly cdnInvalidations?: CdnInvalidationTopic;
   /** Every function of the app, by name. */
   readonly functions: Record<FunctionName | 'consumer' | 'migrate', ServiceFunction>;
 
@@ -76,6 +79,14 @@ export class ServiceStack extends Stack {
       idempotencyTable: idempotency.table,
       eventsQueue: queues.queue,
     });
+    if (config.cdn) {
+      this.cdnInvalidations = new CdnInvalidationTopic(this, 'CdnInvalidations', {
+        stage: config.stage,
+        vpc: network.vpc,
+        subnets: network.isolatedSubnets,
+        lambdaSg: network.lambdaSg,
+      });
+    }
     this.aggregation = new ClickAggregation(this, 'ClickAggregation', {
       defaults,
       subnets: network.isolatedSubnets,
@@ -90,6 +101,7 @@ export class ServiceStack extends Stack {
       consumerTimeoutS: config.consumerTimeoutS,
       consumerConcurrency: config.consumerConcurrency,
       migrateAfter: [database.cluster, database.proxy],
+      cdnInvalidationTopic: this.cdnInvalidations?.topic,
     });
 
     this.functions = {

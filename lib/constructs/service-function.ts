@@ -35,11 +35,17 @@ export interface FunctionDefaults {
   removalPolicy: RemovalPolicy;
 }
 
-export interface ServiceFunctionProps extends FunctionDefaults {
+export interface ServiceFunctionProps extends Omit<FunctionDefaults, 'vpc' | 'securityGroup'> {
   /** Function name in the route table; the entry is lambdas/<name>/index.ts. */
   name: string;
   description: string;
-  vpcSubnets: ec2.SubnetSelection;
+  /**
+   * The VPC, its subnets and security group. Left out, the function runs outside any VPC (the CDN
+   * invalidator in us-east-1, which only calls CloudFront's public API) and gets no ENI rights.
+   */
+  vpc?: ec2.IVpc;
+  securityGroup?: ec2.ISecurityGroup;
+  vpcSubnets?: ec2.SubnetSelection;
   timeout: Duration;
   memorySize?: number;
   /** Checked against the configuration schema at synth: a bad stage value fails `cdk synth`. */
@@ -61,6 +67,9 @@ export class ServiceFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    if (props.vpc && !(props.securityGroup && props.vpcSubnets)) {
+      throw new Error(`Function ${props.name}: a VPC function needs its security group and subnets`);
+    }
     this.entry = handlerEntry(props.name);
     if (!existsSync(this.entry)) {
       throw new Error(`Function ${props.name}: handler module ${this.entry} does not exist`);
@@ -83,17 +92,21 @@ export class ServiceFunction extends Construct {
               actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
               resources: [this.logGroup.logGroupArn],
             }),
-            new iam.PolicyStatement({
-              actions: [
-                'ec2:CreateNetworkInterface',
-                'ec2:DescribeNetworkInterfaces',
-                'ec2:DescribeSubnets',
-                'ec2:DeleteNetworkInterface',
-                'ec2:AssignPrivateIpAddresses',
-                'ec2:UnassignPrivateIpAddresses',
-              ],
-              resources: ['*'],
-            }),
+            ...(props.vpc
+              ? [
+                  new iam.PolicyStatement({
+                    actions: [
+                      'ec2:CreateNetworkInterface',
+                      'ec2:DescribeNetworkInterfaces',
+                      'ec2:DescribeSubnets',
+                      'ec2:DeleteNetworkInterface',
+                      'ec2:AssignPrivateIpAddresses',
+                      'ec2:UnassignPrivateIpAddresses',
+                    ],
+                    resources: ['*'],
+                  }),
+                ]
+              : []),
           ],
         }),
       },
@@ -119,7 +132,7 @@ export class ServiceFunction extends Construct {
       logGroup: this.logGroup,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: [props.securityGroup],
+      securityGroups: props.securityGroup ? [props.securityGroup] : undefined,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, {
         cacheEnabled: true,

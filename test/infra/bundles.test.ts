@@ -7,24 +7,31 @@ import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.t
 import { type Synthesized, synth } from './fixture.ts';
 import { fnByName } from './helpers.ts';
 
-const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
+const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'cdn-invalidator'] as const;
+type Name = (typeof FUNCTIONS)[number];
 
 let s: Synthesized;
 let outdir: string;
 beforeAll(() => {
-  s = synth({ stage: 'dev' }, { bundle: true });
+  // With the CDN, so the edge stack's invalidator is bundled too (the other bundles do not depend on it).
+  s = synth({ stage: 'dev', cdn: 'true' }, { bundle: true, region: 'eu-west-1' });
   outdir = s.app.outdir;
 }, 120_000);
 
-const assetDir = (name: (typeof FUNCTIONS)[number]): string => {
-  const [, fn] = fnByName(s.serviceTemplate, name);
+const fnOf = (name: Name) =>
+  name === 'cdn-invalidator'
+    ? { template: s.edgeTemplate ?? s.serviceTemplate, fn: s.edge?.invalidation.invalidator }
+    : { template: s.serviceTemplate, fn: s.service.functions[name] };
+
+const assetDir = (name: Name): string => {
+  const [, fn] = fnByName(fnOf(name).template, name);
   const hash = (fn.Properties.Code.S3Key as string).replace(/\.zip$/, '');
   return join(outdir, `asset.${hash}`);
 };
 
 describe.each(FUNCTIONS)('%s bundle', (name) => {
   it('is built from lambdas/<fn>/index.ts, the handler module the local stack loads', () => {
-    expect(s.service.functions[name].entry).toBe(handlerEntry(name));
+    expect(fnOf(name).fn?.entry).toBe(handlerEntry(name));
     expect(relative(REPO_ROOT, handlerEntry(name))).toBe(join('lambdas', name, 'index.ts'));
     const dir = assetDir(name);
     const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
