@@ -2,11 +2,16 @@
 // /favicon.ico, /robots.txt). Kept apart from the profile function so the public read path does
 // not load uPlot and the asset bodies (≈ 66 KB of bundle) on every cold start. The dashboard
 // shell is a cached View of the profile through the same read path (an unknown profile is the
-// 404 page), served and error-rendered exactly as the profile function's pages are.
+// 404 page), served and error-rendered exactly as the profile function's pages are. The API
+// description is served here too, as JSON (/openapi.json) and as a page (/docs): both come from
+// the document generated at build time (lambdas/openapi/), built into their bodies once per process.
+import { openApiResponse } from '../openapi/document.ts';
 import { dashboardView } from '../pages/dashboard-page.ts';
+import { docsResponse } from '../pages/docs-page.ts';
 import { assetRoute, faviconResponse, robotsResponse } from '../pages/static-files.ts';
 import { assertNotReserved } from '../pages/static-routes.ts';
 import { routedHandler, type ViewDeps, viewServer } from '../profile/serve-view.ts';
+import { header } from '../shared/http.ts';
 
 export type SiteDeps = ViewDeps;
 
@@ -20,5 +25,7 @@ export const makeHandler = (deps: SiteDeps) => {
     'GET /assets/{file}': async (e) => assetRoute(e),
     'GET /robots.txt': async () => robotsResponse(),
     'GET /favicon.ico': async () => faviconResponse(),
+    'GET /openapi.json': async (e) => openApiResponse(header(e, 'if-none-match')),
+    'GET /docs': async (e) => docsResponse(header(e, 'if-none-match')),
   });
 };

@@ -113,10 +113,17 @@ describe('static page routes', () => {
 });
 
 describe('the split between the profile and site functions', () => {
-  const SITE_ROUTES = ['GET /dashboard/{username}', 'GET /assets/{file}', 'GET /robots.txt', 'GET /favicon.ico'];
+  const SITE_ROUTES = [
+    'GET /openapi.json',
+    'GET /docs',
+    'GET /dashboard/{username}',
+    'GET /assets/{file}',
+    'GET /robots.txt',
+    'GET /favicon.ico',
+  ];
   const params = { username: 'demo', file: assetManifest['page.js'].file };
 
-  it('routes exactly the dashboard and the static files to site', () => {
+  it('routes exactly the API description, the dashboard and the static files to site', () => {
     // The declared GETs: the HEAD (and OPTIONS) routes the table implies follow them.
     expect(routes.filter((r) => r.fn === 'site' && r.method === 'GET').map((r) => `${r.method} ${r.path}`)).toEqual(SITE_ROUTES);
   });
@@ -125,7 +132,8 @@ describe('the split between the profile and site functions', () => {
     const handlers = { site: setup(), profile: demoHandler(makeProfileHandler) };
     for (const route of routes.filter((r) => r.fn === 'site' || r.fn === 'profile')) {
       for (const [fn, t] of Object.entries(handlers)) {
-        const r = await t.call({ route: route.path, pathParameters: params });
+        // The query is for /oembed (the page it describes, on the test domain); other routes ignore it.
+        const r = await t.call({ route: route.path, pathParameters: params, query: { url: 'https://test.local/demo' } });
         const expected = fn === route.fn ? 200 : 404;
         expect({ route: route.path, fn, status: r.statusCode }).toEqual({ route: route.path, fn, status: expected });
       }
