@@ -13,6 +13,8 @@ export interface CdnProps {
   /** Host name of the HTTP API (`<id>.execute-api.<region>.amazonaws.com`). */
   apiDomain: string;
   wafRateLimit: number;
+  /** `*`, or a list: then answers vary by Origin, which joins the cache key. */
+  corsOrigins?: string;
 }
 
 /** Path patterns forwarded uncached (ordered: CloudFront matches the first). */
@@ -62,7 +64,11 @@ export class Cdn extends Construct {
       minTtl: Duration.seconds(0),
       defaultTtl: Duration.seconds(0),
       maxTtl: Duration.days(1),
-      headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+      headerBehavior: cloudfront.CacheHeaderBehavior.allowList(
+        'Authorization',
+        // With an origin list the API echoes the caller's Origin (Vary: Origin): one copy per origin.
+        ...((props.corsOrigins ?? '*') === '*' ? [] : ['Origin']),
+      ),
       queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
       enableAcceptEncodingGzip: true,
@@ -74,6 +80,11 @@ export class Cdn extends Construct {
       comment: 'LinkCache: conditional and analytics headers',
       headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
         'If-None-Match',
+        'If-Modified-Since',
+        // CORS: the caller's origin, and what a preflight asks for (OPTIONS is never cached).
+        'Origin',
+        'Access-Control-Request-Method',
+        'Access-Control-Request-Headers',
         'Content-Type',
         'Referer',
         'User-Agent',

@@ -23,7 +23,11 @@ export class EdgeStack extends Stack {
 
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     super(scope, id, props);
-    this.cdn = new Cdn(this, 'Cdn', { apiDomain: props.apiDomain, wafRateLimit: props.config.wafRateLimit });
+    this.cdn = new Cdn(this, 'Cdn', {
+      apiDomain: props.apiDomain,
+      wafRateLimit: props.config.wafRateLimit,
+      corsOrigins: props.config.corsOrigins,
+    });
     this.invalidation = new CdnInvalidator(this, 'CdnInvalidation', {
       config: props.config,
       distribution: this.cdn.distribution,

@@ -55,6 +55,8 @@ export class ServiceStack extends Stack {
     const originEnv: FunctionEnv = {
       ORIGIN_URL: config.originUrl,
       ORIGIN_RATE_PER_MIN: config.originRatePerMin,
+      // The read-path functions answer the CORS routes (profile, links, oEmbed, OpenAPI, beacons).
+      CORS_ORIGINS: config.corsOrigins,
       // The functions that read the origin are the ones that render pages (profile, site).
       ...(config.publicBaseUrl ? { PUBLIC_BASE_URL: config.publicBaseUrl } : {}),
     };

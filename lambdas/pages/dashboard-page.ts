@@ -3,7 +3,7 @@
 // done by /assets/dashboard.<hash>.js: it asks for the admin token, keeps it in sessionStorage
 // and calls the analytics route with `Authorization: Bearer`.
 import type { View } from '../core/profile-service.ts';
-import type { Profile } from '../core/profile.ts';
+import { type Profile, visibleLinks } from '../core/profile.ts';
 import { assetPath } from './assets.ts';
 import { html, jsonForScript, type SafeHtml } from './html.ts';
 import { HTML_TYPE, pageHeaders } from './security.ts';
@@ -25,7 +25,8 @@ const table = (id: string, title: string, label: string): SafeHtml => html`<sect
 export const renderDashboardPage = (profile: Profile): SafeHtml => {
   const username = profile.username.toLowerCase();
   const name = profile.displayName.trim() || `@${username}`;
-  const data = { username, links: profile.links.map((l) => ({ id: l.id, title: l.title })) };
+  // Enabled links only: a disabled link is the owner's draft, and this shell is public.
+  const data = { username, links: visibleLinks(profile).map((l) => ({ id: l.id, title: l.title })) };
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -1,6 +1,7 @@
 // The static files the site function serves: /assets/<content-hashed name> (immutable for a
 // year), /favicon.ico and /robots.txt. This is the one module that imports the asset bodies
 // (assets.generated.ts, ≈ 63 KB with uPlot), so they stay out of the profile function's bundle.
+import { strongEtag } from '../core/profile-service.ts';
 import { etagMatches } from '../profile/respond.ts';
 import { NotFoundError } from '../shared/errors.ts';
 import { type HttpEvent, type HttpResult, header } from '../shared/http.ts';
@@ -20,14 +21,27 @@ const byFile = new Map<string, StaticAsset>(
 
 export const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+const etags = new Map<string, string>();
+/** Hashed names are their own validator; a fixed name gets one from its body, computed once. */
+const etagOf = (asset: { file: string; body: string; cacheControl?: string }): string => {
+  let etag = etags.get(asset.file);
+  if (etag === undefined) {
+    etag = asset.cacheControl ? strongEtag(asset.body) : `"${asset.file}"`;
+    etags.set(asset.file, etag);
+  }
+  return etag;
+};
+
 /** The asset's response, or undefined for a name this build does not have. */
 export const assetResponse = (file: string | undefined, ifNoneMatch: string | undefined): HttpResult | undefined => {
   const asset = file === undefined ? undefined : byFile.get(file);
   if (!asset) return undefined;
-  const etag = `"${asset.file}"`;
+  const etag = etagOf(asset);
   const headers: Record<string, string> = {
     etag,
-    'cache-control': IMMUTABLE,
+    // Hashed names never change content; a fixed name (embed.js, linked from other sites) says
+    // how long a copy may be kept, and its ETag follows its content.
+    'cache-control': 'cacheControl' in asset && asset.cacheControl ? asset.cacheControl : IMMUTABLE,
     'x-content-type-options': 'nosniff',
   };
   if (etagMatches(ifNoneMatch, etag)) return { statusCode: 304, headers };

@@ -89,6 +89,29 @@ describe('static page routes', () => {
     expectHtmlError(await t.call({ route: '/assets/{file}', pathParameters: { file: 'page.000000000000.js' } }), 404);
   });
 
+  it('serves embed.js, linked from other sites by a fixed name, for a day with an ETag of its content', async () => {
+    const t = setup();
+    const r = await t.call({ route: '/assets/{file}', pathParameters: { file: 'embed.js' } });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['cache-control']).toBe('public, max-age=86400, stale-while-revalidate=604800');
+    expect(r.headers.etag).toMatch(/^"[A-Za-z0-9_-]{27}"$/);
+    expect(r.headers.etag).not.toBe('"embed.js"');
+    const again = await t.call({
+      route: '/assets/{file}',
+      pathParameters: { file: 'embed.js' },
+      headers: { 'if-none-match': r.headers.etag },
+    });
+    expect(again.statusCode).toBe(304);
+  });
+
+  it("never puts a disabled link (an owner's draft) into the public dashboard shell", async () => {
+    const t = setup();
+    const r = await t.call(dashboard('demo'));
+    expect(r.body).not.toContain('lnk_old');
+    expect(r.body).not.toContain('Old blog (hidden)');
+    expect(r.body).toContain('lnk_shop');
+  });
+
   it('serves every asset of the manifest with its content type', async () => {
     const t = setup();
     for (const [name, a] of Object.entries(assetManifest)) {
