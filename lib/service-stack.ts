@@ -57,6 +57,7 @@ export class ServiceStack extends Stack {
       ORIGIN_RATE_PER_MIN: config.originRatePerMin,
       // The read-path functions answer the CORS routes (profile, links, oEmbed, OpenAPI, beacons).
       CORS_ORIGINS: config.corsOrigins,
+      FRAME_ANCESTORS: config.frameAncestors,
       // The functions that read the origin are the ones that render pages (profile, site).
       ...(config.publicBaseUrl ? { PUBLIC_BASE_URL: config.publicBaseUrl } : {}),
     };

@@ -20,6 +20,8 @@ export interface StageConfig {
    * browser code may read the public API and post beacons (e.g. `https://app.example.com`).
    */
   corsOrigins: string;
+  /** `FRAME_ANCESTORS`: who may frame `/embed/{username}` (CSP frame-ancestors sources). */
+  frameAncestors: string;
   // Cache freshness and origin budget: the Lambda env vars of the same meaning.
   profileTtlS: number;
   linksTtlS: number;
@@ -80,6 +82,7 @@ export const DEFAULTS: StageConfig = {
   originUrl: 'https://origin.example.com',
   publicBaseUrl: '',
   corsOrigins: '*',
+  frameAncestors: '*',
   profileTtlS: 300,
   linksTtlS: 120,
   analyticsTtlS: 900,
@@ -157,6 +160,8 @@ const validate = (c: ResolvedStage): void => {
     fail('publicBaseUrl must be an http(s) origin, e.g. https://links.example.com');
   if (!variables.CORS_ORIGINS.schema.safeParse(c.corsOrigins).success)
     fail(`corsOrigins must be ${variables.CORS_ORIGINS.accepts}`);
+  if (!variables.FRAME_ANCESTORS.schema.safeParse(c.frameAncestors).success)
+    fail(`frameAncestors must be ${variables.FRAME_ANCESTORS.accepts}`);
   if (c.cacheMode !== 'serverless' && c.cacheMode !== 'replication-group')
     fail('cacheMode must be serverless or replication-group');
   if (c.batchSize < 1 || c.batchSize > 10_000) fail('batchSize must be 1..10000');
