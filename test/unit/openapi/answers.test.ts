@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler as makeAdminHandler } from '../../../lambdas/admin/handler.ts';
 import { analyticsAnswerSchema, invalidateAnswerSchema } from '../../../lambdas/admin/schemas.ts';
+import { routeKey, routes } from '../../../lambdas/contracts/routes.ts';
 import { analyticsQuerySchema, analyticsReportSchema } from '../../../lambdas/core/analytics-schemas.ts';
 import { type AnalyticsQuery, type AnalyticsStore, denseSeries, parseAnalyticsQuery } from '../../../lambdas/core/analytics.ts';
 import { linksAnswerSchema } from '../../../lambdas/core/profile-schemas.ts';
@@ -12,6 +13,7 @@ import type { LinkUpdate } from '../../../lambdas/core/profile.ts';
 import { openApiDocument } from '../../../lambdas/openapi/document.ts';
 import { oembedAnswerSchema } from '../../../lambdas/pages/oembed-schema.ts';
 import { makeHandler as makeProfileHandler } from '../../../lambdas/profile/handler.ts';
+import { makeHandler as makeSiteHandler } from '../../../lambdas/site/handler.ts';
 import { healthAnswerSchema } from '../../../lambdas/shared/health-schema.ts';
 import { checkHealth } from '../../../lambdas/shared/health.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
@@ -38,7 +40,7 @@ const expectDocumented = (method: string, path: string, r: HttpResult): unknown 
   return body;
 };
 
-describe('the profile function answers as documented', () => {
+describe('the profile function (and oEmbed) answers as documented', () => {
   it('GET /api/profiles/{username}: 200 Profile, and its 400 and 404', async () => {
     const t = demoHandler(makeProfileHandler);
     const path = '/api/profiles/{username}';
@@ -81,7 +83,9 @@ describe('the profile function answers as documented', () => {
   });
 
   it('GET /oembed: the rich answer, and its 400, 404 and 501', async () => {
-    const t = demoHandler(makeProfileHandler);
+    // Whichever function the table gives the route to.
+    const fn = routes.find((r) => routeKey(r) === 'GET /oembed')?.fn;
+    const t = demoHandler(fn === 'site' ? makeSiteHandler : makeProfileHandler);
     const q = (query: Record<string, string>) => t.call({ route: '/oembed', query }, 'links.example.com');
     const r = await q({ url: 'https://links.example.com/demo', maxwidth: '300' });
     expect(r.statusCode).toBe(200);

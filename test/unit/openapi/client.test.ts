@@ -100,7 +100,10 @@ globalThis.fetch = async (request) => {
 `,
     );
     const node = (env: Record<string, string> = {}) =>
-      run(process.execPath, ['--import', preload, path.join(root, 'client/example.ts')], { cwd: root, env: { ...process.env, ...env } });
+      run(process.execPath, ['--import', preload, path.join(root, 'client/example.ts')], {
+        cwd: root,
+        env: { ...process.env, ...env },
+      });
     const ok = await node();
     expect(ok.stderr).toContain('fetch GET http://127.0.0.1:3000/api/profiles/demo');
     expect(ok.stdout.trim()).toBe("Demo Creator [ 'Portfolio', 'Print shop', 'Newsletter' ]");
@@ -115,7 +118,10 @@ globalThis.fetch = async (request) => {
       adminToken: 'secret-token',
       fetch: async (request: Request) => {
         seen.push(request);
-        return new Response(JSON.stringify({ invalidated: true }), { status: 200, headers: { 'content-type': 'application/json' } });
+        return new Response(JSON.stringify({ invalidated: true }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
       },
     });
     const { data } = await api.POST('/api/cache/invalidate/{username}', { params: { path: { username: 'demo' } } });
