@@ -28,5 +28,12 @@ export const ESM_BANNER = [
   'const __dirname = __cjsDirname(__filename);',
 ].join(' ');
 
+/**
+ * Packages replaced in every bundle (esbuild `alias`, paths relative to the repository root, the
+ * bundler's working directory): `debug`, through which ioredis would log only under DEBUG, by a
+ * logger that is always off.
+ */
+export const BUNDLE_ALIASES: Record<string, string> = { debug: './lambdas/shared/no-debug.ts' };
+
 /** esbuild settings shared by both (NodejsFunction names them differently; see service-function.ts). */
 export const BUNDLE_TARGET = 'node24';

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../../lib/bundling.ts';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../../lib/bundling.ts';
+import { ROOT } from './procs.ts';
 import { median } from './stats.ts';
 
 export { ESM_BANNER, LOCAL_ONLY_MODULES };
@@ -42,6 +43,8 @@ export const bundle = async (entry: string, outdir: string, external: string[] =
     mainFields: ['module', 'main'],
     banner: { js: ESM_BANNER },
     external,
+    alias: BUNDLE_ALIASES,
+    absWorkingDir: ROOT,
     metafile: true,
     logLevel: 'silent',
     legalComments: 'none',

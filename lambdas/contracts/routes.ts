@@ -39,7 +39,7 @@ export const declaredRoutes: readonly Route[] = [
   { method: 'GET', path: '/{username}', fn: 'profile', page: true },
   // Embedding in other products: the compact framable page, oEmbed, the API description.
   { method: 'GET', path: '/embed/{username}', fn: 'profile', page: true },
-  { method: 'GET', path: '/oembed', fn: 'profile', cors: true },
+  { method: 'GET', path: '/oembed', fn: 'site', cors: true },
   { method: 'GET', path: '/openapi.json', fn: 'site', cors: true },
   { method: 'GET', path: '/docs', fn: 'site', page: true },
   { method: 'GET', path: '/dashboard/{username}', fn: 'site', page: true },

@@ -2,7 +2,6 @@
 // page — and the health route. The dashboard and the static assets are the site function's
 // (lambdas/site/), so this bundle carries neither uPlot nor the asset bodies.
 import { embedRoute } from '../pages/embed-page.ts';
-import { oembedRoute } from '../pages/oembed.ts';
 import { profilePageView } from '../pages/profile-page.ts';
 import { assertNotReserved, publicBaseUrl } from '../pages/static-routes.ts';
 import { type HealthCheck, checkHealth } from '../shared/health.ts';
@@ -30,7 +29,6 @@ export const makeHandler = (deps: ProfileDeps) => {
       return serveView(e, profilePageView(publicBaseUrl(e, deps.publicBaseUrl)));
     },
     'GET /embed/{username}': embedRoute(serveView, deps),
-    'GET /oembed': oembedRoute(deps),
     'GET /health': async () => json(200, await checkHealth({ l1: l1Health }), { 'cache-control': 'no-store' }),
   });
 };

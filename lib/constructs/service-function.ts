@@ -16,7 +16,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type ConfigValue, formatEnv, type SecretName, type VariableName } from '../../lambdas/config/variables.ts';
 import { METRIC_NAMESPACE } from '../../lambdas/contracts/metrics.ts';
-import { BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../bundling.ts';
+import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../bundling.ts';
 
 /** Repository root: lib/constructs/ is two levels down. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -167,6 +167,7 @@ export class ServiceFunction extends Construct {
         // rather than taken from the runtime; only local-only modules stay out.
         bundleAwsSDK: true,
         externalModules: LOCAL_ONLY_MODULES,
+        esbuildArgs: Object.fromEntries(Object.entries(BUNDLE_ALIASES).map(([from, to]) => [`--alias:${from}`, to])),
         forceDockerBundling: false,
         commandHooks: {
           beforeBundling: () => [],

@@ -39,6 +39,8 @@ describe.each(FUNCTIONS)('%s bundle', (name) => {
     expect(sources).toContain(join('lambdas', name, 'handler.ts'));
     // Local-only modules never reach a Lambda bundle.
     expect(sources.filter((p) => /node_modules\/(@electric-sql|fauxqs|dynalite|pg-native)\//.test(p))).toEqual([]);
+    // The `debug` package is aliased to an always-off logger (lib/bundling.ts BUNDLE_ALIASES).
+    expect(sources.filter((p) => /node_modules\/(debug|supports-color|ms)\//.test(p))).toEqual([]);
   });
 
   it('is minified ESM with the createRequire shim for CommonJS dependencies', () => {

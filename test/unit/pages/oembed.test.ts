@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotImplementedError, ValidationError } from '../../../lambdas/shared/errors.ts';
 import { OEMBED_SIZE, oembedAnswer, oembedDiscoveryLink, pageUsername, parseOembedQuery } from '../../../lambdas/pages/oembed.ts';
-import { makeHandler } from '../../../lambdas/profile/handler.ts';
+import { makeHandler } from '../../../lambdas/site/handler.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { demoProfiles } from '../../../local/demo-profiles.ts';
 import { demoHandler } from '../../helpers/pages.ts';

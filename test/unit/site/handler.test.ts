@@ -137,6 +137,7 @@ describe('static page routes', () => {
 
 describe('the split between the profile and site functions', () => {
   const SITE_ROUTES = [
+    'GET /oembed',
     'GET /openapi.json',
     'GET /docs',
     'GET /dashboard/{username}',
@@ -146,7 +147,7 @@ describe('the split between the profile and site functions', () => {
   ];
   const params = { username: 'demo', file: assetManifest['page.js'].file };
 
-  it('routes exactly the API description, the dashboard and the static files to site', () => {
+  it('routes exactly oEmbed, the API description, the dashboard and the static files to site', () => {
     // The declared GETs: the HEAD (and OPTIONS) routes the table implies follow them.
     expect(routes.filter((r) => r.fn === 'site' && r.method === 'GET').map((r) => `${r.method} ${r.path}`)).toEqual(SITE_ROUTES);
   });
