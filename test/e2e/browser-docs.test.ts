@@ -1,19 +1,11 @@
-// /docs in a real browser (Debian's Chromium driven by playwright-core) against the real local
-// stack: the API reference renders every route of the document, its contents link to the
-// sections, and it loads with no failed request, nothing from another host (it works offline) and
-// no CSP violation. A screenshot goes to test/artifacts/ (git-ignored) for a person to look at.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../lambdas/openapi/document.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const ARGS = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'];
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, prepareBrowserTest } from '../helpers/browser.ts';
 
 // A missing browser fails the suite (never skipped): .ci/run installs Debian's Chromium.
 describe('/docs in a browser', () => {
@@ -22,11 +14,10 @@ describe('/docs in a browser', () => {
   let pgliteDir: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-    await mkdir(ARTIFACTS, { recursive: true });
+    await prepareBrowserTest();
     pgliteDir = await mkdtemp(path.join(tmpdir(), 'linkcache-pglite-'));
     stack = await spawnStack({ PGLITE_DIR: pgliteDir });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {

@@ -1,10 +1,4 @@
-// Embedding in a real browser (Debian's Chromium via playwright-core, as browser.test.ts) from a
-// page on ANOTHER origin, served by a tiny local server of its own: an <iframe> of /embed/demo,
-// and <script src="{stack}/assets/embed.js"> with <link-profile>, whose cross-origin read of the
-// JSON API works through the API's CORS. The stack's FRAME_ANCESTORS names the host page's origin
-// alone, so the browser is also seen refusing the embed to another origin, and /demo to everyone.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,20 +6,8 @@ import path from 'node:path';
 import { type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, USER_AGENT, prepareBrowserTest } from '../helpers/browser.ts';
 
-// Launch settings as in browser.test.ts.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 const DEMO_LINKS = ['Portfolio', 'Print shop', 'Newsletter'];
 const DEMO_PATHS = ['/r/demo/lnk_portfolio', '/r/demo/lnk_shop', '/r/demo/lnk_newsletter'];
 
@@ -92,10 +74,7 @@ describe('embedding on another origin, in a browser', () => {
   };
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-    }
-    await mkdir(ARTIFACTS, { recursive: true });
+    await prepareBrowserTest();
     // The host's port first: the stack's FRAME_ANCESTORS names it.
     let pages: Record<string, string> = {};
     let csp = '';
@@ -116,7 +95,7 @@ describe('embedding on another origin, in a browser', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       userAgent: USER_AGENT,
       viewport: { width: 1000, height: 800 },
     });

@@ -1,30 +1,12 @@
-// The pages in a real browser (Debian's Chromium driven by playwright-core) against the real
-// local stack: the link-in-bio page, a click through /r/ landing on the link's URL, the view and
-// the click appearing in the dashboard, the hostile profile rendering inert, the error pages.
-// Screenshots go to test/artifacts/ (git-ignored) for a person to look at.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyticsQuery, INTERVALS, intervalAllowed, RANGES } from '../../web/chart-data.ts';
 import { type SpawnedStack, spawnStack } from '../helpers/local-stack.ts';
+import { ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, USER_AGENT, prepareBrowserTest } from '../helpers/browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARTIFACTS = path.resolve(import.meta.dirname, '../artifacts');
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-// Headless Chromium says "HeadlessChrome" in its user agent, which the bot filter (rightly)
-// does not count; a person's browser is what this test plays.
-const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 const DESTINATION = '<!doctype html><title>Example destination</title><h1>Example destination</h1>';
 const AVATAR =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" fill="#0ea5e9"/><circle cx="32" cy="26" r="12" fill="#f8fafc"/><rect x="14" y="42" width="36" height="18" rx="9" fill="#f8fafc"/></svg>';
@@ -68,10 +50,7 @@ describe('pages in a browser', () => {
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium, or set CHROMIUM_PATH`);
-    }
-    await mkdir(ARTIFACTS, { recursive: true });
+    await prepareBrowserTest();
     userDataDir = await mkdtemp(path.join(tmpdir(), 'linkcache-chromium-'));
     pgliteDir = await mkdtemp(path.join(tmpdir(), 'linkcache-pglite-'));
     // Its own embedded database (when DATABASE_URL is unset): .data/pglite is one process's at a time.
@@ -79,7 +58,7 @@ describe('pages in a browser', () => {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
       userAgent: USER_AGENT,
       viewport: { width: 1280, height: 800 },
     });
