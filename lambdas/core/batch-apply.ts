@@ -10,6 +10,7 @@
 // rejected-events store and acknowledged; when the database cannot be used at all, nothing is
 // split and every record goes back to the queue.
 import { type AnalyticsEvent, type AnalyticsStore, parseMessage } from './analytics.ts';
+import { MAX_FUTURE_SKEW_MS } from './events.ts';
 
 /** A queue message as the consumer receives it (SQS: messageId and body). */
 export interface QueueMessage {
@@ -274,7 +275,9 @@ export const consumeBatch = async (messages: QueueMessage[], deps: ConsumeDeps):
   const rejections: Rejection[] = [];
   let ignored = 0;
   let malformed = 0;
-  const oldest = deps.now() - deps.horizonMs;
+  // The ledger prunes by when an event was counted, which may precede its occurredAt by up to the
+  // skew a beacon is allowed: keep that margin, so a copy redelivered after its id was pruned is refused.
+  const oldest = deps.now() - deps.horizonMs + MAX_FUTURE_SKEW_MS;
   let stale: string | undefined;
   for (const message of messages) {
     const parsed = parseMessage(message.body);

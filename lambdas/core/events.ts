@@ -18,3 +18,6 @@ export interface EventPublisher {
   /** All or nothing from the caller's view: resolves only when every event is accepted. */
   publishBatch(events: QueueEvent[]): Promise<void>;
 }
+
+/** How far in the future a client may date an event (`occurredAt`): clocks drift. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;

@@ -6,7 +6,7 @@ import { isHttpUrl, type Profile } from '../core/profile.ts';
 import type { Telemetry } from '../core/ports.ts';
 import type { CacheConfig } from '../core/settings.ts';
 import { DependencyUnavailableError, LinkNotFoundError, ValidationError } from '../shared/errors.ts';
-import { type EventPublisher, newEvent, type QueueEvent } from '../core/events.ts';
+import { type EventPublisher, MAX_FUTURE_SKEW_MS, newEvent, type QueueEvent } from '../core/events.ts';
 import { header, type HttpEvent, type HttpResult, json, rawBody } from '../shared/http.ts';
 import { parseUsername, USERNAME_RE } from '../shared/username.ts';
 import { firstIssue, headerText, safeText, safeTextCheck } from '../shared/validation.ts';
@@ -29,7 +29,7 @@ export interface TrackDeps {
   now?: () => number;
 }
 
-export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+export { MAX_FUTURE_SKEW_MS } from '../core/events.ts';
 export const MAX_REFERRER = 2_048;
 export const MAX_LINK_ID = 128;
 export const MAX_UTM = 200;

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MAX_FUTURE_SKEW_MS } from '../../../lambdas/core/events.ts';
 import { describe, expect, it } from 'vitest';
 import type { AnalyticsEvent, AnalyticsStore } from '../../../lambdas/core/analytics.ts';
 import {
@@ -317,13 +318,23 @@ describe('consumeBatch', () => {
     expect(horizonReason(90 * 60_000)).toBe('older than the exactly-once ledger horizon (1.5 h)');
   });
 
-  it('an event just inside the horizon is counted', async () => {
+  it('an event inside the horizon, less the 5 minutes an occurredAt may lead its counting, is counted', async () => {
     const store = new FakeStore();
     const o = await consumeBatch(
-      [{ id: 'm1', body: body('a', { occurredAt: new Date(NOW - HORIZON_MS).toISOString() }) }],
+      [{ id: 'm1', body: body('a', { occurredAt: new Date(NOW - HORIZON_MS + MAX_FUTURE_SKEW_MS).toISOString() }) }],
       deps(store),
     );
     expect(o.applied).toBe(1);
+  });
+
+  it('an event within 5 minutes of the horizon is set aside: it may have been counted earlier than it claims', async () => {
+    const store = new FakeStore();
+    const o = await consumeBatch(
+      [{ id: 'm1', body: body('a', { occurredAt: new Date(NOW - HORIZON_MS + MAX_FUTURE_SKEW_MS - 1_000).toISOString() }) }],
+      deps(store),
+    );
+    expect(o.applied).toBe(0);
+    expect(o.rejected.map((r) => r.reason)).toEqual(['older than the exactly-once ledger horizon (120 h)']);
   });
 
   it('when setting aside finds the database unreachable, those records go back to the queue', async () => {
