@@ -5,7 +5,7 @@
 // there) and still goes through /r/{username}/{linkId}, so the click is counted. It is a cached
 // View like the page: rendered once per snapshot with its headers, same ETag/304/Cache-Control.
 import type { View } from '../core/profile-service.ts';
-import { isHttpUrl, type Profile, visibleLinks } from '../core/profile.ts';
+import type { Profile } from '../core/profile.ts';
 import type { ServeView } from '../profile/serve-view.ts';
 import { AppError } from '../shared/errors.ts';
 import type { HttpEvent, HttpResult } from '../shared/http.ts';
@@ -14,7 +14,7 @@ import { assetPath } from './assets.ts';
 import { errorPageResponse } from './error-page.ts';
 import { html, type SafeHtml } from './html.ts';
 import { oembedDiscoveryLink, profilePageUrl } from './oembed.ts';
-import { initials, linkHref, type PageContext } from './profile-page.ts';
+import { boundedViews, initials, linkHref, type PageContext, pageFacts } from './profile-page.ts';
 import { frameAncestorSources, HTML_TYPE, pageHeaders } from './security.ts';
 import { assertNotReserved, publicBaseUrl } from './static-routes.ts';
 import { type PageTheme, resolveTheme, styleHash, themeCss } from './theme.ts';
@@ -36,11 +36,8 @@ const EMBED_CSS =
 export const embedCss = (theme: PageTheme): string => `${themeCss(theme)}${EMBED_CSS}`;
 
 export const renderEmbedPage = (profile: Profile, ctx: PageContext, theme = resolveTheme(profile.theme)): SafeHtml => {
-  const username = profile.username.toLowerCase();
-  const name = profile.displayName.trim() || `@${username}`;
+  const { username, name, avatar, links } = pageFacts(profile);
   const pageUrl = profilePageUrl(ctx.baseUrl, username);
-  const avatar = isHttpUrl(profile.avatarUrl) ? profile.avatarUrl : undefined;
-  const links = visibleLinks(profile).filter((l) => isHttpUrl(l.url));
 
   // data-username: page.js sends the view beacon (a view in a frame is a view) and swaps a broken
   // avatar for the initials, as on the page.
@@ -91,23 +88,12 @@ ${links.map(
 export const embedPageHeaders = (theme: PageTheme, frameAncestors: string): Record<string, string> =>
   pageHeaders({ styleHashes: [styleHash(embedCss(theme))], remoteImages: true, frameAncestors });
 
-const views = new Map<string, View>();
-/** As for the page: one memoized view per origin, a handful at most. */
-const MAX_ORIGINS = 8;
-
-/**
- * The embed as a cached View, one per public origin and frame-ancestors value (both are in the
- * output: the canonical link, the CSP). Past MAX_ORIGINS the first one's view is used, so no
- * request can grow the memoized views without bound.
- */
-export const embedPageView = (baseUrl: string, frameAncestors = DEFAULT_FRAME_ANCESTORS): View => {
-  const key = `${frameAncestors} ${baseUrl}`;
-  let view = views.get(key);
-  if (view) return view;
-  if (views.size >= MAX_ORIGINS) return views.values().next().value as View;
+const embedViews = boundedViews((key) => {
+  // FRAME_ANCESTORS may hold spaces but never a newline (its schema refuses them).
+  const [frameAncestors, baseUrl] = key.split('\n') as [string, string];
   const sources = frameAncestorSources(frameAncestors);
-  view = {
-    name: `embed ${key}`,
+  return {
+    name: `embed ${frameAncestors} ${baseUrl}`,
     contentType: HTML_TYPE,
     maxAgeS: (c) => c.profileTtlS,
     // One theme for the body and its CSP, so the style hash always matches the inline stylesheet.
@@ -116,9 +102,11 @@ export const embedPageView = (baseUrl: string, frameAncestors = DEFAULT_FRAME_AN
       return { body: renderEmbedPage(profile, { baseUrl }, theme).value, headers: embedPageHeaders(theme, sources) };
     },
   };
-  views.set(key, view);
-  return view;
-};
+});
+
+/** The embed as a cached View, one per public origin and frame-ancestors value (both are in the output). */
+export const embedPageView = (baseUrl: string, frameAncestors = DEFAULT_FRAME_ANCESTORS): View =>
+  embedViews(`${frameAncestors}\n${baseUrl}`);
 
 /**
  * An error page the embedding site may frame too: with the pages' `frame-ancestors 'none'` a

@@ -5,7 +5,7 @@ import type { View } from '../core/profile-service.ts';
 import { isHttpUrl, type Profile, visibleLinks } from '../core/profile.ts';
 import { assetPath } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
-import { oembedDiscoveryLink } from './oembed.ts';
+import { oembedDiscoveryLink, profilePageUrl } from './oembed.ts';
 import { HTML_TYPE, pageHeaders } from './security.ts';
 import { type PageTheme, resolveTheme, styleHash, themeCss } from './theme.ts';
 
@@ -38,15 +38,43 @@ export interface PageContext {
   baseUrl: string;
 }
 
-export const renderProfilePage = (profile: Profile, ctx: PageContext, theme = resolveTheme(profile.theme)): SafeHtml => {
+/** What the page and the embed show of a profile, derived the same way for both. */
+export const pageFacts = (profile: Profile) => {
   const username = profile.username.toLowerCase();
-  const name = profile.displayName.trim() || `@${username}`;
+  return {
+    username,
+    name: profile.displayName.trim() || `@${username}`,
+    avatar: isHttpUrl(profile.avatarUrl) ? profile.avatarUrl : undefined,
+    // A link whose stored URL is not http(s) is not rendered at all (its /r/ route answers 404 too).
+    links: visibleLinks(profile).filter((l) => isHttpUrl(l.url)),
+  };
+};
+
+/** A handful of public origins at most. */
+const MAX_VIEWS = 8;
+
+/**
+ * Page Views memoized by key (the public origin; for the embed its frame-ancestors too: both are
+ * in the output). Past MAX_VIEWS keys the first one's view is used, so no request can grow the
+ * memo without bound.
+ */
+export const boundedViews = (build: (key: string) => View): ((key: string) => View) => {
+  const views = new Map<string, View>();
+  return (key) => {
+    let view = views.get(key);
+    if (view) return view;
+    if (views.size >= MAX_VIEWS) return views.values().next().value as View;
+    view = build(key);
+    views.set(key, view);
+    return view;
+  };
+};
+
+export const renderProfilePage = (profile: Profile, ctx: PageContext, theme = resolveTheme(profile.theme)): SafeHtml => {
+  const { username, name, avatar, links } = pageFacts(profile);
   const css = themeCss(theme);
   const description = truncate(profile.bio || `Links from ${name}`, 200);
-  const pageUrl = `${ctx.baseUrl}/${encodeURIComponent(username)}`;
-  const avatar = isHttpUrl(profile.avatarUrl) ? profile.avatarUrl : undefined;
-  // A link whose stored URL is not http(s) is not rendered at all (its /r/ route answers 404 too).
-  const links = visibleLinks(profile).filter((l) => isHttpUrl(l.url));
+  const pageUrl = profilePageUrl(ctx.baseUrl, username);
 
   return html`<!doctype html>
 <html lang="en" data-username="${username}">
@@ -108,29 +136,14 @@ ${links.map(
 export const profilePageHeaders = (theme: PageTheme): Record<string, string> =>
   pageHeaders({ styleHashes: [styleHash(themeCss(theme))], remoteImages: true });
 
-const views = new Map<string, View>();
-/** Each origin's page is memoized on the cache entry: a handful of origins at most. */
-const MAX_ORIGINS = 8;
-
-/**
- * The page as a cached View, one per public origin (og:url and the canonical link are absolute).
- * Past MAX_ORIGINS distinct origins the first one's view is used, so no request can grow the
- * memoized views without bound.
- */
-export const profilePageView = (baseUrl: string): View => {
-  let view = views.get(baseUrl);
-  if (view) return view;
-  if (views.size >= MAX_ORIGINS) return views.values().next().value as View;
-  view = {
-    name: `page ${baseUrl}`,
-    contentType: HTML_TYPE,
-    maxAgeS: (c) => c.profileTtlS,
-    // One theme for the body and its CSP, so the style hash always matches the inline stylesheet.
-    render: (profile) => {
-      const theme = resolveTheme(profile.theme);
-      return { body: renderProfilePage(profile, { baseUrl }, theme).value, headers: profilePageHeaders(theme) };
-    },
-  };
-  views.set(baseUrl, view);
-  return view;
-};
+/** The page as a cached View, one per public origin (og:url and the canonical link are absolute). */
+export const profilePageView: (baseUrl: string) => View = boundedViews((baseUrl) => ({
+  name: `page ${baseUrl}`,
+  contentType: HTML_TYPE,
+  maxAgeS: (c) => c.profileTtlS,
+  // One theme for the body and its CSP, so the style hash always matches the inline stylesheet.
+  render: (profile) => {
+    const theme = resolveTheme(profile.theme);
+    return { body: renderProfilePage(profile, { baseUrl }, theme).value, headers: profilePageHeaders(theme) };
+  },
+}));
