@@ -50,6 +50,22 @@ export const variableDocs = {
   ORIGIN_BACKOFF_BASE_MS: { description: 'First retry backoff (full jitter).' },
   ORIGIN_BACKOFF_CAP_MS: { description: 'Largest retry backoff.' },
   ORIGIN_RATE_PER_MIN: { description: 'Origin request budget per API key, shared through Redis.' },
+  ORIGIN: {
+    description: 'Which origin adapter reads profiles: `http` (the origin API), `linktree` (public pages), `linktree-mcp` (Linktree\'s MCP server), `demo`.',
+    defaultText: '`http` when `ORIGIN_URL` is set, else `demo`',
+  },
+  LINKTREE_BASE_URL: { description: 'Where public Linktree pages are read (`ORIGIN=linktree`).' },
+  LINKTREE_MCP_URL: { description: "Linktree's MCP endpoint (`ORIGIN=linktree-mcp`)." },
+  LINKTREE_MCP_TOKENS: {
+    description: 'Where the MCP OAuth tokens live: a 0600 file locally, a Secrets Manager ARN in AWS (`npm run linktree:login` writes it).',
+  },
+  LINKTREE_USER_AGENT: { description: 'User-Agent of requests to Linktree; names the service and a contact.' },
+  WATCH_INTERVAL_S: {
+    description: 'Change watcher period; `0` turns it off.',
+    defaultText: '`60` for the Linktree origins, `0` otherwise',
+  },
+  WATCH_HOT_S: { description: 'A profile read within this long is hot: the watcher re-reads it.' },
+  WATCH_BUDGET_SHARE: { description: 'Share of the origin budget the watcher may spend.' },
   PUBLIC_BASE_URL: {
     description: 'Public origin of the pages (og:url, canonical), e.g. the CDN domain.',
     defaultText: 'the domain each request came in on',
@@ -79,6 +95,7 @@ export const variableDocs = {
   },
   IDEMPOTENCY_TTL_S: { description: 'How long a claimed webhook-id is remembered.' },
   IDEMPOTENCY_LEASE_MS: { description: 'How long a claim blocks a concurrent duplicate (at least the function time-out).' },
+  WEBHOOK_RETRY_S: { description: 'Delays between attempts of an outgoing webhook delivery, in seconds.' },
   ADMIN_TOKEN: { description: 'Bearer token of the private routes.', defaultText: '`npm start`: a dev value, printed at start' },
   ADMIN_TOKEN_SECRET_ARN: { description: 'Secret holding `ADMIN_TOKEN` (AWS).', defaultText: 'set by CDK' },
   DATABASE_URL: {
@@ -100,6 +117,9 @@ export const variableDocs = {
   PG_CONNECT_TIMEOUT_MS: { description: 'Postgres connect bound.' },
   PG_STATEMENT_TIMEOUT_MS: { description: 'Server-side statement bound.' },
   MIGRATIONS_DIR: { description: 'Where the migration SQL files are.', defaultText: '`sql/` next to the migrate code' },
+  ANALYTICS_RAW_RETENTION_D: {
+    description: 'How long 10-second analytics windows are kept (hourly: 400 days, daily: for good).',
+  },
   BATCH_WINDOW_S: { description: 'Consumer batching window (the SQS event source in AWS).' },
   BATCH_SIZE: { description: 'Largest batch the local SQS poller hands the consumer.', scope: 'local' },
   PRUNE_PROBABILITY: { description: 'Share of batches that also prune old exactly-once ledger ids.' },

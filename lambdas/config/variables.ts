@@ -164,6 +164,21 @@ export const variables = {
   ORIGIN_BACKOFF_BASE_MS: int({ default: 100, min: 1, max: 60_000, unit: 'ms' }),
   ORIGIN_BACKOFF_CAP_MS: int({ default: 2_000, min: 1, max: 60_000, unit: 'ms' }),
   ORIGIN_RATE_PER_MIN: int({ default: 150, min: 1, max: 1_000_000 }),
+  ORIGIN: oneOf({ values: ['http', 'linktree', 'linktree-mcp', 'demo'] }),
+  LINKTREE_BASE_URL: url({ protocols: ['http', 'https'], default: 'https://linktr.ee' }),
+  LINKTREE_MCP_URL: url({ protocols: ['http', 'https'], default: 'https://mcp.linktr.ee/mcp' }),
+  LINKTREE_MCP_TOKENS: str({ default: '.data/linktree-tokens.json', accepts: 'a file path, or a Secrets Manager ARN in AWS' }),
+  LINKTREE_USER_AGENT: str({
+    default: 'linkcache/0.1.0 (+https://github.com/linkcache/linkcache; ops@linkcache.dev)',
+    pattern: /^[\x20-\x7e]{1,256}$/,
+    accepts: 'printable ASCII, up to 256 characters',
+  }),
+
+  // The change watcher.
+  WATCH_INTERVAL_S: int({ min: 0, max: DAY_S, unit: 's' }),
+  WATCH_HOT_S: int({ default: 3_600, min: 60, max: 30 * DAY_S, unit: 's' }),
+  WATCH_BUDGET_SHARE: num({ default: 0.5, min: 0, max: 1 }),
+
   PUBLIC_BASE_URL: url({ protocols: ['http', 'https'] }),
   CORS_ORIGINS: str({
     default: '*',
@@ -191,6 +206,13 @@ export const variables = {
   IDEMPOTENCY_TTL_S: int({ default: 7 * DAY_S, min: 60, max: 365 * DAY_S, unit: 's' }),
   IDEMPOTENCY_LEASE_MS: int({ default: 30_000, min: 1_000, max: 900_000, unit: 'ms' }),
 
+  // Webhooks out.
+  WEBHOOK_RETRY_S: str({
+    default: '5,300,1800,7200,18000,36000,50400,72000,86400',
+    pattern: /^\d{1,6}(,\d{1,6}){0,19}$/,
+    accepts: 'a comma list of up to 20 delays in seconds',
+  }),
+
   // Private routes.
   ADMIN_TOKEN: str({ secret: true }),
   ADMIN_TOKEN_SECRET_ARN: str({ accepts: 'a Secrets Manager ARN' }),
@@ -210,6 +232,7 @@ export const variables = {
   PG_STATEMENT_TIMEOUT_MS: int({ default: 30_000, min: 100, max: 900_000, unit: 'ms' }),
   MIGRATIONS_DIR: str({ accepts: 'a directory path' }),
 
+  ANALYTICS_RAW_RETENTION_D: int({ default: 14, min: 1, max: 400, unit: 'days' }),
   // The consumer.
   BATCH_WINDOW_S: int({ default: 10, min: 0, max: 300, unit: 's' }),
   BATCH_SIZE: int({ default: 10_000, min: 1, max: 10_000 }),

@@ -116,3 +116,24 @@ export class NotImplementedError extends AppError {
     super(501, 'NOT_IMPLEMENTED', message);
   }
 }
+
+/** A valid key that lacks the scope or the profile a private route needs. */
+export class ForbiddenError extends AppError {
+  constructor(message = 'This key may not do that.', options?: AppErrorOptions) {
+    super(403, 'FORBIDDEN', message, options);
+  }
+}
+
+/** The origin's plan does not include what was asked (Linktree's MCP `UPGRADE_REQUIRED`). */
+export class UpgradeRequiredError extends AppError {
+  constructor(message = "The origin account's plan does not allow this.", options?: AppErrorOptions) {
+    super(403, 'UPGRADE_REQUIRED', message, options);
+  }
+}
+
+/** The configured origin cannot do this at all (writes through public Linktree pages). */
+export class NotSupportedError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super(501, 'NOT_SUPPORTED', message, options);
+  }
+}
