@@ -51,13 +51,15 @@ export const variableDocs = {
   ORIGIN_BACKOFF_CAP_MS: { description: 'Largest retry backoff.' },
   ORIGIN_RATE_PER_MIN: { description: 'Origin request budget per API key, shared through Redis.' },
   ORIGIN: {
-    description: 'Which origin adapter reads profiles: `http` (the origin API), `linktree` (public pages), `linktree-mcp` (Linktree\'s MCP server), `demo`.',
+    description:
+      "Which origin adapter reads profiles: `http` (the origin API), `linktree` (public pages), `linktree-mcp` (Linktree's MCP server), `demo`.",
     defaultText: '`http` when `ORIGIN_URL` is set, else `demo`',
   },
   LINKTREE_BASE_URL: { description: 'Where public Linktree pages are read (`ORIGIN=linktree`).' },
   LINKTREE_MCP_URL: { description: "Linktree's MCP endpoint (`ORIGIN=linktree-mcp`)." },
   LINKTREE_MCP_TOKENS: {
-    description: 'Where the MCP OAuth tokens live: a 0600 file locally, a Secrets Manager ARN in AWS (`npm run linktree:login` writes it).',
+    description:
+      'Where the MCP OAuth tokens live: a 0600 file locally, a Secrets Manager ARN in AWS (`npm run linktree:login` writes it).',
   },
   LINKTREE_USER_AGENT: { description: 'User-Agent of requests to Linktree; names the service and a contact.' },
   WATCH_INTERVAL_S: {
