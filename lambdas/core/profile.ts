@@ -8,6 +8,14 @@ export const linkSchema = z.object({
   url: z.string(),
   position: z.number(),
   enabled: z.boolean(),
+  /** Absent means "link"; a "header" is a section title, its url "" (never rendered or redirected to). */
+  type: z.optional(z.enum(['link', 'header'])),
+});
+
+/** A social icon of the profile (Linktree's `socialLinks`): its type kept as the origin names it. */
+export const socialSchema = z.object({
+  type: z.string(),
+  url: z.string(),
 });
 
 export const profileSchema = z.object({
@@ -19,10 +27,12 @@ export const profileSchema = z.object({
   links: z.array(linkSchema),
   theme: z.record(z.string(), z.unknown()),
   lastModified: z.string(),
+  socials: z.optional(z.array(socialSchema)),
 });
 
 export type Link = z.infer<typeof linkSchema>;
 export type Profile = z.infer<typeof profileSchema>;
+export type Social = z.infer<typeof socialSchema>;
 
 export interface LinkUpdate {
   id?: string;

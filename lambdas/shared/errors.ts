@@ -137,3 +137,17 @@ export class NotSupportedError extends AppError {
     super(501, 'NOT_SUPPORTED', message, options);
   }
 }
+
+/**
+ * The origin answered, but not in the shape this service reads (a Linktree page without its
+ * `__NEXT_DATA__`, or without `account.username`; an MCP tool result of another shape). An origin
+ * failure like any other: stale copies keep being served, 503 when nothing is cached; never a 404
+ * and never a half-mapped profile. Counted as `OriginShapeChanged`, which has its own alarm.
+ */
+export class OriginShapeError extends OriginUnavailableError {
+  readonly detail: string;
+  constructor(detail: string, options?: AppErrorOptions) {
+    super('The profile origin answered in a shape this service cannot read.', 60, options);
+    this.detail = detail;
+  }
+}
