@@ -1,20 +1,15 @@
-// What a verified webhook does, exactly once per webhook-id: invalidate the profile's cached views
-// (for the event types that change a profile), then enqueue the event. The id is marked done only
-// after both succeeded; any failure releases it so the sender's retry runs the whole thing again.
-import { createHash } from 'node:crypto';
-import { EventTypes } from '../contracts/events.ts';
+// What a verified webhook does, exactly once per webhook-id: the shared "a profile changed" effect
+// (profile-change.ts: invalidate the profile's cached views for the types that change a profile,
+// then enqueue the event). The id is marked done only after both succeeded; any failure releases
+// it so the sender's retry runs the whole thing again.
 import { MetricNames } from '../contracts/metrics.ts';
 import { AppError, DependencyUnavailableError, WebhookInProgressError } from '../shared/errors.ts';
-import type { EventPublisher, QueueEvent } from './events.ts';
+import type { EventPublisher } from './events.ts';
 import type { ProfileInvalidator } from './invalidation.ts';
 import { type IdempotencyStore, noTelemetry, type Telemetry } from './ports.ts';
+import { ProfileChanges, uuidFrom } from './profile-change.ts';
 
-/** Event types after which cached views of the profile are stale. Others are only enqueued. */
-export const INVALIDATING_TYPES: ReadonlySet<string> = new Set([
-  EventTypes.ProfileUpdated,
-  EventTypes.LinksUpdated,
-  EventTypes.ProfileDeleted,
-]);
+export { INVALIDATING_TYPES } from './profile-change.ts';
 
 export interface WebhookMessage {
   /** The `webhook-id` header: stable across the sender's retries. */
@@ -47,25 +42,21 @@ export const idempotencyKey = (webhookId: string): string => `webhook:linktree:$
  * The queue event id for a webhook: a UUID derived from the webhook-id, so if an event were ever
  * enqueued twice (a crash between send and completion) consumers still count it once.
  */
-export const eventIdFor = (webhookId: string): string => {
-  const h = createHash('sha256').update(`linktree-webhook:${webhookId}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x80; // version 8 (custom)
-  h[8] = (h[8] & 0x3f) | 0x80; // RFC 9562 variant
-  const x = h.subarray(0, 16).toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
-};
+export const eventIdFor = (webhookId: string): string => uuidFrom(`linktree-webhook:${webhookId}`);
 
 export class WebhookProcessor {
   readonly #deps: WebhookProcessorDeps;
   readonly #telemetry: Telemetry;
+  readonly #changes: ProfileChanges;
 
   constructor(deps: WebhookProcessorDeps) {
     this.#deps = deps;
     this.#telemetry = deps.telemetry ?? noTelemetry;
+    this.#changes = new ProfileChanges({ invalidator: deps.invalidator, publisher: deps.publisher });
   }
 
   async process(msg: WebhookMessage): Promise<WebhookOutcome> {
-    const { idempotency, invalidator, publisher, leaseMs } = this.#deps;
+    const { idempotency, leaseMs } = this.#deps;
     const key = idempotencyKey(msg.webhookId);
     const eventId = eventIdFor(msg.webhookId);
     const claim = await idempotency.claim(key, leaseMs).catch((err: unknown) => {
@@ -79,22 +70,12 @@ export class WebhookProcessor {
 
     let invalidated: string[] = [];
     try {
-      if (INVALIDATING_TYPES.has(msg.type)) {
-        invalidated = await invalidator.invalidateProfile({ profileId: msg.data.profileId, username: msg.data.username });
-      }
-      const event: QueueEvent = {
-        id: eventId,
+      ({ invalidated } = await this.#changes.apply({
+        eventId,
         type: msg.type,
-        occurredAt: new Date(msg.timestamp).toISOString(),
-        data: {
-          ...msg.data,
-          ...(invalidated[0] && !msg.data.username ? { username: invalidated[0] } : {}),
-          webhookId: msg.webhookId,
-        },
-      };
-      await publisher.publish(event).catch((err: unknown) => {
-        throw new DependencyUnavailableError('event queue', { cause: err });
-      });
+        occurredAt: msg.timestamp,
+        data: { ...msg.data, webhookId: msg.webhookId },
+      }));
     } catch (err) {
       // Not done: forget the claim so the sender's retry (it retries any non-2xx) runs again.
       await idempotency.release(key, claim.token).catch((releaseErr: unknown) => {
