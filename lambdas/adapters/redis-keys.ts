@@ -19,6 +19,12 @@ export interface RedisKeys {
   profileId(profileId: string): string;
   /** Origin token bucket per API key (hashed, never the key itself). */
   rateBucket(apiKeyHash: string): string;
+  /** The change watcher's own share of that budget (WATCH_BUDGET_SHARE), per API key. */
+  watchRateBucket(apiKeyHash: string): string;
+  /** Hot set: username → last read (ms). Shares the `{watch}` tag with `hotChecked` (one slot, one script). */
+  hotReads(): string;
+  /** Hot set: username → last checked by the watcher (ms). */
+  hotChecked(): string;
 }
 
 export const redisKeys = (prefix: string): RedisKeys => {
@@ -32,5 +38,8 @@ export const redisKeys = (prefix: string): RedisKeys => {
     analyticsIndex: (username) => `${tag(username)}:analytics`,
     profileId: (profileId) => `${prefix}id:{${profileId}}`,
     rateBucket: (apiKeyHash) => `${prefix}rate:{${apiKeyHash}}`,
+    watchRateBucket: (apiKeyHash) => `${prefix}rate:{${apiKeyHash}}:watch`,
+    hotReads: () => `${prefix}{watch}:reads`,
+    hotChecked: () => `${prefix}{watch}:checked`,
   };
 };

@@ -23,7 +23,17 @@ const hashTags = (key: string): string[] => [...key.matchAll(/\{([^}]*)\}/g)].ma
 describe('redisKeys', () => {
   it('puts every key under the prefix, with exactly one hash tag', () => {
     const keys = allKeys(redisKeys(PREFIX), 'alice');
-    expect(Object.keys(keys).sort()).toEqual(['analytics', 'analyticsIndex', 'lock', 'profile', 'profileId', 'rateBucket']);
+    expect(Object.keys(keys).sort()).toEqual([
+      'analytics',
+      'analyticsIndex',
+      'hotChecked',
+      'hotReads',
+      'lock',
+      'profile',
+      'profileId',
+      'rateBucket',
+      'watchRateBucket',
+    ]);
     for (const key of Object.values(keys)) {
       expect(key.startsWith(PREFIX)).toBe(true);
       expect(hashTags(key)).toHaveLength(1);
@@ -43,6 +53,14 @@ describe('redisKeys', () => {
     expect(profileKeys(mine).map(hashTags)).toEqual(profileKeys(dflt).map(hashTags));
     expect(hashTags(mine.profileId('p1'))).toEqual(hashTags(dflt.profileId('p1')));
     expect(new Set(profileKeys(mine)).size).toBe(4);
+  });
+
+  it('keeps both hot-set keys on one slot (the listing script reads both), apart from any profile', () => {
+    const k = redisKeys(PREFIX);
+    expect(hashTags(k.hotReads())).toEqual(['watch']);
+    expect(hashTags(k.hotChecked())).toEqual(['watch']);
+    expect(k.hotReads()).not.toBe(k.hotChecked());
+    expect(k.watchRateBucket('h')).not.toBe(k.rateBucket('h'));
   });
 
   it('defaults to lc: (the documented layout) and accepts an empty prefix', () => {

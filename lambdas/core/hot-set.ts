@@ -1,0 +1,59 @@
+// The hot set: profiles read recently (within WATCH_HOT_S), which the change watcher re-reads
+// from the origin, least recently checked first. The read path records a read on its L2/origin
+// path only (never on an L1 hit, which is the benchmarked path; a hot profile reaches L2 at least
+// once per L1_TTL_S per container anyway). The Redis adapter is redis-hot-set.ts; this in-memory
+// one serves a process without Redis (the local in-process tier alone) and the tests.
+
+/** The read path's side: fire and forget, never throws, never delays a read. */
+export interface ReadRecorder {
+  recordRead(username: string): void;
+}
+
+export interface HotSet extends ReadRecorder {
+  /**
+   * Up to `limit` usernames read within `hotMs` of `now`, least recently checked first (never
+   * checked first of all); entries read longer ago are pruned on the way.
+   */
+  hot(now: number, hotMs: number, limit: number): Promise<string[]>;
+  /** Notes that the watcher checked the profile at `now`, so it goes to the back of the line. */
+  markChecked(username: string, now: number): Promise<void>;
+}
+
+/** Orders by last check (absent = 0), then by name, so runs are deterministic. */
+export const byLeastRecentlyChecked = (rows: { username: string; checkedAt: number }[]): string[] =>
+  rows
+    .sort((a, b) => a.checkedAt - b.checkedAt || (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+    .map((r) => r.username);
+
+export class MemoryHotSet implements HotSet {
+  readonly #reads = new Map<string, number>();
+  readonly #checked = new Map<string, number>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  recordRead(username: string): void {
+    this.#reads.set(username, this.#now());
+  }
+
+  async hot(now: number, hotMs: number, limit: number): Promise<string[]> {
+    const cutoff = now - hotMs;
+    const rows: { username: string; checkedAt: number }[] = [];
+    for (const [username, readAt] of this.#reads) {
+      if (readAt < cutoff) {
+        this.#reads.delete(username);
+        this.#checked.delete(username);
+      } else {
+        rows.push({ username, checkedAt: this.#checked.get(username) ?? 0 });
+      }
+    }
+    return byLeastRecentlyChecked(rows).slice(0, Math.max(0, limit));
+  }
+
+  async markChecked(username: string, now: number): Promise<void> {
+    // Only for profiles still hot: a check must not resurrect a pruned entry.
+    if (this.#reads.has(username)) this.#checked.set(username, now);
+  }
+}
