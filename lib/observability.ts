@@ -166,6 +166,15 @@ export class Observability extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+    // One unreadable answer already means Linktree changed its pages (or MCP outputs): no retry fixes it.
+    alarm('OriginShapeChanged', {
+      alarmDescription:
+        'The origin answered in a shape this service cannot read (Linktree changed its page or MCP outputs): reads are served stale or fail with 503 until the adapter is updated.',
+      metric: sumOverServices(MetricNames.OriginShapeChanged),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     // The consumer reports failed records instead of throwing (partial batch responses), so
     // Lambda's Errors metric stays flat during a database outage: alarm on its own count.
     alarm('ConsumerBatchFailed', {
@@ -252,5 +261,27 @@ export class Observability extends Construct {
       new cloudwatch.GraphWidget({ title: 'API p99 latency (ms)', left: [p99], width: 8 }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 8 }),
     );
+    // Only where a stage deploys the change watcher (its interval > 0).
+    if (props.functions.watcher) {
+      const minute = Duration.minutes(1);
+      this.dashboard.addWidgets(
+        new cloudwatch.GraphWidget({
+          title: 'Change watcher: profiles checked and changes found',
+          left: [sumOverServices(MetricNames.WatcherChecked, minute)],
+          right: [sumOverServices(MetricNames.WatcherChanges, minute)],
+          width: 8,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Change watcher: budget used (tokens a minute)',
+          left: [sumOverServices(MetricNames.WatcherBudgetUsed, minute)],
+          width: 8,
+        }),
+        new cloudwatch.GraphWidget({
+          title: 'Change watcher: failures',
+          left: [sumOverServices(MetricNames.WatcherFailures, minute)],
+          width: 8,
+        }),
+      );
+    }
   }
 }

@@ -31,6 +31,12 @@ export const MetricNames = {
   OriginErrors: 'OriginErrors',
   /** The origin answered 429, or the local rate budget refused a call. Count. */
   OriginThrottled: 'OriginThrottled',
+  /**
+   * The origin answered in a shape this service cannot read (a Linktree page without its
+   * `__NEXT_DATA__` or its `account.username`, an MCP tool output of another shape): Linktree
+   * changed something; served stale or 503 until the adapter is fixed. Alarmed. Count.
+   */
+  OriginShapeChanged: 'OriginShapeChanged',
   /** A click or view event that could not be enqueued and was lost. Count. */
   ClickEventsDropped: 'ClickEventsDropped',
   /** A redirect that was not counted as a click (HEAD or a bot user agent). Count. */
@@ -73,6 +79,14 @@ export const MetricNames = {
   CdnInvalidations: 'CdnInvalidations',
   /** Paths in those calls, the wildcard included: what CloudFront bills past 1,000 a month. Count. */
   CdnPathsInvalidated: 'CdnPathsInvalidated',
+  /** Hot profiles the change watcher re-read from the origin and compared with the cached copy. Count. */
+  WatcherChecked: 'WatcherChecked',
+  /** Changes the watcher found (profile.updated, or profile.deleted for a 404) and applied. Count. */
+  WatcherChanges: 'WatcherChanges',
+  /** Tokens the watcher took from its share of the origin budget (WATCH_BUDGET_SHARE). Count. */
+  WatcherBudgetUsed: 'WatcherBudgetUsed',
+  /** Watcher steps that failed (hot set, cache, origin read, applying a change); the run went on. Count. */
+  WatcherFailures: 'WatcherFailures',
 } as const;
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
@@ -81,4 +95,4 @@ export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
  * Values of the `service` dimension: each Lambda's `POWERTOOLS_SERVICE_NAME` is its function name.
  * Alarms sum a metric over all of them, so it does not matter which function emits it.
  */
-export const METRIC_SERVICES = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate'] as const;
+export const METRIC_SERVICES = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'watcher'] as const;
