@@ -57,7 +57,7 @@ export const patchLinksRoute =
     const username = parseUsername(event.pathParameters?.username);
     const links = parseLinksPatch(event);
     const { profile: current } = await deps.service.profile(username);
-    const updated = await deps.origin.updateLinks(current.id, links);
+    const updated = await deps.origin.updateLinks(current.id, links, current.username);
     // The origin has changed from here on: a failure below says so, and what to redo.
     try {
       await deps.invalidator.invalidateProfile({ profileId: updated.id, username });

@@ -60,7 +60,8 @@ export interface LocalProfileCache {
 export interface ProfileOrigin {
   /** The profile, or undefined when the origin answers 404. Throws OriginUnavailableError. */
   fetchProfile(username: string): Promise<Profile | undefined>;
-  updateLinks(profileId: string, links: LinkUpdate[]): Promise<Profile>;
+  /** `username` is the profile's, for origins whose tools are addressed by username (Linktree's MCP). */
+  updateLinks(profileId: string, links: LinkUpdate[], username?: string): Promise<Profile>;
 }
 
 export interface RateLimiter {
