@@ -70,6 +70,13 @@ export interface WatchRun {
   durationMs: number;
 }
 
+/**
+ * The watcher's period: WATCH_INTERVAL_S when given, else 60 s for the Linktree origins (which
+ * send no webhooks) and 0 (off) for the others.
+ */
+export const watchIntervalS = (given: number | undefined, originKind: string): number =>
+  given ?? (originKind === 'linktree' || originKind === 'linktree-mcp' ? 60 : 0);
+
 /** sha256 of the profile with keys sorted at every level: equal content, equal hash. */
 export const contentHash = (profile: Profile): string =>
   createHash('sha256').update(canonicalJson(profile)).digest('base64url').slice(0, 22);
@@ -102,10 +109,10 @@ export class ChangeWatcher {
 
   /**
    * One run. No check starts at or after `deadline` (ms, on the watcher's clock); checks in flight
-   * then finish within the origin's own retry budget. Never throws: a hot set that cannot be
-   * listed is a failure of the run.
+   * then finish within the origin's own retry budget; nor after `signal` aborts (a shutdown).
+   * Never throws: a hot set that cannot be listed is a failure of the run.
    */
-  async run(deadline: number): Promise<WatchRun> {
+  async run(deadline: number, signal?: AbortSignal): Promise<WatchRun> {
     const started = this.#now();
     const r: WatchRun = {
       listed: 0,
@@ -132,7 +139,7 @@ export class ChangeWatcher {
     let stop: StopReason | undefined;
     const worker = async (): Promise<void> => {
       while (!stop && next < queue.length) {
-        if (this.#now() >= deadline) {
+        if (this.#now() >= deadline || signal?.aborted) {
           stop = 'deadline';
           break;
         }

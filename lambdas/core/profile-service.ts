@@ -19,6 +19,7 @@ import {
   type SnapshotCache,
   type Telemetry,
 } from './ports.ts';
+import type { ReadRecorder } from './hot-set.ts';
 import type { Profile } from './profile.ts';
 import { type Clock, realClock } from './retry.ts';
 
@@ -61,6 +62,11 @@ export interface ProfileServiceDeps {
    * by default one of the service's own, from `config`, on `clock`.
    */
   l2Breaker?: CircuitBreaker;
+  /**
+   * The change watcher's hot set, told of reads that went past L1 (never of an L1 hit: that path
+   * is kept free of it; a hot profile gets past L1 at least once per L1_TTL_S anyway).
+   */
+  reads?: ReadRecorder;
 }
 
 interface Resolved {
@@ -104,6 +110,7 @@ export class ProfileService {
   readonly #inflight = new Map<string, Promise<Resolved>>();
   readonly #refreshing = new Map<string, Promise<void>>();
   readonly #breaker: CircuitBreaker;
+  readonly #reads: ReadRecorder | undefined;
   /** Bumped by every invalidation: a fill that started before one must not write L1 after it. */
   #epoch = 0;
 
@@ -115,6 +122,7 @@ export class ProfileService {
     this.#telemetry = deps.telemetry ?? noTelemetry;
     this.#clock = deps.clock ?? realClock;
     this.#breaker = deps.l2Breaker ?? redisBreaker(this.#c, this.#telemetry, this.#clock);
+    this.#reads = deps.reads;
   }
 
   /** The L2 breaker: `open` while reads skip Redis after a run of failures (health reports it). */
@@ -180,6 +188,13 @@ export class ProfileService {
     if (!p) {
       p = this.#resolveShared(username, maxAgeMs, entry).finally(() => this.#inflight.delete(key));
       this.#inflight.set(key, p);
+      // Existing profiles only: names that 404 (or fail) never enter the hot set.
+      const reads = this.#reads;
+      if (reads)
+        p.then(
+          (r) => r.snapshot.kind === 'profile' && reads.recordRead(username),
+          () => {},
+        );
     }
     return p;
   }
