@@ -1,10 +1,13 @@
 // The demo profile origin for the local stack: speaks the HTTP origin API of contract section 3,
-// and can be told to fail (429 / 500 / slow / refuse) so the degraded modes can be seen by hand:
+// and Linktree-shaped public pages at `/{username}` (contract 3.2, for `ORIGIN=linktree
+// LINKTREE_BASE_URL=<this URL>`, built from the same state), and can be told to fail (429 / 500 /
+// slow / refuse) so the degraded modes can be seen by hand:
 //   curl -XPOST localhost:<port>/__control -d '{"mode":"500"}'
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LinkUpdate, Profile } from '../lambdas/core/profile.ts';
+import { linktreePageHtml } from './demo-linktree-page.ts';
 import { demoProfiles } from './demo-profiles.ts';
 
 export type FailMode = 'none' | '429' | '500' | 'slow';
@@ -78,6 +81,9 @@ export class DemoOrigin {
       return send(200, this.profiles.get(username) ?? null);
     }
 
+    const page = /^\/([A-Za-z0-9._]{1,30})$/.exec(url.pathname);
+    if (page && (req.method === 'GET' || req.method === 'HEAD')) return this.#page(decodeURIComponent(page[1]), res);
+
     if (req.headers.authorization !== `Bearer ${this.#apiKey}`) return send(401, { error: 'bad api key' });
     const get = /^\/v1\/profiles\/([^/]+)$/.exec(url.pathname);
     const patch = /^\/v1\/profiles\/([^/]+)\/links$/.exec(url.pathname);
@@ -107,6 +113,27 @@ export class DemoOrigin {
       return send(200, updated);
     }
     return send(404, { error: 'no such route' });
+  }
+
+  /** A public page as Linktree serves it: no auth, HTML, the same failure modes as the API. */
+  async #page(username: string, res: http.ServerResponse): Promise<void> {
+    this.calls.set(username, (this.calls.get(username) ?? 0) + 1);
+    const html = (status: number, body: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...headers });
+      res.end(body);
+    };
+    if (this.control.mode === 'slow') await new Promise((r) => setTimeout(r, this.control.delayMs));
+    if (this.control.mode === '429') {
+      return html(
+        429,
+        '<h1>Too many requests</h1>',
+        this.control.retryAfterS ? { 'retry-after': String(this.control.retryAfterS) } : {},
+      );
+    }
+    if (this.control.mode === '500') return html(500, '<h1>Server error</h1>');
+    const profile = this.profiles.get(username.toLowerCase());
+    if (!profile) return html(404, '<h1>Page not found</h1>');
+    return html(200, linktreePageHtml(profile));
   }
 }
 

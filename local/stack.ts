@@ -94,6 +94,15 @@ export const startLocalStack = async (
   } else {
     log(`origin: ${env.ORIGIN_URL}`);
   }
+  // Contract section 1: `http` when ORIGIN_URL is given, else the bundled `demo`.
+  if (!env.ORIGIN) env.ORIGIN = origin ? 'demo' : 'http';
+  if (env.ORIGIN === 'linktree') {
+    const base = env.LINKTREE_BASE_URL || 'https://linktr.ee';
+    log(
+      `origin: ORIGIN=linktree reads public pages at ${base}` +
+        (origin ? ` (the demo origin serves such pages too: LINKTREE_BASE_URL=${env.ORIGIN_URL})` : ''),
+    );
+  }
 
   if (!env.WEBHOOK_SECRET) {
     env.WEBHOOK_SECRET = `whsec_${randomBytes(24).toString('base64')}`;

@@ -1,20 +1,21 @@
 // The read path, built once per process. Every handler that reads profiles is wired from this
 // module, so in the local stack (all handlers in one process) they share one L1 and one Redis
 // connection, exactly as one Lambda container shares them across invocations.
-import { HttpProfileOrigin } from '../adapters/http-origin.ts';
 import { MemoryProfileCache } from '../adapters/memory-profile-cache.ts';
 import { createRedis, type RedisClient } from '../adapters/redis-client.ts';
 import { type RedisKeys, redisKeys } from '../adapters/redis-keys.ts';
 import { RedisProfileCache } from '../adapters/redis-profile-cache.ts';
 import { RedisRateLimiter } from '../adapters/redis-rate-limiter.ts';
 import { secret } from '../adapters/secrets.ts';
-import { config as processConfig, type ReadPathSettings, readPathSettings } from '../config/config.ts';
+import { type Config, config as processConfig, type ReadPathSettings, readPathSettings } from '../config/config.ts';
 import type { RateLimiter } from '../core/ports.ts';
 import { ProfileService, redisBreaker } from '../core/profile-service.ts';
 import { LocalTokenBucket } from '../core/token-bucket.ts';
 import { configureCors } from '../shared/cors.ts';
 import { registerHealthCheck } from '../shared/health.ts';
 import { logger, telemetry } from '../shared/telemetry.ts';
+import { buildHotSet } from './hot-set.ts';
+import { makeOrigin, type WiredOrigin } from './origin.ts';
 
 export interface ReadPath {
   config: ReadPathSettings;
@@ -22,7 +23,7 @@ export interface ReadPath {
   /** Every Redis key of this process, under the configured prefix. */
   keys: RedisKeys;
   l1: MemoryProfileCache;
-  origin: HttpProfileOrigin;
+  origin: WiredOrigin;
   service: ProfileService;
 }
 
@@ -39,7 +40,7 @@ export const readPath = (): ReadPath => {
   return built;
 };
 
-export const buildReadPath = (config: ReadPathSettings): ReadPath => {
+export const buildReadPath = (config: ReadPathSettings, processSettings: Config = processConfig()): ReadPath => {
   const redis = createRedis(config.redis, (err) => {
     // Log a down Redis once per 10 s, not on every reconnect attempt.
     if (Date.now() - lastRedisError > 10_000) {
@@ -63,8 +64,9 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
       : new LocalTokenBucket(config.origin.ratePerMin);
     return limiter;
   };
-  const origin = new HttpProfileOrigin({
-    config: config.origin,
+  const origin = makeOrigin({
+    config: processSettings,
+    origin: config.origin,
     apiKey,
     limiter: { take: async () => (await limiterFor()).take() },
     telemetry,
@@ -76,6 +78,8 @@ export const buildReadPath = (config: ReadPathSettings): ReadPath => {
     origin,
     telemetry,
     l2Breaker: breaker,
+    // The change watcher's hot set (only while it is on): reads past L1 are recorded there.
+    reads: buildHotSet(processSettings, redis, keys, breaker),
   });
   registerHealthCheck('redis', async () => {
     if (!redis) return { status: 'disabled', detail: 'REDIS_URL is not set: in-process tier only' };

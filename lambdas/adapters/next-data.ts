@@ -1,0 +1,30 @@
+// Finds the text of a page's `<script id="__NEXT_DATA__" type="application/json">` without building
+// a DOM: indexOf to each occurrence of the id, then a look at the one tag around it (bounded in
+// length), so the cost is one scan of the page however many other scripts it has. Attribute order
+// and quoting may vary; a script of another type is not it.
+
+const MARKER = '__NEXT_DATA__';
+/** The longest `<script ...>` opening tag looked at; real ones are under 100 characters. */
+const MAX_TAG = 512;
+const ID_ATTR = /\sid\s*=\s*(?:"__NEXT_DATA__"|'__NEXT_DATA__'|__NEXT_DATA__(?=[\s>/]))/i;
+const TYPE_ATTR = /\stype\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))/i;
+
+/** The script's raw text (not yet JSON-parsed), or undefined when the page has no such script. */
+export const extractNextData = (html: string): string | undefined => {
+  for (let at = html.indexOf(MARKER); at !== -1; at = html.indexOf(MARKER, at + MARKER.length)) {
+    const open = html.lastIndexOf('<', at);
+    // The id must sit inside an opening tag, not in a script's text or a comment after one.
+    if (open === -1 || at - open > MAX_TAG || html.lastIndexOf('>', at) > open) continue;
+    const close = html.indexOf('>', at);
+    if (close === -1) return undefined;
+    if (close - open > MAX_TAG) continue;
+    const tag = html.slice(open, close + 1);
+    if (!/^<script[\s>]/i.test(tag) || !ID_ATTR.test(tag)) continue;
+    const type = TYPE_ATTR.exec(tag);
+    if (type && (type[1] ?? type[2] ?? type[3] ?? '').trim().toLowerCase() !== 'application/json') continue;
+    const end = html.indexOf('</script', close + 1);
+    if (end === -1) return undefined;
+    return html.slice(close + 1, end);
+  }
+  return undefined;
+};
