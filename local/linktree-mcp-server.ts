@@ -68,6 +68,10 @@ export interface McpServerOptions {
 export interface McpServerControl {
   /** The next `times` calls of `tool` (or of every tool, `*`) answer `code`. */
   failNext(tool: string, code: McpErrorCode | string, times?: number, extra?: Record<string, unknown>): void;
+  /** Forgets every forced answer not used yet. */
+  clearForced(): void;
+  /** The next call of `tool` answers `result` as is (an output of another shape). */
+  respondNext(tool: string, result: CallToolResult): void;
   /** Every access token stops working (the next request gets 401). */
   expireAccessTokens(): void;
   /** Every refresh token is refused from now on (invalid_grant). */
@@ -239,12 +243,18 @@ export const startLinktreeMcpServer = async (options: McpServerOptions = {}): Pr
   });
   const auth = new LocalAuthProvider(options.accessTokenTtlS ?? 3600);
   const calls = new Map<string, number>();
-  const forced: { tool: string; code: string; times: number; extra: Record<string, unknown> }[] = [];
+  const forced: { tool: string; times: number; result: CallToolResult }[] = [];
   let activeProfile: string | undefined;
 
   const control: McpServerControl = {
+    clearForced: () => {
+      forced.length = 0;
+    },
     failNext: (tool, code, times = 1, extra = {}) => {
-      forced.push({ tool, code, times, extra });
+      if (times > 0) forced.push({ tool, times, result: fail(code, `forced ${code}`, extra) });
+    },
+    respondNext: (tool, result) => {
+      forced.push({ tool, times: 1, result });
     },
     expireAccessTokens: () => auth.expireAll(),
     revokeRefreshTokens: () => {
@@ -261,7 +271,7 @@ export const startLinktreeMcpServer = async (options: McpServerOptions = {}): Pr
     if (i < 0) return undefined;
     const f = forced[i];
     if (--f.times <= 0) forced.splice(i, 1);
-    return fail(f.code, `forced ${f.code}`, f.extra);
+    return f.result;
   };
 
   const profileArgs = { username: z.string().optional(), profileUrl: z.string().optional() };
