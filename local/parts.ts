@@ -4,6 +4,7 @@ import { analyticsParts } from './analytics-parts.ts';
 import { awsEmulatorParts } from './aws-emulators.ts';
 import type { LocalPart } from './stack.ts';
 import { StandIns, standInsPart } from './standins-process.ts';
+import { watcherPart } from './watcher-part.ts';
 
 export const localParts = (): LocalPart[] => {
   const standins = new StandIns();
@@ -16,5 +17,7 @@ export const localParts = (): LocalPart[] => {
     ...awsEmulatorParts(standins),
     // The analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
     ...analyticsParts(standins),
+    // Last, so stopped first: its runs enqueue, and must be done before the queue drains.
+    watcherPart(),
   ];
 };

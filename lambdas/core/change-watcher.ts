@@ -68,6 +68,8 @@ export interface WatchRun {
   budgetUsed: number;
   stoppedBy: StopReason;
   durationMs: number;
+  /** The changes applied, in the order found. */
+  found: { username: string; type: string; eventId: string }[];
 }
 
 /**
@@ -124,6 +126,7 @@ export class ChangeWatcher {
       budgetUsed: 0,
       stoppedBy: 'done',
       durationMs: 0,
+      found: [],
     };
     const { hotSet, settings } = this.#d;
     let queue: string[] = [];
@@ -196,23 +199,25 @@ export class ChangeWatcher {
     const before = contentHash(cached.profile);
     try {
       if (!fresh) {
-        await changes.apply({
+        const { event } = await changes.apply({
           eventId: watcherEventId(EventTypes.ProfileDeleted, cached.profile.id, before),
           type: EventTypes.ProfileDeleted,
           occurredAt: new Date(this.#now()).toISOString(),
           data: { profileId: cached.profile.id, username, source: WATCHER_SOURCE },
         });
         r.deleted++;
+        r.found.push({ username, type: event.type, eventId: event.id });
       } else {
         const after = contentHash(fresh);
         if (after !== before) {
-          await changes.apply({
+          const { event } = await changes.apply({
             eventId: watcherEventId(EventTypes.ProfileUpdated, fresh.id, after),
             type: EventTypes.ProfileUpdated,
             occurredAt: new Date(this.#now()).toISOString(),
             data: { profileId: fresh.id, username, source: WATCHER_SOURCE, contentHash: after },
           });
           r.changed++;
+          r.found.push({ username, type: event.type, eventId: event.id });
         }
       }
     } catch (err) {

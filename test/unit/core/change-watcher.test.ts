@@ -122,6 +122,7 @@ describe('ChangeWatcher', () => {
       data: { profileId: 'prof_alice', username: 'alice', source: 'watcher' },
     });
     expect(Number.isNaN(Date.parse(event.occurredAt))).toBe(false);
+    expect(r.found).toEqual([{ username: 'alice', type: 'profile.updated', eventId: event.id }]);
     expect(s.telemetry.counts.get(MetricNames.WatcherChanges)).toBe(1);
   });
 

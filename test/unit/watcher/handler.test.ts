@@ -12,6 +12,7 @@ const result = (over: Partial<WatchRun> = {}): WatchRun => ({
   budgetUsed: 2,
   stoppedBy: 'done',
   durationMs: 5,
+  found: [],
   ...over,
 });
 
