@@ -79,6 +79,13 @@ export interface WatchRun {
 export const watchIntervalS = (given: number | undefined, originKind: string): number =>
   given ?? (originKind === 'linktree' || originKind === 'linktree-mcp' ? 60 : 0);
 
+/**
+ * How often the schedule invokes the watcher in AWS: EventBridge Scheduler's rates are whole
+ * minutes, at least one. An interval under a minute is covered by runs looped inside each
+ * invocation; one above is rounded up to whole minutes.
+ */
+export const watchSchedulePeriodS = (intervalS: number): number => Math.max(60, Math.ceil(intervalS / 60) * 60);
+
 /** sha256 of the profile with keys sorted at every level: equal content, equal hash. */
 export const contentHash = (profile: Profile): string =>
   createHash('sha256').update(canonicalJson(profile)).digest('base64url').slice(0, 22);

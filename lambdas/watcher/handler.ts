@@ -1,12 +1,12 @@
-// The change watcher's Lambda (EventBridge Scheduler invokes it every max(60, WATCH_INTERVAL_S)
-// seconds; Scheduler's rate cannot be finer than a minute). An interval under 60 s is covered by
-// looping inside the invocation: a run every WATCH_INTERVAL_S until the next invocation is due.
+// The change watcher's Lambda (EventBridge Scheduler invokes it every WATCH_INTERVAL_S rounded up
+// to whole minutes, at least one: Scheduler's rates are whole minutes). An interval under 60 s is
+// covered by looping inside the invocation: a run every WATCH_INTERVAL_S until the next is due.
 // Each run stops starting checks at its period's end (or the invocation's, minus what a check in
 // flight may still take), so runs never overlap one another or the next invocation.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { ChangeWatcher, WatchRun } from '../core/change-watcher.ts';
+import { type ChangeWatcher, type WatchRun, watchSchedulePeriodS } from '../core/change-watcher.ts';
 import { metrics, metricsOn } from '../shared/telemetry.ts';
 
 export interface WatcherHandlerDeps {
@@ -32,9 +32,6 @@ export interface WatcherResult {
   budgetUsed: number;
 }
 
-/** Without a Lambda context (a direct call): one schedule period. */
-const SCHEDULE_MIN_MS = 60_000;
-
 /** The one line a run logs (the local stack prints the same). */
 export const runLine = (r: WatchRun, budgetPerMin: number): string =>
   `watcher: checked ${r.checked}, changed ${r.changed + r.deleted}, budget ${r.budgetUsed} (of ${round(budgetPerMin)}/min), ` +
@@ -48,7 +45,7 @@ export const makeWatch = (deps: WatcherHandlerDeps) => {
   const periodMs = deps.intervalS * 1000;
   return async (context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<WatcherResult> => {
     const started = now();
-    const scheduleMs = Math.max(SCHEDULE_MIN_MS, periodMs);
+    const scheduleMs = watchSchedulePeriodS(deps.intervalS) * 1000;
     const remainingMs = context?.getRemainingTimeInMillis?.() ?? scheduleMs;
     // No run starts checks past the next invocation's time, nor past this one's end.
     const end = started + Math.min(scheduleMs, remainingMs) - deps.reserveMs;
