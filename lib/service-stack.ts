@@ -55,6 +55,14 @@ export class ServiceStack extends Stack {
     const originEnv: FunctionEnv = {
       ORIGIN_URL: config.originUrl,
       ORIGIN_RATE_PER_MIN: config.originRatePerMin,
+      ORIGIN: config.origin as NonNullable<FunctionEnv['ORIGIN']>,
+      // Public pages need no secret: the base URL and a User-Agent naming us are all.
+      ...(config.origin === 'linktree'
+        ? {
+            LINKTREE_BASE_URL: config.linktreeBaseUrl,
+            ...(config.linktreeUserAgent ? { LINKTREE_USER_AGENT: config.linktreeUserAgent } : {}),
+          }
+        : {}),
       // The read-path functions answer the CORS routes (profile, links, oEmbed, OpenAPI, beacons).
       CORS_ORIGINS: config.corsOrigins,
       FRAME_ANCESTORS: config.frameAncestors,

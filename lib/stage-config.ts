@@ -11,6 +11,15 @@ export interface StageConfig {
   /** Base URL of the profile origin adapter (contract section 3). */
   originUrl: string;
   /**
+   * `ORIGIN`: which origin adapter the functions use: `http` (originUrl), `linktree` (public
+   * Linktree pages, read-only, no secret needed) or `linktree-mcp` (Linktree's MCP server).
+   */
+  origin: string;
+  /** `LINKTREE_BASE_URL` for `origin: linktree`. */
+  linktreeBaseUrl: string;
+  /** `LINKTREE_USER_AGENT`: names the service and a contact. Empty: the code's default. */
+  linktreeUserAgent: string;
+  /**
    * Public origin of the pages (og:url, canonical), e.g. the CDN's custom domain. Empty: the
    * domain each request came in on (the API Gateway domain without a CDN).
    */
@@ -80,6 +89,9 @@ export interface ResolvedStage extends StageConfig {
 
 export const DEFAULTS: StageConfig = {
   originUrl: 'https://origin.example.com',
+  origin: 'http',
+  linktreeBaseUrl: 'https://linktr.ee',
+  linktreeUserAgent: '',
   publicBaseUrl: '',
   corsOrigins: '*',
   frameAncestors: '*',
@@ -156,6 +168,12 @@ const validate = (c: ResolvedStage): void => {
   };
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(c.stage)) fail('stage must be lowercase alphanumeric, at most 16 characters');
   if (!/^https?:\/\//.test(c.originUrl)) fail('originUrl must be an http(s) URL');
+  // `demo` is the local stack's bundled origin: nothing to deploy it against.
+  if (!['http', 'linktree', 'linktree-mcp'].includes(c.origin)) fail('origin must be http, linktree or linktree-mcp');
+  if (!variables.LINKTREE_BASE_URL.schema.safeParse(c.linktreeBaseUrl).success)
+    fail(`linktreeBaseUrl must be ${variables.LINKTREE_BASE_URL.accepts}`);
+  if (c.linktreeUserAgent && !variables.LINKTREE_USER_AGENT.schema.safeParse(c.linktreeUserAgent).success)
+    fail(`linktreeUserAgent must be ${variables.LINKTREE_USER_AGENT.accepts}`);
   if (c.publicBaseUrl && !/^https?:\/\/[^/]+\/?$/.test(c.publicBaseUrl))
     fail('publicBaseUrl must be an http(s) origin, e.g. https://links.example.com');
   if (!variables.CORS_ORIGINS.schema.safeParse(c.corsOrigins).success)

@@ -170,7 +170,7 @@ describe('alarms', () => {
     });
   });
 
-  it.each([MetricNames.OriginThrottled, MetricNames.ClickEventsDropped])(
+  it.each([MetricNames.OriginThrottled, MetricNames.OriginShapeChanged, MetricNames.ClickEventsDropped])(
     'alarms on the custom metric %s summed over services',
     (name) => {
       s.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -188,7 +188,7 @@ describe('alarms', () => {
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(2 + 2 * 7 + 6);
+    expect(alarms.length).toBe(2 + 2 * 7 + 7);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
