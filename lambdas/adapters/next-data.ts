@@ -1,7 +1,8 @@
 // Finds the text of a page's `<script id="__NEXT_DATA__" type="application/json">` without building
 // a DOM: indexOf to each occurrence of the id, then a look at the one tag around it (bounded in
 // length), so the cost is one scan of the page however many other scripts it has. Attribute order
-// and quoting may vary; a script of another type is not it.
+// and quoting may vary; a script of another type is not it, nor the tag spelled inside another
+// script's text (markup in lower case, as Next.js writes it, is assumed for that check).
 
 const MARKER = '__NEXT_DATA__';
 /** The longest `<script ...>` opening tag looked at; real ones are under 100 characters. */
@@ -20,6 +21,8 @@ export const extractNextData = (html: string): string | undefined => {
     if (close - open > MAX_TAG) continue;
     const tag = html.slice(open, close + 1);
     if (!/^<script[\s>]/i.test(tag) || !ID_ATTR.test(tag)) continue;
+    // Inside another script's text (a string literal that spells the tag) it is no tag at all.
+    if (open > 0 && html.lastIndexOf('<script', open - 1) > html.lastIndexOf('</script', open)) continue;
     const type = TYPE_ATTR.exec(tag);
     if (type && (type[1] ?? type[2] ?? type[3] ?? '').trim().toLowerCase() !== 'application/json') continue;
     const end = html.indexOf('</script', close + 1);
