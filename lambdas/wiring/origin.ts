@@ -5,6 +5,7 @@
 import { HttpProfileOrigin } from '../adapters/http-origin.ts';
 import { LinktreePageOrigin } from '../adapters/linktree-page-origin.ts';
 import type { Config } from '../config/config.ts';
+import { lazyLinktreeMcpOrigin } from './linktree-mcp.ts';
 import type { ProfileOrigin, RateLimiter, Telemetry } from '../core/ports.ts';
 import type { OriginConfig } from '../core/settings.ts';
 
@@ -45,8 +46,12 @@ export const makeOrigin = (deps: OriginDeps): WiredOrigin => {
         telemetry,
       });
     case 'linktree-mcp':
-      // ---- ORIGIN=linktree-mcp: the MCP origin's branch (lambdas/wiring/linktree-mcp.ts fills it). ----
-      throw new Error('ORIGIN=linktree-mcp is not wired in this build yet.');
+      // The MCP SDK is loaded on first use (a dynamic import inside lazyLinktreeMcpOrigin).
+      return lazyLinktreeMcpOrigin(
+        { url: c.LINKTREE_MCP_URL, tokens: c.LINKTREE_MCP_TOKENS, userAgent: c.LINKTREE_USER_AGENT, origin },
+        limiter,
+        telemetry,
+      );
     default: {
       const never: never = kind;
       throw new Error(`unknown ORIGIN ${String(never)}`);
