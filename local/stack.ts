@@ -98,10 +98,13 @@ export const startLocalStack = async (
   if (!env.ORIGIN) env.ORIGIN = origin ? 'demo' : 'http';
   if (env.ORIGIN === 'linktree') {
     const base = env.LINKTREE_BASE_URL || 'https://linktr.ee';
-    log(
-      `origin: ORIGIN=linktree reads public pages at ${base}` +
-        (origin ? ` (the demo origin serves such pages too: LINKTREE_BASE_URL=${env.ORIGIN_URL})` : ''),
-    );
+    const offline =
+      base.replace(/\/+$/, '') === env.ORIGIN_URL
+        ? " (the demo origin's Linktree-shaped pages)"
+        : origin
+          ? " (offline instead: DEMO_ORIGIN_PORT=4100 LINKTREE_BASE_URL=http://127.0.0.1:4100 reads the demo origin's pages)"
+          : '';
+    log(`origin: ORIGIN=linktree reads public pages at ${base}${offline}; read-only (writes answer 501)`);
   }
 
   if (!env.WEBHOOK_SECRET) {
