@@ -37,3 +37,12 @@ export const BUNDLE_ALIASES: Record<string, string> = { debug: './lambdas/shared
 
 /** esbuild settings shared by both (NodejsFunction names them differently; see service-function.ts). */
 export const BUNDLE_TARGET = 'node24';
+
+/**
+ * The Linktree MCP origin (the MCP SDK, the Secrets Manager client and full zod, ~300 KB) is not
+ * in any function's bundle: lambdas/wiring/linktree-mcp.ts imports it by a computed specifier on
+ * first use, and for a stage whose ORIGIN is linktree-mcp it is built on its own into this file
+ * next to each read-path function's index.mjs (constructs/service-function.ts).
+ */
+export const LINKTREE_MCP_MODULE_FILE = 'linktree-mcp.mjs';
+export const LINKTREE_MCP_MODULE_ENTRY = 'lambdas/adapters/linktree-mcp-origin.ts';

@@ -16,7 +16,14 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { type ConfigValue, formatEnv, type SecretName, type VariableName } from '../../lambdas/config/variables.ts';
 import { METRIC_NAMESPACE } from '../../lambdas/contracts/metrics.ts';
-import { BUNDLE_ALIASES, BUNDLE_TARGET, ESM_BANNER, LOCAL_ONLY_MODULES } from '../bundling.ts';
+import {
+  BUNDLE_ALIASES,
+  BUNDLE_TARGET,
+  ESM_BANNER,
+  LINKTREE_MCP_MODULE_ENTRY,
+  LINKTREE_MCP_MODULE_FILE,
+  LOCAL_ONLY_MODULES,
+} from '../bundling.ts';
 
 /** Repository root: lib/constructs/ is two levels down. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -172,10 +179,13 @@ export class ServiceFunction extends Construct {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) =>
-            Object.entries(props.copyIntoBundle ?? {}).map(
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...Object.entries(props.copyIntoBundle ?? {}).map(
               ([from, to]) => `cp -R "${join(inputDir, from)}" "${join(outputDir, to)}"`,
             ),
+            // The MCP origin, loaded by a dynamic import only when ORIGIN is linktree-mcp.
+            ...(props.environment?.ORIGIN === 'linktree-mcp' ? [separateModuleCommand(inputDir, outputDir)] : []),
+          ],
         },
       },
     });
@@ -187,6 +197,29 @@ export class ServiceFunction extends Construct {
     }
   }
 }
+
+/** The installed esbuild building the MCP origin module with the same settings as the bundle. */
+export const separateModuleCommand = (inputDir: string, outputDir: string): string => {
+  const args = [
+    LINKTREE_MCP_MODULE_ENTRY,
+    '--bundle',
+    '--minify',
+    '--format=esm',
+    '--platform=node',
+    `--target=${BUNDLE_TARGET}`,
+    '--main-fields=module,main',
+    '--sourcemap',
+    '--sources-content=false',
+    '--log-level=warning',
+    `--banner:js=${ESM_BANNER}`,
+    `--outfile=${join(outputDir, LINKTREE_MCP_MODULE_FILE)}`,
+    ...LOCAL_ONLY_MODULES.map((m) => `--external:${m}`),
+    ...Object.entries(BUNDLE_ALIASES).map(([from, to]) => `--alias:${from}=${to}`),
+  ];
+  const esbuild = join(inputDir, 'node_modules', 'esbuild', 'bin', 'esbuild');
+  // bin/esbuild is the native binary once installed (or a node launcher script with a shebang).
+  return `cd "${inputDir}" && "${esbuild}" ${args.map((a) => `"${a}"`).join(' ')}`;
+};
 
 const RETENTION: Record<number, logs.RetentionDays> = {
   1: logs.RetentionDays.ONE_DAY,
