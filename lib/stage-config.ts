@@ -20,6 +20,15 @@ export interface StageConfig {
   /** `LINKTREE_USER_AGENT`: names the service and a contact. Empty: the code's default. */
   linktreeUserAgent: string;
   /**
+   * `WATCH_INTERVAL_S`: the change watcher's period; 0 deploys no watcher; -1 (the default) takes
+   * the origin's default (60 s for the Linktree origins, off for http).
+   */
+  watchIntervalS: number;
+  /** `WATCH_HOT_S`: a profile read within this long is watched. */
+  watchHotS: number;
+  /** `WATCH_BUDGET_SHARE`: the watcher's share of the origin budget. */
+  watchBudgetShare: number;
+  /**
    * Public origin of the pages (og:url, canonical), e.g. the CDN's custom domain. Empty: the
    * domain each request came in on (the API Gateway domain without a CDN).
    */
@@ -92,6 +101,9 @@ export const DEFAULTS: StageConfig = {
   origin: 'http',
   linktreeBaseUrl: 'https://linktr.ee',
   linktreeUserAgent: '',
+  watchIntervalS: -1,
+  watchHotS: 3_600,
+  watchBudgetShare: 0.5,
   publicBaseUrl: '',
   corsOrigins: '*',
   frameAncestors: '*',
@@ -174,6 +186,12 @@ const validate = (c: ResolvedStage): void => {
     fail(`linktreeBaseUrl must be ${variables.LINKTREE_BASE_URL.accepts}`);
   if (c.linktreeUserAgent && !variables.LINKTREE_USER_AGENT.schema.safeParse(c.linktreeUserAgent).success)
     fail(`linktreeUserAgent must be ${variables.LINKTREE_USER_AGENT.accepts}`);
+  if (c.watchIntervalS !== -1 && !variables.WATCH_INTERVAL_S.schema.safeParse(String(c.watchIntervalS)).success)
+    fail(`watchIntervalS must be -1 (the origin's default) or ${variables.WATCH_INTERVAL_S.accepts}`);
+  if (!variables.WATCH_HOT_S.schema.safeParse(String(c.watchHotS)).success)
+    fail(`watchHotS must be ${variables.WATCH_HOT_S.accepts}`);
+  if (!variables.WATCH_BUDGET_SHARE.schema.safeParse(String(c.watchBudgetShare)).success)
+    fail(`watchBudgetShare must be ${variables.WATCH_BUDGET_SHARE.accepts}`);
   if (c.publicBaseUrl && !/^https?:\/\/[^/]+\/?$/.test(c.publicBaseUrl))
     fail('publicBaseUrl must be an http(s) origin, e.g. https://links.example.com');
   if (!variables.CORS_ORIGINS.schema.safeParse(c.corsOrigins).success)

@@ -7,21 +7,22 @@ import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.t
 import { type Synthesized, synth } from './fixture.ts';
 import { fnByName } from './helpers.ts';
 
-const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'cdn-invalidator'] as const;
+const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'cdn-invalidator', 'watcher'] as const;
 type Name = (typeof FUNCTIONS)[number];
 
 let s: Synthesized;
 let outdir: string;
 beforeAll(() => {
-  // With the CDN, so the edge stack's invalidator is bundled too (the other bundles do not depend on it).
-  s = synth({ stage: 'dev', cdn: 'true' }, { bundle: true, region: 'eu-west-1' });
+  // With the CDN, so the edge stack's invalidator is bundled too (the other bundles do not depend on
+  // it), and a watch interval, so the change watcher is.
+  s = synth({ stage: 'dev', cdn: 'true', watchIntervalS: '60' }, { bundle: true, region: 'eu-west-1' });
   outdir = s.app.outdir;
 }, 120_000);
 
 const fnOf = (name: Name) =>
   name === 'cdn-invalidator'
     ? { template: s.edgeTemplate ?? s.serviceTemplate, fn: s.edge?.invalidation.invalidator }
-    : { template: s.serviceTemplate, fn: s.service.functions[name] };
+    : { template: s.serviceTemplate, fn: s.service.functions[name as Exclude<Name, 'cdn-invalidator'>] };
 
 const assetDir = (name: Name): string => {
   const [, fn] = fnByName(fnOf(name).template, name);
