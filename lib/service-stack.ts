@@ -9,6 +9,7 @@ import { ChangeWatcher, stageWatchIntervalS } from './change-watcher.ts';
 import { ClickAggregation } from './click-aggregation.ts';
 import type { FunctionDefaults, FunctionEnv, ServiceFunction } from './constructs/service-function.ts';
 import { HttpApiGateway } from './http-api.ts';
+import { LinktreeMcpTokens } from './linktree-mcp-tokens.ts';
 import { Observability } from './observability.ts';
 import { ProfileApi } from './profile-api.ts';
 import type { ResolvedStage } from './stage-config.ts';
@@ -32,6 +33,8 @@ export class ServiceStack extends Stack {
   readonly cdnInvalidations?: CdnInvalidationTopic;
   /** Where the stage's watch interval is above 0: the change watcher's schedule and function. */
   readonly changeWatcher?: ChangeWatcher;
+  /** With origin `linktree-mcp`: the secret holding the MCP OAuth tokens. */
+  readonly linktreeTokens?: LinktreeMcpTokens;
   /** Every function of the app, by name. */
   readonly functions: Record<FunctionName | 'consumer' | 'migrate', ServiceFunction> & { watcher?: ServiceFunction };
 
@@ -56,6 +59,10 @@ export class ServiceStack extends Stack {
       L1_TTL_S: config.l1TtlS,
     };
     const watchIntervalS = stageWatchIntervalS(config);
+    // Linktree's MCP server: its OAuth tokens live in a secret the read-path functions rotate.
+    if (config.origin === 'linktree-mcp') {
+      this.linktreeTokens = new LinktreeMcpTokens(this, 'LinktreeMcpTokens', { removalPolicy: defaults.removalPolicy });
+    }
     const originEnv: FunctionEnv = {
       ORIGIN_URL: config.originUrl,
       ORIGIN_RATE_PER_MIN: config.originRatePerMin,
@@ -70,6 +77,13 @@ export class ServiceStack extends Stack {
       // While the watcher is on, the read path records reads into its hot set (in Redis).
       WATCH_INTERVAL_S: watchIntervalS,
       WATCH_HOT_S: config.watchHotS,
+      // The secret's ARN (not its value): the functions read and write it with the AWS SDK.
+      ...(this.linktreeTokens
+        ? {
+            LINKTREE_MCP_TOKENS: this.linktreeTokens.secret.secretArn,
+            ...(config.linktreeUserAgent ? { LINKTREE_USER_AGENT: config.linktreeUserAgent } : {}),
+          }
+        : {}),
       // The read-path functions answer the CORS routes (profile, links, oEmbed, OpenAPI, beacons).
       CORS_ORIGINS: config.corsOrigins,
       FRAME_ANCESTORS: config.frameAncestors,
@@ -88,6 +102,9 @@ export class ServiceStack extends Stack {
       databaseSecret: database.secret,
       eventsQueue: queues.queue,
     });
+    for (const f of [this.profileApi.profile, this.profileApi.site, this.profileApi.track, this.profileApi.admin]) {
+      this.linktreeTokens?.grantReadWrite(f.fn);
+    }
     this.webhooks = new WebhookIngestion(this, 'WebhookIngestion', {
       defaults,
       // Redis, DynamoDB (gateway endpoint), SQS and Secrets Manager (interface endpoints): no internet.
@@ -144,6 +161,8 @@ export class ServiceStack extends Stack {
         eventsQueue: queues.queue,
       });
       this.functions.watcher = this.changeWatcher.watcher;
+      // The watcher reads the origin too: with the MCP origin it refreshes the same tokens.
+      this.linktreeTokens?.grantReadWrite(this.changeWatcher.watcher.fn);
     }
 
     this.api = new HttpApiGateway(this, 'HttpApi', {
@@ -185,6 +204,12 @@ export class ServiceStack extends Stack {
       value: secrets.adminToken.secretArn,
       description: 'Bearer token for private routes',
     });
+    if (this.linktreeTokens) {
+      new CfnOutput(this, 'LinktreeMcpTokensSecretArn', {
+        value: this.linktreeTokens.secret.secretArn,
+        description: 'LINKTREE_MCP_TOKENS=<this> npm run linktree:login fills it',
+      });
+    }
     new CfnOutput(this, 'DatabaseSecretArn', { value: database.secret.secretArn, description: 'Aurora credentials' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
