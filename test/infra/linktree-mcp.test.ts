@@ -14,7 +14,8 @@ import { REPO_ROOT, separateModuleCommand } from '../../lib/constructs/service-f
 import { type Synthesized, synth } from './fixture.ts';
 import { appFunctions, fnByName, resources, roleOf, statementsOf } from './helpers.ts';
 
-const READ_PATH = ['profile', 'site', 'track', 'admin'];
+/** The functions that read the origin (the watcher runs for Linktree origins by default). */
+const READ_PATH = ['profile', 'site', 'track', 'admin', 'watcher'];
 const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 
 describe('origin linktree-mcp', () => {
@@ -39,6 +40,7 @@ describe('origin linktree-mcp', () => {
 
   it('names the secret by ARN in LINKTREE_MCP_TOKENS of the read-path functions', () => {
     const [id] = tokensSecret();
+    expect([...appFunctions(s.serviceTemplate).keys()]).toEqual(expect.arrayContaining(READ_PATH));
     for (const name of READ_PATH) {
       const env = fnByName(s.serviceTemplate, name)[1].Properties.Environment.Variables;
       expect(env.ORIGIN).toBe('linktree-mcp');
