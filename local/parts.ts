@@ -2,6 +2,7 @@
 // emulator, idempotency table, database, SQS poller) registers here.
 import { analyticsParts } from './analytics-parts.ts';
 import { awsEmulatorParts } from './aws-emulators.ts';
+import { linktreeMcpPart } from './linktree-mcp-part.ts';
 import type { LocalPart } from './stack.ts';
 import { StandIns, standInsPart } from './standins-process.ts';
 import { watcherPart } from './watcher-part.ts';
@@ -12,6 +13,8 @@ export const localParts = (): LocalPart[] => {
     // First (and stopped last): the child process running fauxqs, dynalite and PGlite for the
     // parts below that have no endpoint from the environment; see standins-process.ts for why.
     standInsPart(standins),
+    // ORIGIN=linktree-mcp without LINKTREE_MCP_URL: the local MCP stand-in, logged in (offline).
+    linktreeMcpPart(),
     // fauxqs (events queue + DLQ) and dynalite (idempotency table); before the later
     // parts (the SQS poller), which read AWS_ENDPOINT_URL / EVENTS_QUEUE_URL / DLQ_URL they set.
     ...awsEmulatorParts(standins),
