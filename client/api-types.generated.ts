@@ -80,7 +80,7 @@ export interface paths {
         head: operations["getLinksHead"];
         /**
          * Update a profile's links at the origin
-         * @description Forwarded to the origin (same rate budget and retries), then every cached view of the profile is invalidated and `links.updated` published. Answers the origin's new profile, disabled links included.
+         * @description Forwarded to the origin (same rate budget and retries), then every cached view of the profile is invalidated and `links.updated` published. Answers the origin's new profile, disabled links included. With `ORIGIN=linktree` (public pages, read-only): 501 `NOT_SUPPORTED`.
          */
         patch: operations["patchLinks"];
         trace?: never;
@@ -428,6 +428,10 @@ export interface components {
                 [key: string]: unknown;
             };
             lastModified: string;
+            socials?: {
+                type: string;
+                url: string;
+            }[];
         };
         /** @description One link of a profile. */
         Link: {
@@ -436,6 +440,8 @@ export interface components {
             url: string;
             position: number;
             enabled: boolean;
+            /** @enum {string} */
+            type?: "link" | "header";
         };
         LinksAnswer: {
             /** @description The enabled links only, by position. */
@@ -590,7 +596,7 @@ export interface components {
         Error: {
             error: {
                 /** @description UPPER_SNAKE; each answer lists the codes it may carry. */
-                code: string & ("INVALID_REQUEST" | "INVALID_USERNAME" | "INVALID_SIGNATURE" | "UNAUTHORIZED" | "LINK_NOT_FOUND" | "NOT_FOUND" | "PROFILE_NOT_FOUND" | "WEBHOOK_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "INTERNAL_ERROR" | "NOT_IMPLEMENTED" | "ORIGIN_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "WRITE_INCOMPLETE");
+                code: string & ("INVALID_REQUEST" | "INVALID_USERNAME" | "INVALID_SIGNATURE" | "UNAUTHORIZED" | "FORBIDDEN" | "UPGRADE_REQUIRED" | "LINK_NOT_FOUND" | "NOT_FOUND" | "PROFILE_NOT_FOUND" | "WEBHOOK_IN_PROGRESS" | "PAYLOAD_TOO_LARGE" | "INTERNAL_ERROR" | "NOT_IMPLEMENTED" | "NOT_SUPPORTED" | "ORIGIN_UNAVAILABLE" | "SERVICE_UNAVAILABLE" | "WRITE_INCOMPLETE");
                 /** @description A sentence for people. */
                 message: string;
             };
@@ -915,6 +921,20 @@ export interface components {
                 [name: string]: unknown;
             };
             content?: never;
+        };
+        /** @description `NOT_SUPPORTED`: The configured origin cannot do this at all (writes through public Linktree pages, `ORIGIN=linktree`). */
+        NOT_SUPPORTED: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["Error"] & {
+                    error?: {
+                        /** @enum {unknown} */
+                        code?: "NOT_SUPPORTED";
+                    };
+                };
+            };
         };
         /** @description `ORIGIN_UNAVAILABLE`: The origin fails, times out, is over its budget or paused by its own Retry-After, and nothing is cached. `WRITE_INCOMPLETE`: The origin took the change but a follow-up failed; the message says what to redo. */
         "ORIGIN_UNAVAILABLE-WRITE_INCOMPLETE": {
@@ -1547,6 +1567,7 @@ export interface operations {
             401: components["responses"]["UNAUTHORIZED"];
             404: components["responses"]["PROFILE_NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
+            501: components["responses"]["NOT_SUPPORTED"];
             503: components["responses"]["ORIGIN_UNAVAILABLE-WRITE_INCOMPLETE"];
         };
     };

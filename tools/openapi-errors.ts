@@ -37,6 +37,9 @@ const WHEN: Record<string, string> = {
   WEBHOOK_IN_PROGRESS: 'The same webhook-id is being processed by another delivery.',
   WRITE_INCOMPLETE: 'The origin took the change but a follow-up failed; the message says what to redo.',
   NOT_IMPLEMENTED: 'A representation this route does not offer.',
+  FORBIDDEN: 'A valid key outside its scopes or profiles.',
+  UPGRADE_REQUIRED: "The origin account's plan does not include this (Linktree's MCP `UPGRADE_REQUIRED`).",
+  NOT_SUPPORTED: 'The configured origin cannot do this at all (writes through public Linktree pages, `ORIGIN=linktree`).',
   INTERNAL_ERROR: 'An unexpected failure (no details are given).',
 };
 

@@ -308,7 +308,7 @@ export const OPERATIONS: Record<string, OperationMeta> = {
     operationId: 'patchLinks',
     summary: "Update a profile's links at the origin",
     description:
-      "Forwarded to the origin (same rate budget and retries), then every cached view of the profile is invalidated and `links.updated` published. Answers the origin's new profile, disabled links included.",
+      "Forwarded to the origin (same rate budget and retries), then every cached view of the profile is invalidated and `links.updated` published. Answers the origin's new profile, disabled links included. With `ORIGIN=linktree` (public pages, read-only): 501 `NOT_SUPPORTED`.",
     tag: Tags.admin,
     admin: true,
     body: { ...LinksPatch, mediaTypes: ['application/json'], example: { links: [{ id: 'lnk_shop', title: 'Print shop' }] } },
@@ -320,6 +320,7 @@ export const OPERATIONS: Record<string, OperationMeta> = {
       'PROFILE_NOT_FOUND',
       'ORIGIN_UNAVAILABLE',
       'WRITE_INCOMPLETE',
+      'NOT_SUPPORTED',
     ],
   },
   'POST /api/cache/invalidate/{username}': {
