@@ -17,7 +17,7 @@ beforeAll(() => {
   // it), and a watch interval, so the change watcher is.
   s = synth({ stage: 'dev', cdn: 'true', watchIntervalS: '60' }, { bundle: true, region: 'eu-west-1' });
   outdir = s.app.outdir;
-}, 120_000);
+}, 300_000);
 
 const fnOf = (name: Name) =>
   name === 'cdn-invalidator'
