@@ -6,6 +6,8 @@ import {
   MAX_CONSECUTIVE_FAILURES,
   type WatcherSettings,
   watcherEventId,
+  watchIntervalS,
+  watchSchedulePeriodS,
 } from '../../../lambdas/core/change-watcher.ts';
 import { MemoryHotSet } from '../../../lambdas/core/hot-set.ts';
 import type { Snapshot } from '../../../lambdas/core/ports.ts';
@@ -245,5 +247,20 @@ describe('ChangeWatcher', () => {
     s.origin.profiles.set('new', makeProfile('new'));
     await s.watcher.run(s.now() + 60_000);
     expect(s.order).toEqual(['new']);
+  });
+});
+
+describe('watch interval and schedule period', () => {
+  it('defaults to 60 s for the Linktree origins and off for the others; a given value wins', () => {
+    expect(watchIntervalS(undefined, 'linktree')).toBe(60);
+    expect(watchIntervalS(undefined, 'linktree-mcp')).toBe(60);
+    expect(watchIntervalS(undefined, 'http')).toBe(0);
+    expect(watchIntervalS(undefined, 'demo')).toBe(0);
+    expect(watchIntervalS(5, 'http')).toBe(5);
+    expect(watchIntervalS(0, 'linktree')).toBe(0);
+  });
+
+  it('schedules in whole minutes, at least one (EventBridge Scheduler rates)', () => {
+    expect([2, 59, 60, 61, 150, 3_600].map(watchSchedulePeriodS)).toEqual([60, 60, 60, 120, 180, 3_600]);
   });
 });
