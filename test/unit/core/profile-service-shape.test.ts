@@ -14,7 +14,10 @@ import { cacheConfig, FakeClock, FakeSnapshotCache, makeProfile, RecordingTeleme
 class ShapeOrigin implements ProfileOrigin {
   changed = false;
   calls = 0;
-  constructor(readonly profile: Profile) {}
+  readonly profile: Profile;
+  constructor(profile: Profile) {
+    this.profile = profile;
+  }
   async fetchProfile(): Promise<Profile | undefined> {
     this.calls++;
     if (this.changed) throw new OriginShapeError('no __NEXT_DATA__ script in the page');
