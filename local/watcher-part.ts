@@ -19,7 +19,7 @@ export const watcherPart = (): LocalPart => {
       const { config } = await import('../lambdas/config/config.ts');
       const deps = wireWatcher();
       if (deps.intervalS <= 0) {
-        log('watcher: off (WATCH_INTERVAL_S=0; on by default only for ORIGIN=linktree and linktree-mcp)');
+        log('watcher: off (WATCH_INTERVAL_S is 0; unset, it is 60 s for ORIGIN=linktree and linktree-mcp, else 0)');
         return;
       }
       const periodMs = deps.intervalS * 1000;

@@ -9,11 +9,18 @@ import type { HotSet } from '../core/hot-set.ts';
 import type { RedisClient } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
 
+// Past the cap, the least recently read entries go: reads of ever more distinct profiles (a
+// crawler) must not make the listing script, which sorts the whole set, block Redis.
 const RECORD = `
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local cap = tonumber(ARGV[4])
+if redis.call('ZCARD', KEYS[1]) > cap then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1) end
 return 1
 `;
+
+/** Most profiles the hot set keeps (the most recently read): far more than any budget can re-check. */
+export const MAX_HOT_PROFILES = 10_000;
 
 // Prunes reads older than the cutoff and checks of profiles no longer hot (ZINTERSTORE with weight
 // 0 on reads keeps the checked time), then lists the hot ones by last check, never-checked first.
@@ -54,6 +61,8 @@ export interface RedisHotSetDeps {
   hotMs: number;
   /** The process's Redis breaker (the read path's): recording skips Redis while it is open. */
   breaker?: CircuitBreaker;
+  /** MAX_HOT_PROFILES unless told (tests). */
+  maxProfiles?: number;
   now?: () => number;
 }
 
@@ -71,7 +80,8 @@ export class RedisHotSet implements HotSet {
     // Disconnected calls fail at once; an open breaker means reads are not asking Redis either.
     if (redis.status !== 'ready') return;
     if (breaker && !breaker.allow()) return;
-    redis.eval(RECORD, 1, keys.hotReads(), this.#now(), username, hotMs).then(
+    const cap = this.#d.maxProfiles ?? MAX_HOT_PROFILES;
+    redis.eval(RECORD, 1, keys.hotReads(), this.#now(), username, hotMs, cap).then(
       () => breaker?.success(),
       () => breaker?.failure(),
     );

@@ -82,6 +82,20 @@ describe('RedisHotSet against real Redis', () => {
     }
   });
 
+  it('keeps at most its cap of profiles, dropping the least recently read', async () => {
+    const keys = fresh();
+    let t = 9_000_000;
+    const hs = new RedisHotSet({ redis: a, keys, hotMs: HOT_MS, maxProfiles: 3, now: () => t });
+    for (const name of ['p1', 'p2', 'p3', 'p4', 'p5']) {
+      hs.recordRead(name);
+      await settle(a, keys.hotReads(), Math.min(3, Number(name.slice(1))));
+      t += 1;
+    }
+    hs.recordRead('p2'); // already gone: comes back as the most recent
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await hs.hot(t, HOT_MS, 10)).toEqual(['p2', 'p4', 'p5']);
+  });
+
   it('records nothing while the breaker is open', async () => {
     const keys = fresh();
     let t = 0;
