@@ -5,7 +5,7 @@
 // a Redis in trouble costs it nothing. Both sets expire a hot period after their last write, so a
 // watcher turned off leaves nothing behind.
 import type { CircuitBreaker } from '../core/circuit-breaker.ts';
-import type { HotSet } from '../core/hot-set.ts';
+import { type HotSet, MAX_HOT_PROFILES } from '../core/hot-set.ts';
 import type { RedisClient } from './redis-client.ts';
 import type { RedisKeys } from './redis-keys.ts';
 
@@ -18,9 +18,6 @@ local cap = tonumber(ARGV[4])
 if redis.call('ZCARD', KEYS[1]) > cap then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -cap - 1) end
 return 1
 `;
-
-/** Most profiles the hot set keeps (the most recently read): far more than any budget can re-check. */
-export const MAX_HOT_PROFILES = 10_000;
 
 // Prunes reads older than the cutoff and checks of profiles no longer hot (ZINTERSTORE with weight
 // 0 on reads keeps the checked time), then lists the hot ones by last check, never-checked first.

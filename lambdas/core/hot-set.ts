@@ -25,17 +25,29 @@ export const byLeastRecentlyChecked = (rows: { username: string; checkedAt: numb
     .sort((a, b) => a.checkedAt - b.checkedAt || (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
     .map((r) => r.username);
 
+/** Most profiles a hot set keeps (the most recently read): far more than any budget re-checks. */
+export const MAX_HOT_PROFILES = 10_000;
+
 export class MemoryHotSet implements HotSet {
+  /** In order of last read (a read moves its entry to the end). */
   readonly #reads = new Map<string, number>();
   readonly #checked = new Map<string, number>();
   readonly #now: () => number;
+  readonly #max: number;
 
-  constructor(now: () => number = Date.now) {
+  constructor(now: () => number = Date.now, maxProfiles = MAX_HOT_PROFILES) {
     this.#now = now;
+    this.#max = maxProfiles;
   }
 
   recordRead(username: string): void {
+    this.#reads.delete(username);
     this.#reads.set(username, this.#now());
+    if (this.#reads.size > this.#max) {
+      const oldest = this.#reads.keys().next().value as string;
+      this.#reads.delete(oldest);
+      this.#checked.delete(oldest);
+    }
   }
 
   async hot(now: number, hotMs: number, limit: number): Promise<string[]> {

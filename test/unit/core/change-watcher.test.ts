@@ -264,3 +264,14 @@ describe('watch interval and schedule period', () => {
     expect([2, 59, 60, 61, 150, 3_600].map(watchSchedulePeriodS)).toEqual([60, 60, 60, 120, 180, 3_600]);
   });
 });
+
+describe('MemoryHotSet', () => {
+  it('keeps at most its cap, dropping the least recently read', async () => {
+    let t = 0;
+    const hs = new MemoryHotSet(() => ++t, 2);
+    for (const name of ['a', 'b', 'c']) hs.recordRead(name);
+    hs.recordRead('b');
+    hs.recordRead('d');
+    expect((await hs.hot(t, HOT_MS, 10)).sort()).toEqual(['b', 'd']);
+  });
+});
