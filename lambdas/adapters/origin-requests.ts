@@ -48,8 +48,11 @@ export class OriginRequester {
   readonly #limiter: RateLimiter;
   readonly #telemetry: Telemetry;
   readonly #clock: Clock;
-  #lastOkAt = 0;
-  #lastFailure: { at: number; detail: string } | undefined;
+  // Outcomes in order (a counter, not a clock: a page read at 200 and found unreadable in the
+  // same millisecond must still read as a failure).
+  #events = 0;
+  #lastOk = 0;
+  #lastFailure: { seq: number; detail: string } | undefined;
   /** No request before this time (the origin's Retry-After, on the injected clock). */
   #pausedUntil = 0;
 
@@ -62,13 +65,17 @@ export class OriginRequester {
 
   /** The origin's state as last seen by this process (health never calls the origin itself). */
   health(): { status: 'up' | 'down'; detail?: string } {
-    if (this.#lastFailure && this.#lastFailure.at > this.#lastOkAt) return { status: 'down', detail: this.#lastFailure.detail };
-    return { status: 'up', ...(this.#lastOkAt ? {} : { detail: 'not called yet' }) };
+    if (this.#lastFailure && this.#lastFailure.seq > this.#lastOk) return { status: 'down', detail: this.#lastFailure.detail };
+    return { status: 'up', ...(this.#lastOk ? {} : { detail: 'not called yet' }) };
   }
 
   /** An answer the adapter could not use after all (a page of an unknown shape): health shows it. */
   noteFailure(detail: string): void {
-    this.#lastFailure = { at: this.#clock.now(), detail };
+    this.#failed(detail);
+  }
+
+  #failed(detail: string): void {
+    this.#lastFailure = { seq: ++this.#events, detail };
   }
 
   /** One logical call. Throws OriginUnavailableError when it cannot get a final answer in time. */
@@ -99,12 +106,12 @@ export class OriginRequester {
       try {
         const res = await exchange(AbortSignal.timeout(Math.min(this.#config.timeoutMs, remainingMs)));
         if ((res.status >= 200 && res.status < 300) || rules.final.includes(res.status)) {
-          this.#lastOkAt = clock.now();
+          this.#lastOk = ++this.#events;
           return { ok: true, value: res };
         }
         const throttled = rules.throttling.includes(res.status);
         if (throttled) telemetry.count(MetricNames.OriginThrottled);
-        this.#lastFailure = { at: clock.now(), detail: `answered ${res.status}` };
+        this.#failed(`answered ${res.status}`);
         const retryable = throttled || res.status >= 500;
         const parsed = parseRetryAfter(res.headers.get('retry-after'), clock.now());
         const retryAfterMs = parsed === undefined ? undefined : Math.min(parsed, MAX_RETRY_AFTER_MS);
@@ -114,7 +121,7 @@ export class OriginRequester {
         return { ok: false, retryable, retryAfterMs, error: new Error(`origin answered ${res.status}`) };
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
-        this.#lastFailure = { at: clock.now(), detail: error.message };
+        this.#failed(error.message);
         if (err instanceof PermanentOriginFailure) return { ok: false, retryable: false, error };
         telemetry.count(MetricNames.OriginErrors);
         return { ok: false, retryable: true, error };
