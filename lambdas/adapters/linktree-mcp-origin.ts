@@ -16,6 +16,7 @@ import { type Attempt, type Clock, RetriesExhaustedError, realClock, withRetries
 import type { OriginConfig } from '../core/settings.ts';
 import {
   type AppError,
+  NotFoundError,
   OriginShapeError,
   OriginUnavailableError,
   ProfileNotFoundError,
@@ -162,14 +163,15 @@ export class LinktreeMcpOrigin implements ProfileOrigin {
           ...(link.url === undefined ? {} : { url: link.url }),
           ...(link.enabled === undefined ? {} : { active: link.enabled }),
         };
-        if (Object.keys(fields).length > 0) await this.#write('update_link', { id, ...fields, username: name }, name);
-        if (link.position !== undefined) await this.#write('reorder_link', { id, to: link.position, username: name }, name);
+        const missing = () => new NotFoundError(`Profile "${name}" has no link "${link.id}" at the origin.`, 'LINK_NOT_FOUND');
+        if (Object.keys(fields).length > 0) await this.#write('update_link', { id, ...fields, username: name }, missing);
+        if (link.position !== undefined) await this.#write('reorder_link', { id, to: link.position, username: name }, missing);
       } else {
         if (link.url === undefined) throw new ValidationError('A new link (one without id) needs a url.');
         await this.#write(
           'add_link',
           { url: link.url, ...(link.title === undefined ? {} : { title: link.title }), username: name },
-          name,
+          () => new ProfileNotFoundError(name),
         );
       }
     }
@@ -190,9 +192,10 @@ export class LinktreeMcpOrigin implements ProfileOrigin {
     await (await client?.catch(() => undefined))?.close().catch(() => {});
   }
 
-  async #write(tool: string, args: Record<string, unknown>, username: string): Promise<void> {
+  /** A write; NOT_FOUND names what was not found (the link for update/reorder, else the profile). */
+  async #write(tool: string, args: Record<string, unknown>, notFound: () => AppError): Promise<void> {
     const res = await this.#call(tool, args);
-    if (res.kind === 'not-found') throw new ProfileNotFoundError(username);
+    if (res.kind === 'not-found') throw notFound();
   }
 
   /** An authenticated fetch for the transport: the bearer on every request, one refresh on a 401. */

@@ -11,6 +11,7 @@ import type { ProfileOrigin, RateLimiter, Telemetry } from '../core/ports.ts';
 import type { LinkUpdate, Profile } from '../core/profile.ts';
 import {
   AppError,
+  NotFoundError,
   OriginUnavailableError,
   ProfileNotFoundError,
   UpgradeRequiredError,
@@ -47,6 +48,8 @@ export const asOwnError = (err: unknown): Error => {
       return new UpgradeRequiredError(message, { cause: err });
     case 'PROFILE_NOT_FOUND':
       return new ProfileNotFoundError(typeof e.username === 'string' ? e.username : '', { cause: err });
+    case 'LINK_NOT_FOUND':
+      return new NotFoundError(message, 'LINK_NOT_FOUND');
     default:
       return new OriginUnavailableError("Linktree's MCP origin failed unexpectedly.", 30, { cause: err });
   }

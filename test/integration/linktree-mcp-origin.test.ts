@@ -9,7 +9,7 @@ import { FileTokenStore, LinktreeLoginRequiredError } from '../../lambdas/adapte
 import type { StoredTokens } from '../../lambdas/core/linktree-tokens.ts';
 import type { RateLimiter, Telemetry } from '../../lambdas/core/ports.ts';
 import type { OriginConfig } from '../../lambdas/core/settings.ts';
-import { OriginUnavailableError, UpgradeRequiredError, ValidationError } from '../../lambdas/shared/errors.ts';
+import { NotFoundError, OriginUnavailableError, UpgradeRequiredError, ValidationError } from '../../lambdas/shared/errors.ts';
 import { type RunningMcpServer, startLinktreeMcpServer } from '../../local/linktree-mcp-server.ts';
 import { linktreeLogin } from '../../tools/linktree-login.ts';
 
@@ -244,6 +244,14 @@ describe('linktree-mcp origin against the local MCP server', () => {
       const err = await o.updateLinks(p?.id ?? '', [{ id: p?.links[0].id, title: 'x' }], 'demo').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ValidationError);
       expect((err as ValidationError).status).toBe(400);
+    });
+
+    it('NOT_FOUND for a link of a write → 404 LINK_NOT_FOUND', async () => {
+      const o = await originWith();
+      const err = await o.updateLinks('prof_demo', [{ id: '999999', title: 'x' }], 'demo').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NotFoundError);
+      expect((err as NotFoundError).code).toBe('LINK_NOT_FOUND');
+      expect((err as NotFoundError).status).toBe(404);
     });
 
     it('a URL the origin refuses is INVALID_INPUT from the server itself → 400', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { asOwnError, lazyLinktreeMcpOrigin } from '../../../lambdas/wiring/linktree-mcp.ts';
 import { noTelemetry } from '../../../lambdas/core/ports.ts';
 import {
+  NotFoundError,
   OriginUnavailableError,
   ProfileNotFoundError,
   UpgradeRequiredError,
@@ -31,6 +32,9 @@ describe('asOwnError', () => {
     const nf = asOwnError(foreign('PROFILE_NOT_FOUND', { username: 'alice' }));
     expect(nf).toBeInstanceOf(ProfileNotFoundError);
     expect((nf as ProfileNotFoundError).username).toBe('alice');
+    const link = asOwnError(foreign('LINK_NOT_FOUND'));
+    expect(link).toBeInstanceOf(NotFoundError);
+    expect((link as NotFoundError).status).toBe(404);
   });
 
   it('anything unknown is an origin failure, never a 500', () => {
