@@ -1,8 +1,9 @@
 // The hot set in Redis, shared by every process on the same Redis: two sorted sets under the one
-// `{watch}` hash tag (so the listing script may touch both in cluster mode), `reads` (username →
-// last read, ms) and `checked` (username → last checked by the watcher, ms). Recording a read is
+// `{watch}` hash tag (so the listing script may touch them all in cluster mode), `reads` (username
+// → last read, ms) and `checked` (username → last checked by the watcher, ms), plus the hash
+// `seen` (username → the content hash the watcher last saw). Recording a read is
 // one fire-and-forget script call behind the process's Redis breaker: it never delays a read, and
-// a Redis in trouble costs it nothing. Both sets expire a hot period after their last write, so a
+// a Redis in trouble costs it nothing. All three expire a hot period after their last write, so a
 // watcher turned off leaves nothing behind.
 import type { CircuitBreaker } from '../core/circuit-breaker.ts';
 import { type HotSet, MAX_HOT_PROFILES } from '../core/hot-set.ts';
@@ -19,12 +20,16 @@ if redis.call('ZCARD', KEYS[1]) > cap then redis.call('ZREMRANGEBYRANK', KEYS[1]
 return 1
 `;
 
-// Prunes reads older than the cutoff and checks of profiles no longer hot (ZINTERSTORE with weight
-// 0 on reads keeps the checked time), then lists the hot ones by last check, never-checked first.
+// Prunes reads older than the cutoff, and the checks and seen hashes of profiles no longer hot
+// (ZINTERSTORE with weight 0 on reads keeps the checked time), then lists the hot ones by last
+// check, never-checked first.
 const LIST = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   redis.call('ZINTERSTORE', KEYS[2], 2, KEYS[2], KEYS[1], 'WEIGHTS', 1, 0)
+end
+for _, f in ipairs(redis.call('HKEYS', KEYS[3])) do
+  if not redis.call('ZSCORE', KEYS[1], f) then redis.call('HDEL', KEYS[3], f) end
 end
 local hot = redis.call('ZRANGE', KEYS[1], 0, -1)
 local rows = {}
@@ -46,6 +51,10 @@ const MARK = `
 if redis.call('ZSCORE', KEYS[1], ARGV[2]) then
   redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  if ARGV[4] ~= '' then
+    redis.call('HSET', KEYS[3], ARGV[2], ARGV[4])
+    redis.call('PEXPIRE', KEYS[3], ARGV[3])
+  end
   return 1
 end
 return 0
@@ -87,12 +96,23 @@ export class RedisHotSet implements HotSet {
   async hot(now: number, hotMs: number, limit: number): Promise<string[]> {
     if (limit <= 0) return [];
     const { redis, keys } = this.#d;
-    const out = (await redis.eval(LIST, 2, keys.hotReads(), keys.hotChecked(), now - hotMs, limit)) as string[];
+    const out = (await redis.eval(LIST, 3, keys.hotReads(), keys.hotChecked(), keys.hotSeen(), now - hotMs, limit)) as string[];
     return out;
   }
 
-  async markChecked(username: string, now: number): Promise<void> {
+  async markChecked(username: string, now: number, contentHash?: string): Promise<void> {
     const { redis, keys, hotMs } = this.#d;
-    await redis.eval(MARK, 2, keys.hotReads(), keys.hotChecked(), now, username, hotMs);
+    await redis.eval(MARK, 3, keys.hotReads(), keys.hotChecked(), keys.hotSeen(), now, username, hotMs, contentHash ?? '');
+  }
+
+  async seen(usernames: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    if (!usernames.length) return out;
+    const hashes = await this.#d.redis.hmget(this.#d.keys.hotSeen(), ...usernames);
+    usernames.forEach((u, i) => {
+      const h = hashes[i];
+      if (h) out.set(u, h);
+    });
+    return out;
   }
 }

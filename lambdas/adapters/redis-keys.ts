@@ -25,6 +25,8 @@ export interface RedisKeys {
   hotReads(): string;
   /** Hot set: username → last checked by the watcher (ms). */
   hotChecked(): string;
+  /** Hot set: username → content hash the watcher last saw (a hash; same `{watch}` slot). */
+  hotSeen(): string;
 }
 
 export const redisKeys = (prefix: string): RedisKeys => {
@@ -41,5 +43,6 @@ export const redisKeys = (prefix: string): RedisKeys => {
     watchRateBucket: (apiKeyHash) => `${prefix}rate:{${apiKeyHash}}:watch`,
     hotReads: () => `${prefix}{watch}:reads`,
     hotChecked: () => `${prefix}{watch}:checked`,
+    hotSeen: () => `${prefix}{watch}:seen`,
   };
 };

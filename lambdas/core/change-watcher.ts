@@ -7,7 +7,9 @@
 // - Only profiles with a cached copy are re-read: without one there is nothing stale to serve (the
 //   next read goes to the origin anyway), so spending budget on them would buy nothing.
 // - Content is compared by a hash of the mapped Profile (every field, keys sorted), never of
-//   fetch times: an unchanged profile re-read costs a token and nothing else.
+//   fetch times: an unchanged profile re-read costs a token and nothing else. It is compared with
+//   the cached copy and with the hash the watcher itself last saw: a read path that refreshed
+//   the copy on its own (TTL, no Redis) must not hide the change from the events.
 // - A 404 for a cached profile is treated like a profile.deleted webhook: every tier invalidated
 //   (the next read caches the 404 negatively) and `profile.deleted` enqueued with source watcher.
 // - Event ids derive from (profileId, content hash), so the same change found twice (overlapping
@@ -137,8 +139,10 @@ export class ChangeWatcher {
     };
     const { hotSet, settings } = this.#d;
     let queue: string[] = [];
+    let seen = new Map<string, string>();
     try {
       queue = await hotSet.hot(started, settings.hotMs, settings.maxPerRun);
+      seen = await hotSet.seen(queue);
     } catch (err) {
       r.failures++;
       this.#telemetry.warn('watcher: the hot set could not be listed', { error: String(err) });
@@ -154,7 +158,7 @@ export class ChangeWatcher {
           break;
         }
         const username = queue[next++];
-        const outcome = await this.#check(username, r, () => stop === undefined);
+        const outcome = await this.#check(username, seen.get(username), r, () => stop === undefined);
         if (outcome === 'budget') stop ??= 'budget';
         else if (outcome === 'failed') {
           if (++inARow >= MAX_CONSECUTIVE_FAILURES) stop ??= 'failures';
@@ -171,7 +175,12 @@ export class ChangeWatcher {
     return r;
   }
 
-  async #check(username: string, r: WatchRun, goOn: () => boolean): Promise<'checked' | 'skipped' | 'budget' | 'failed'> {
+  async #check(
+    username: string,
+    lastSeen: string | undefined,
+    r: WatchRun,
+    goOn: () => boolean,
+  ): Promise<'checked' | 'skipped' | 'budget' | 'failed'> {
     const { cache, origin, budget, changes, hotSet } = this.#d;
     let cached: Snapshot | undefined;
     try {
@@ -204,6 +213,7 @@ export class ChangeWatcher {
     }
     r.checked++;
     const before = contentHash(cached.profile);
+    let after: string | undefined;
     try {
       if (!fresh) {
         const { event } = await changes.apply({
@@ -215,8 +225,8 @@ export class ChangeWatcher {
         r.deleted++;
         r.found.push({ username, type: event.type, eventId: event.id });
       } else {
-        const after = contentHash(fresh);
-        if (after !== before) {
+        after = contentHash(fresh);
+        if (after !== before || (lastSeen !== undefined && after !== lastSeen)) {
           const { event } = await changes.apply({
             eventId: watcherEventId(EventTypes.ProfileUpdated, fresh.id, after),
             type: EventTypes.ProfileUpdated,
@@ -228,17 +238,17 @@ export class ChangeWatcher {
         }
       }
     } catch (err) {
-      // Not marked checked: the cached copy is still the old one, so the next run finds it again.
+      // Not marked checked (nor seen): the next run finds the change again.
       r.failures++;
       this.#telemetry.warn('watcher: a change could not be applied', { username, error: String(err) });
       return 'failed';
     }
-    await this.#markChecked(hotSet, username, r);
+    await this.#markChecked(hotSet, username, r, after);
     return 'checked';
   }
 
-  async #markChecked(hotSet: HotSet, username: string, r: WatchRun): Promise<void> {
-    await hotSet.markChecked(username, this.#now()).catch((err: unknown) => {
+  async #markChecked(hotSet: HotSet, username: string, r: WatchRun, contentHash?: string): Promise<void> {
+    await hotSet.markChecked(username, this.#now(), contentHash).catch((err: unknown) => {
       r.failures++;
       this.#telemetry.warn('watcher: could not note a check', { username, error: String(err) });
     });

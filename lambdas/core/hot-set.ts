@@ -15,8 +15,13 @@ export interface HotSet extends ReadRecorder {
    * checked first of all); entries read longer ago are pruned on the way.
    */
   hot(now: number, hotMs: number, limit: number): Promise<string[]>;
-  /** Notes that the watcher checked the profile at `now`, so it goes to the back of the line. */
-  markChecked(username: string, now: number): Promise<void>;
+  /**
+   * Notes that the watcher checked the profile at `now`, so it goes to the back of the line, and
+   * the content hash it saw (kept while the profile is hot; left as it was when not given).
+   */
+  markChecked(username: string, now: number, contentHash?: string): Promise<void>;
+  /** The content hash the watcher last saw of each profile (absent: never seen). */
+  seen(usernames: string[]): Promise<Map<string, string>>;
 }
 
 /** Orders by last check (absent = 0), then by name, so runs are deterministic. */
@@ -32,6 +37,7 @@ export class MemoryHotSet implements HotSet {
   /** In order of last read (a read moves its entry to the end). */
   readonly #reads = new Map<string, number>();
   readonly #checked = new Map<string, number>();
+  readonly #seen = new Map<string, string>();
   readonly #now: () => number;
   readonly #max: number;
 
@@ -47,6 +53,7 @@ export class MemoryHotSet implements HotSet {
       const oldest = this.#reads.keys().next().value as string;
       this.#reads.delete(oldest);
       this.#checked.delete(oldest);
+      this.#seen.delete(oldest);
     }
   }
 
@@ -57,6 +64,7 @@ export class MemoryHotSet implements HotSet {
       if (readAt < cutoff) {
         this.#reads.delete(username);
         this.#checked.delete(username);
+        this.#seen.delete(username);
       } else {
         rows.push({ username, checkedAt: this.#checked.get(username) ?? 0 });
       }
@@ -64,8 +72,19 @@ export class MemoryHotSet implements HotSet {
     return byLeastRecentlyChecked(rows).slice(0, Math.max(0, limit));
   }
 
-  async markChecked(username: string, now: number): Promise<void> {
+  async markChecked(username: string, now: number, contentHash?: string): Promise<void> {
     // Only for profiles still hot: a check must not resurrect a pruned entry.
-    if (this.#reads.has(username)) this.#checked.set(username, now);
+    if (!this.#reads.has(username)) return;
+    this.#checked.set(username, now);
+    if (contentHash) this.#seen.set(username, contentHash);
+  }
+
+  async seen(usernames: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const u of usernames) {
+      const h = this.#seen.get(u);
+      if (h) out.set(u, h);
+    }
+    return out;
   }
 }

@@ -4,7 +4,8 @@
 // it must arrive within WATCH_INTERVAL_S + L1_TTL_S plus slack (a correctness bound, not a speed
 // goal: the measured time is printed), with one profile.updated (source watcher) on the queue,
 // seen through the emulator's message spy even after the consumer deleted it. Both the HTTP origin
-// and the Linktree public-page origin (the demo origin serves Linktree-shaped pages too).
+// (with Redis, and without: the in-process tier alone) and the Linktree public-page origin (the
+// demo origin serves Linktree-shaped pages too).
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,6 +65,8 @@ const until = async <T>(what: string, boundMs: number, probe: () => Promise<T | 
 
 const modes = [
   { name: 'ORIGIN=http', env: (url: string) => ({ ORIGIN: 'http', ORIGIN_URL: url }) },
+  // No Redis: the in-memory hot set, compared with the in-process tier's copy.
+  { name: 'ORIGIN=http without Redis', env: (url: string) => ({ ORIGIN: 'http', ORIGIN_URL: url, REDIS_URL: '' }) },
   {
     name: 'ORIGIN=linktree (Linktree-shaped pages from the demo origin)',
     env: (url: string) => ({ ORIGIN: 'linktree', LINKTREE_BASE_URL: url, ORIGIN_URL: url }),

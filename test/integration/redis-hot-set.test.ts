@@ -68,13 +68,31 @@ describe('RedisHotSet against real Redis', () => {
     expect(await hs.hot(t, HOT_MS, 10)).toEqual(['old', 'recent']);
   });
 
-  it('expires both sets a hot period after their last write, under the prefix alone', async () => {
+  it('keeps the content hash each check saw while the profile is hot, and prunes it with the read', async () => {
+    const keys = fresh();
+    let t = 7_000_000;
+    const hs = new RedisHotSet({ redis: a, keys, hotMs: HOT_MS, now: () => t });
+    hs.recordRead('alice');
+    hs.recordRead('bob');
+    await settle(a, keys.hotReads(), 2);
+    await hs.markChecked('alice', t, 'h1');
+    await hs.markChecked('bob', t);
+    expect(await hs.seen(['alice', 'bob', 'carol'])).toEqual(new Map([['alice', 'h1']]));
+    await hs.markChecked('alice', t, 'h2');
+    await hs.markChecked('alice', t); // a check without a hash (origin failed) keeps the last one
+    expect((await hs.seen(['alice'])).get('alice')).toBe('h2');
+    t += HOT_MS + 1;
+    expect(await hs.hot(t, HOT_MS, 10)).toEqual([]);
+    expect(await hs.seen(['alice'])).toEqual(new Map());
+  });
+
+  it('expires its keys a hot period after their last write, under the prefix alone', async () => {
     const keys = fresh();
     const hs = new RedisHotSet({ redis: a, keys, hotMs: HOT_MS });
     hs.recordRead('alice');
     await settle(a, keys.hotReads(), 1);
-    await hs.markChecked('alice', Date.now());
-    for (const key of [keys.hotReads(), keys.hotChecked()]) {
+    await hs.markChecked('alice', Date.now(), 'h');
+    for (const key of [keys.hotReads(), keys.hotChecked(), keys.hotSeen()]) {
       expect(key.startsWith(TEST_KEY_PREFIX)).toBe(true);
       const ttl = await a.pttl(key);
       expect(ttl).toBeGreaterThan(HOT_MS - 5_000);

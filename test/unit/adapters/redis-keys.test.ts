@@ -28,6 +28,7 @@ describe('redisKeys', () => {
       'analyticsIndex',
       'hotChecked',
       'hotReads',
+      'hotSeen',
       'lock',
       'profile',
       'profileId',
@@ -59,6 +60,7 @@ describe('redisKeys', () => {
     const k = redisKeys(PREFIX);
     expect(hashTags(k.hotReads())).toEqual(['watch']);
     expect(hashTags(k.hotChecked())).toEqual(['watch']);
+    expect(hashTags(k.hotSeen())).toEqual(['watch']);
     expect(k.hotReads()).not.toBe(k.hotChecked());
     expect(k.watchRateBucket('h')).not.toBe(k.rateBucket('h'));
   });

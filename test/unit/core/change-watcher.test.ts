@@ -155,6 +155,24 @@ describe('ChangeWatcher', () => {
     expect(s.publisher.published).toEqual([]);
   });
 
+  it('a change the read path already refreshed into the cache (TTL, no Redis) still gets its event', async () => {
+    const s = setup(['alice']);
+    await s.watcher.run(s.now() + 60_000); // seen as it was
+    const changed = edit(s.origin.profiles.get('alice') as Profile, { bio: 'edited' });
+    s.origin.profiles.set('alice', changed);
+    s.cached.set('alice', { kind: 'profile', profile: structuredClone(changed), fetchedAt: 2 });
+    s.advance(1_000);
+    const r = await s.watcher.run(s.now() + 60_000);
+    expect(r.changed).toBe(1);
+    expect(s.publisher.published.map((e) => e.id)).toEqual([
+      watcherEventId('profile.updated', 'prof_alice', contentHash(changed)),
+    ]);
+    // Seen now: the next run finds nothing.
+    s.advance(1_000);
+    await s.watcher.run(s.now() + 60_000);
+    expect(s.publisher.published).toHaveLength(1);
+  });
+
   it('a 404 for a cached profile: invalidated, and profile.deleted with source watcher', async () => {
     const s = setup(['gone']);
     s.origin.profiles.delete('gone');
