@@ -33,6 +33,33 @@ export const demoProfiles = (): Profile[] => [
     ],
   },
   {
+    // Linktree's extras (contract 4): a section header (no URL) and social icons.
+    id: 'prof_sections',
+    username: 'sections',
+    displayName: 'Sections Example',
+    bio: 'Links in sections, with social icons.',
+    avatarUrl: 'https://picsum.photos/seed/sections/256',
+    theme: { background: '#ecfeff', foreground: '#164e63', button: '#0e7490', buttonText: '#ffffff' },
+    lastModified: at,
+    links: [
+      { id: 'lnk_h_music', title: 'Music', url: '', position: 0, enabled: true, type: 'header' },
+      { id: 'lnk_album', title: 'New album', url: 'https://example.com/album', position: 1, enabled: true, type: 'link' },
+      { id: 'lnk_h_video', title: 'Videos', url: '', position: 2, enabled: true, type: 'header' },
+      {
+        id: 'lnk_video',
+        title: 'Latest video',
+        url: 'https://www.youtube.com/watch?v=demo',
+        position: 3,
+        enabled: true,
+        type: 'link',
+      },
+    ],
+    socials: [
+      { type: 'INSTAGRAM', url: 'https://www.instagram.com/example' },
+      { type: 'EMAIL_ADDRESS', url: 'mailto:hello@example.com' },
+    ],
+  },
+  {
     id: 'prof_hostile',
     username: 'hostile',
     displayName: '<img src=x onerror="window.__pwned=1">Mallory',

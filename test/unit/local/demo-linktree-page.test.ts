@@ -32,6 +32,16 @@ describe('demo origin pages', () => {
     expect(mapped.links.some((l) => l.id === 'lnk_old')).toBe(false);
   });
 
+  it('round-trips section headers and social icons', async () => {
+    const mapped = mapNextData(JSON.parse(extractNextData((await page('sections')).html) ?? 'null'));
+    expect(mapped).toEqual(publicProfile(demo.profiles.get('sections')!));
+    expect(mapped.links.filter((l) => l.type === 'header').map((l) => [l.title, l.url])).toEqual([
+      ['Music', ''],
+      ['Videos', ''],
+    ]);
+    expect(mapped.socials?.map((x) => x.type)).toEqual(['INSTAGRAM', 'EMAIL_ADDRESS']);
+  });
+
   it('an edit through the PATCH API shows on the page', async () => {
     const res = await fetch(`${url}/v1/profiles/prof_demo/links`, {
       method: 'PATCH',
