@@ -101,7 +101,12 @@ export class LinktreePageOrigin implements ProfileOrigin {
       if (REDIRECTS.has(res.status) && location) {
         await res.body?.cancel().catch(() => {});
         if (hop >= MAX_REDIRECTS) throw new PermanentOriginFailure(`more than ${MAX_REDIRECTS} redirects`);
-        const next = new URL(location, url);
+        let next: URL;
+        try {
+          next = new URL(location, url);
+        } catch {
+          throw new PermanentOriginFailure('redirect to an unreadable location');
+        }
         if (next.host !== this.#base.host || (next.protocol !== this.#base.protocol && next.protocol !== 'https:')) {
           throw new PermanentOriginFailure(`redirect to another host refused (${next.host})`);
         }

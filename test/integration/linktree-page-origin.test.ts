@@ -65,6 +65,8 @@ beforeAll(async () => {
         return html(308, '', { location: '/janedoe' });
       case 'hop0':
         return html(301, '', { location: '/hop1' });
+      case 'garbled':
+        return html(302, '', { location: 'http://[::1' });
       case 'away':
         return html(302, '', { location: `http://localhost:${port}/janedoe` });
       case 'huge-declared':
@@ -256,6 +258,8 @@ describe('LinktreePageOrigin', () => {
     expect(hits.get('away')).toBe(1);
     expect(hits.get('janedoe')).toBeUndefined();
     expect(origin.health()).toEqual({ status: 'down', detail: expect.stringContaining('another host') });
+    await expect(origin.fetchProfile('garbled')).rejects.toBeInstanceOf(OriginUnavailableError);
+    expect(hits.get('garbled')).toBe(1);
   });
 
   it('refuses a body over 5 MiB, declared or streamed, and stops reading it', async () => {
