@@ -1,16 +1,18 @@
 import type { ProfileInvalidator } from '../core/invalidation.ts';
 import type { ProfileOrigin } from '../core/ports.ts';
 import type { ProfileService } from '../core/profile-service.ts';
-import { requireAdmin } from '../shared/auth.ts';
+import type { KeyVerifier } from '../shared/auth.ts';
 import type { EventPublisher } from '../core/events.ts';
-import { type HttpEvent, type HttpResult, json } from '../shared/http.ts';
+import { json } from '../shared/http.ts';
 import { parseUsername } from '../shared/username.ts';
 import { type AnalyticsDeps, analyticsRoute } from './analytics.ts';
 import { patchLinksRoute } from './links.ts';
-import { routedHandler } from '../shared/router.ts';
+import { type RouteHandler, routedHandler } from '../shared/router.ts';
 
 export interface AdminDeps {
   adminToken: () => Promise<string>;
+  /** Scoped API keys (docs/api-keys.md); left out, only the root key is accepted. */
+  verifyKey?: KeyVerifier;
   service: Pick<ProfileService, 'profile'>;
   origin: Pick<ProfileOrigin, 'updateLinks'>;
   invalidator: Pick<ProfileInvalidator, 'invalidateProfile'>;
@@ -18,7 +20,7 @@ export interface AdminDeps {
   analytics: Omit<AnalyticsDeps, 'service'>;
 }
 
-export type AdminRoute = (event: HttpEvent) => Promise<HttpResult>;
+export type AdminRoute = RouteHandler;
 
 const invalidateRoute =
   (deps: AdminDeps): AdminRoute =>
@@ -37,5 +39,6 @@ export const adminRoutes = (deps: AdminDeps): Record<string, AdminRoute> => ({
 
 export const makeHandler = (deps: AdminDeps) => {
   const routes = adminRoutes(deps);
-  return routedHandler(routes, { guard: (event) => requireAdmin(event, deps.adminToken) });
+  // Every admin route is private: the kernel checks each one's `auth` (contracts/routes.ts) first.
+  return routedHandler(routes, { authenticator: { adminToken: deps.adminToken, verifyKey: deps.verifyKey } });
 };
