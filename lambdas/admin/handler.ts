@@ -7,6 +7,7 @@ import { json } from '../shared/http.ts';
 import { parseUsername } from '../shared/username.ts';
 import { type AnalyticsDeps, analyticsRoute } from './analytics.ts';
 import { patchLinksRoute } from './links.ts';
+import { type WebhookEndpointsDeps, webhookEndpointRoutes } from './webhook-endpoints.ts';
 import { type RouteHandler, routedHandler } from '../shared/router.ts';
 
 export interface AdminDeps {
@@ -18,6 +19,8 @@ export interface AdminDeps {
   invalidator: Pick<ProfileInvalidator, 'invalidateProfile'>;
   publisher: EventPublisher;
   analytics: Omit<AnalyticsDeps, 'service'>;
+  /** Outgoing webhook endpoints and their delivery log (docs/webhooks-out.md). */
+  webhooks?: WebhookEndpointsDeps;
 }
 
 export type AdminRoute = RouteHandler;
@@ -35,6 +38,7 @@ export const adminRoutes = (deps: AdminDeps): Record<string, AdminRoute> => ({
   'PATCH /api/profiles/{username}/links': patchLinksRoute(deps),
   'POST /api/cache/invalidate/{username}': invalidateRoute(deps),
   'GET /api/profiles/{username}/analytics': analyticsRoute({ ...deps.analytics, service: deps.service }),
+  ...(deps.webhooks ? webhookEndpointRoutes(deps.webhooks) : {}),
 });
 
 export const makeHandler = (deps: AdminDeps) => {

@@ -43,6 +43,11 @@ export const declaredRoutes: readonly Route[] = [
   { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin', auth: 'analytics:read' },
   { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin', auth: 'links:write' },
   { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin', auth: 'cache:invalidate' },
+  // Outgoing webhooks to the teams that embed profiles (docs/webhooks-out.md).
+  { method: 'POST', path: '/api/webhook-endpoints', fn: 'admin', auth: 'webhooks:manage' },
+  { method: 'GET', path: '/api/webhook-endpoints', fn: 'admin', auth: 'webhooks:manage' },
+  { method: 'DELETE', path: '/api/webhook-endpoints/{id}', fn: 'admin', auth: 'webhooks:manage' },
+  { method: 'GET', path: '/api/webhook-endpoints/{id}/deliveries', fn: 'admin', auth: 'webhooks:manage' },
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   // Pages (HTML, docs/pages.md): the link-in-bio page is on the hot path with the JSON reads; the
   // owner's dashboard and the static files are the site function's, so the profile bundle stays lean.

@@ -8,6 +8,7 @@ import { database } from './database.ts';
 import { profileInvalidator } from './invalidator.ts';
 import { eventPublisher } from './queue.ts';
 import { readPath } from './read-path.ts';
+import { webhookEndpointsDeps } from './webhooks-out.ts';
 
 export const wireAdmin = (): AdminDeps => {
   const rp = readPath();
@@ -27,5 +28,6 @@ export const wireAdmin = (): AdminDeps => {
       cache: () => cache,
       ttlS: () => rp.config.cache.analyticsTtlS,
     },
+    webhooks: webhookEndpointsDeps(),
   };
 };
