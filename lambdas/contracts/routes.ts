@@ -43,6 +43,10 @@ export const declaredRoutes: readonly Route[] = [
   { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin', auth: 'analytics:read' },
   { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin', auth: 'links:write' },
   { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin', auth: 'cache:invalidate' },
+  // Scoped API keys, made, listed and revoked by the root key alone.
+  { method: 'POST', path: '/api/keys', fn: 'admin', auth: 'root' },
+  { method: 'GET', path: '/api/keys', fn: 'admin', auth: 'root' },
+  { method: 'DELETE', path: '/api/keys/{id}', fn: 'admin', auth: 'root' },
   // Outgoing webhooks to the teams that embed profiles (docs/webhooks-out.md).
   { method: 'POST', path: '/api/webhook-endpoints', fn: 'admin', auth: 'webhooks:manage' },
   { method: 'GET', path: '/api/webhook-endpoints', fn: 'admin', auth: 'webhooks:manage' },
