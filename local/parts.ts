@@ -1,6 +1,7 @@
 // The stand-ins the local stack starts around the handlers, in order: each part (queue
 // emulator, idempotency table, database, SQS poller) registers here.
 import { analyticsParts } from './analytics-parts.ts';
+import { apiKeysPart } from './api-keys-part.ts';
 import { awsEmulatorParts } from './aws-emulators.ts';
 import type { LocalPart } from './stack.ts';
 import { StandIns, standInsPart } from './standins-process.ts';
@@ -14,6 +15,8 @@ export const localParts = (): LocalPart[] => {
     // fauxqs (events queue + DLQ) and dynalite (idempotency table); before the later
     // parts (the SQS poller), which read AWS_ENDPOINT_URL / EVENTS_QUEUE_URL / DLQ_URL they set.
     ...awsEmulatorParts(standins),
+    // The scoped API keys' table, on the DynamoDB endpoint those parts chose.
+    apiKeysPart(),
     // The analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
     ...analyticsParts(standins),
   ];

@@ -16,6 +16,8 @@ import { SCOPES, type Scope } from '../contracts/routes.ts';
 export interface DynamoApiKeyStoreOptions {
   client: Pick<DynamoDBClient, 'send'>;
   table: string;
+  /** Items per Scan page (DynamoDB's 1 MB page by default); small in tests, to cross pages. */
+  scanPageSize?: number;
 }
 
 /** Expired keys stay listed (as expired) this long before DynamoDB's TTL may delete them. */
@@ -52,10 +54,12 @@ const fromItem = (item: Record<string, AttributeValue>): ApiKeyRecord => ({
 export class DynamoApiKeyStore implements ApiKeyStore {
   readonly #client: Pick<DynamoDBClient, 'send'>;
   readonly #table: string;
+  readonly #pageSize: number | undefined;
 
   constructor(options: DynamoApiKeyStoreOptions) {
     this.#client = options.client;
     this.#table = options.table;
+    this.#pageSize = options.scanPageSize;
   }
 
   async put(record: ApiKeyRecord): Promise<void> {
@@ -113,6 +117,7 @@ export class DynamoApiKeyStore implements ApiKeyStore {
           TableName: this.#table,
           ConsistentRead: true,
           ExclusiveStartKey: start,
+          Limit: this.#pageSize,
           ...(id ? { FilterExpression: 'id = :id', ExpressionAttributeValues: { ':id': { S: id } } } : {}),
         }),
       );
