@@ -5,6 +5,7 @@ import { apiKeysPart } from './api-keys-part.ts';
 import { awsEmulatorParts } from './aws-emulators.ts';
 import type { LocalPart } from './stack.ts';
 import { StandIns, standInsPart } from './standins-process.ts';
+import { deliverPart, webhooksOutStatePart } from './webhooks-out-parts.ts';
 
 export const localParts = (): LocalPart[] => {
   const standins = new StandIns();
@@ -17,7 +18,12 @@ export const localParts = (): LocalPart[] => {
     ...awsEmulatorParts(standins),
     // The scoped API keys' table, on the DynamoDB endpoint those parts chose.
     apiKeysPart(),
+    // Outgoing webhooks' tables and delivery queue: before the consumer, whose drain fans out
+    // into that queue, so the queue is kept after it (parts stop in reverse order).
+    webhooksOutStatePart(standins),
     // The analytics Postgres (PGlite unless DATABASE_URL), then the SQS poller feeding the consumer.
     ...analyticsParts(standins),
+    // The deliver function's poller on the delivery queue; stopped first.
+    deliverPart(),
   ];
 };
