@@ -16,7 +16,15 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../lambdas/adapters/aws-client.ts';
 import { type Environment, parseConfig } from '../lambdas/config/variables.ts';
 import { ensureQueues } from './aws-emulators.ts';
-import { checkSpoolWritable, type QueueSpool, readSpool, removeSpool, type SpooledMessage, sendAll, writeSpool } from './queue-spool.ts';
+import {
+  checkSpoolWritable,
+  type QueueSpool,
+  readSpool,
+  removeSpool,
+  type SpooledMessage,
+  sendAll,
+  writeSpool,
+} from './queue-spool.ts';
 import { type SqsHandler, SqsPoller } from './sqs-poller.ts';
 import type { LocalPart } from './stack.ts';
 import type { StandIns } from './standins-process.ts';
@@ -40,7 +48,10 @@ export const ensureTable = async (client: DynamoDBClient, table: string, hash: s
     await client.send(
       new CreateTableCommand({
         TableName: table,
-        KeySchema: [{ AttributeName: hash, KeyType: 'HASH' }, ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : [])],
+        KeySchema: [
+          { AttributeName: hash, KeyType: 'HASH' },
+          ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
+        ],
         AttributeDefinitions: [
           { AttributeName: hash, AttributeType: 'S' },
           ...(range ? [{ AttributeName: range, AttributeType: 'S' as const }] : []),
@@ -58,7 +69,9 @@ export const ensureTable = async (client: DynamoDBClient, table: string, hash: s
   }
   // dynalite has no TTL API; the delivery log skips expired entries itself.
   await client
-    .send(new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }))
+    .send(
+      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),
+    )
     .catch(() => {});
 };
 
@@ -180,7 +193,15 @@ export const deliverPart = (): LocalPart => {
       const { handler } = (await import('../lambdas/deliver/index.ts')) as { handler: SqsHandler };
       const aws = awsClientConfig('SQS', parseConfig(env));
       client = new SQSClient(aws);
-      poller = new SqsPoller({ client, queueUrl: env.DELIVERY_QUEUE_URL, handler, batchSize: 10, windowMs: 500, region: aws.region, log });
+      poller = new SqsPoller({
+        client,
+        queueUrl: env.DELIVERY_QUEUE_URL,
+        handler,
+        batchSize: 10,
+        windowMs: 500,
+        region: aws.region,
+        log,
+      });
       await poller.start();
       log(`deliver: polling ${env.DELIVERY_QUEUE_URL}`);
     },

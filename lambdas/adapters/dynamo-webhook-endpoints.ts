@@ -60,7 +60,9 @@ export class DynamoEndpointStore implements EndpointStore {
   }
 
   async get(id: string): Promise<WebhookEndpoint | undefined> {
-    const res = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { id: { S: id } }, ConsistentRead: true }));
+    const res = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: { id: { S: id } }, ConsistentRead: true }),
+    );
     return res.Item ? fromItem(res.Item) : undefined;
   }
 

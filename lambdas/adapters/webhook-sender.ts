@@ -141,7 +141,11 @@ export class HttpWebhookSender implements WebhookSender {
         url,
         {
           method: 'POST',
-          headers: { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)), 'user-agent': 'linkcache-webhooks/1' },
+          headers: {
+            ...req.headers,
+            'content-length': String(Buffer.byteLength(req.body)),
+            'user-agent': 'linkcache-webhooks/1',
+          },
           lookup,
           agent: false,
         },

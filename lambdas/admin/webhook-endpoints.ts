@@ -30,7 +30,9 @@ export const createEndpointSchema = z.strictObject({
   url: z.string().check(safeTextCheck, z.minLength(1), z.maxLength(2048)),
   events: z.array(z.enum(OUTGOING_EVENT_TYPES)).check(z.minLength(1), z.maxLength(OUTGOING_EVENT_TYPES.length)),
   profiles: z.optional(
-    z.array(z.string().check(z.regex(USERNAME_RE, 'must be a username'))).check(z.minLength(1), z.maxLength(MAX_ENDPOINT_PROFILES)),
+    z
+      .array(z.string().check(z.regex(USERNAME_RE, 'must be a username')))
+      .check(z.minLength(1), z.maxLength(MAX_ENDPOINT_PROFILES)),
   ),
 });
 

@@ -131,10 +131,7 @@ export interface AttemptResult {
   error?: string;
 }
 
-export type AttemptDecision =
-  | { kind: 'delivered' }
-  | { kind: 'retry'; delayS: number }
-  | { kind: 'disable'; reason: string };
+export type AttemptDecision = { kind: 'delivered' } | { kind: 'retry'; delayS: number } | { kind: 'disable'; reason: string };
 
 export const isSuccess = (status: number | null): boolean => status !== null && status >= 200 && status < 300;
 

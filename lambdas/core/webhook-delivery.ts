@@ -39,13 +39,7 @@ export interface DeliveryDeps {
   warn?: (message: string, extra: Record<string, unknown>) => void;
 }
 
-export type JobOutcome =
-  | 'deferred'
-  | 'skipped'
-  | 'duplicate'
-  | 'delivered'
-  | 'retry-scheduled'
-  | 'disabled';
+export type JobOutcome = 'deferred' | 'skipped' | 'duplicate' | 'delivered' | 'retry-scheduled' | 'disabled';
 
 export const signedRequest = (
   e: Pick<WebhookEndpoint, 'url' | 'secret'>,
@@ -78,7 +72,7 @@ export const deliverJob = async (job: DeliveryJob, deps: DeliveryDeps): Promise<
     return 'deferred';
   }
   const endpoint = await deps.endpoints.get(job.endpointId);
-  if (!endpoint || !endpoint.enabled) {
+  if (!endpoint?.enabled) {
     // Deleted or disabled since: its pending deliveries end here.
     count('skipped');
     return 'skipped';

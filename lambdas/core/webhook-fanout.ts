@@ -39,7 +39,10 @@ const parseChange = (body: string): QueueEvent | undefined => {
   return undefined;
 };
 
-export const fanOutRecords = async (records: readonly { id: string; body: string }[], deps: FanOutDeps): Promise<FanOutOutcome> => {
+export const fanOutRecords = async (
+  records: readonly { id: string; body: string }[],
+  deps: FanOutDeps,
+): Promise<FanOutOutcome> => {
   const changes = records.flatMap((r) => {
     const event = parseChange(r.body);
     return event ? [{ id: r.id, event }] : [];

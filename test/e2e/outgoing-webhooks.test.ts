@@ -94,7 +94,7 @@ describe('outgoing webhooks', () => {
     expect(e.profiles).toEqual(['demo']);
     const list = await api('GET', '/api/webhook-endpoints');
     expect(list.status).toBe(200);
-    const listed = (list.body?.endpoints as Record<string, unknown>[]).find((x) => x.id === e.id);
+    const listed = ((list.body?.endpoints ?? []) as Record<string, unknown>[]).find((x) => x.id === e.id);
     expect(listed).toMatchObject({ id: e.id, enabled: true, disabledReason: null, profiles: ['demo'] });
     expect(listed && 'secret' in listed).toBe(false);
     expect((await api('DELETE', `/api/webhook-endpoints/${e.id}`)).status).toBe(204);
@@ -102,7 +102,12 @@ describe('outgoing webhooks', () => {
   });
 
   it('refuses forbidden URLs with 400, unknown ids with 404, and no key with 401', async () => {
-    for (const url of ['https://10.0.0.1/hook', 'http://example.com/hook', 'https://169.254.169.254/latest', 'ftp://127.0.0.1/x']) {
+    for (const url of [
+      'https://10.0.0.1/hook',
+      'http://example.com/hook',
+      'https://169.254.169.254/latest',
+      'ftp://127.0.0.1/x',
+    ]) {
       const res = await api('POST', '/api/webhook-endpoints', { url, events: ['links.updated'] });
       expect(res.status, url).toBe(400);
     }
@@ -134,7 +139,7 @@ describe('outgoing webhooks', () => {
     // The delivery to /signed and any to /alice-only would come from the same fan-out job batch.
     await waitFor(async () => {
       const d = await api('GET', `/api/webhook-endpoints/${mine.id}/deliveries`);
-      return (d.body?.deliveries as unknown[]).length ? true : undefined;
+      return ((d.body?.deliveries ?? []) as unknown[]).length ? true : undefined;
     }, 'the delivery log entry');
     expect(at('/alice-only')).toHaveLength(0);
     const otherLog = await api('GET', `/api/webhook-endpoints/${other.id}/deliveries`);

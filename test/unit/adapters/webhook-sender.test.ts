@@ -3,7 +3,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkUrl, checkUrlForm, forbiddenAddress, HttpWebhookSender, type Resolver } from '../../../lambdas/adapters/webhook-sender.ts';
+import {
+  checkUrl,
+  checkUrlForm,
+  forbiddenAddress,
+  HttpWebhookSender,
+  type Resolver,
+} from '../../../lambdas/adapters/webhook-sender.ts';
 
 const AWS = { local: false };
 const LOCAL = { local: true };

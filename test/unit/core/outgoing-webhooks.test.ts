@@ -99,7 +99,9 @@ describe('decide (the attempt policy)', () => {
     expect(d.kind === 'disable' && d.reason).toMatch(/all 10 attempts.*HTTP 500/);
   });
   it('disables after failing continuously for more than 3 days', () => {
-    expect(decide({ attempt: 1 }, { status: 500, durationMs: 1 }, DEFAULT, now - FAILING_DISABLE_MS + 1000, now).kind).toBe('retry');
+    expect(decide({ attempt: 1 }, { status: 500, durationMs: 1 }, DEFAULT, now - FAILING_DISABLE_MS + 1000, now).kind).toBe(
+      'retry',
+    );
     const d = decide({ attempt: 1 }, { status: 500, durationMs: 1 }, DEFAULT, now - FAILING_DISABLE_MS - 1000, now);
     expect(d.kind === 'disable' && d.reason).toMatch(/3 days/);
   });

@@ -123,7 +123,10 @@ describe('deliverJob', () => {
   });
 
   it('the next attempt not enqueued: rejects and frees the claim, so the redelivery sends again', async () => {
-    const { deps, queue, requests } = setup([{ status: 500, durationMs: 1 }, { status: 200, durationMs: 1 }]);
+    const { deps, queue, requests } = setup([
+      { status: 500, durationMs: 1 },
+      { status: 200, durationMs: 1 },
+    ]);
     queue.fail = true;
     await expect(deliverJob(job(), deps)).rejects.toThrow(/queue refused/);
     queue.fail = false;
