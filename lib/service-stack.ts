@@ -72,6 +72,7 @@ export class ServiceStack extends Stack {
       adminToken: secrets.adminToken,
       databaseSecret: database.secret,
       eventsQueue: queues.queue,
+      apiKeysTable: stateful.apiKeys.table,
     });
     this.webhooks = new WebhookIngestion(this, 'WebhookIngestion', {
       defaults,
