@@ -8,6 +8,12 @@
 import * as z from 'zod/mini';
 import { analyticsAnswerSchema, invalidateAnswerSchema } from '../lambdas/admin/schemas.ts';
 import { linksPatchSchema, linkUpdateSchema } from '../lambdas/admin/links.ts';
+import { createEndpointSchema } from '../lambdas/admin/webhook-endpoints.ts';
+import {
+  createdEndpointAnswerSchema,
+  deliveriesAnswerSchema,
+  endpointListAnswerSchema,
+} from '../lambdas/admin/webhook-endpoints-schemas.ts';
 import { analyticsQuerySchema } from '../lambdas/core/analytics-schemas.ts';
 import { linksAnswerSchema } from '../lambdas/core/profile-schemas.ts';
 import { linkSchema, profileSchema } from '../lambdas/core/profile.ts';
@@ -178,6 +184,14 @@ const LinkUpdate: Named = {
 };
 const LinksPatch: Named = { id: 'LinksPatch', schema: linksPatchSchema };
 const InvalidateAnswer: Named = { id: 'InvalidateAnswer', schema: invalidateAnswerSchema };
+const NewWebhookEndpoint: Named = {
+  id: 'NewWebhookEndpoint',
+  schema: createEndpointSchema,
+  description: 'An https URL (http only for loopback hosts locally), the event types, optionally the profiles.',
+};
+const CreatedWebhookEndpoint: Named = { id: 'CreatedWebhookEndpoint', schema: createdEndpointAnswerSchema };
+const WebhookEndpointList: Named = { id: 'WebhookEndpointList', schema: endpointListAnswerSchema };
+const WebhookDeliveries: Named = { id: 'WebhookDeliveries', schema: deliveriesAnswerSchema };
 const WebhookPayload: Named = {
   id: 'WebhookPayload',
   schema: webhookPayloadSchema,
@@ -199,6 +213,10 @@ export const COMPONENTS: Named[] = [
   LinksPatch,
   LinkUpdate,
   InvalidateAnswer,
+  NewWebhookEndpoint,
+  CreatedWebhookEndpoint,
+  WebhookEndpointList,
+  WebhookDeliveries,
   WebhookPayload,
   WebhookAnswer,
   OembedAnswer,
@@ -333,6 +351,50 @@ export const OPERATIONS: Record<string, OperationMeta> = {
       200: { description: 'Done (also when nothing was cached).', json: InvalidateAnswer, headers: ['cache-control'] },
     },
     errors: ['UNAUTHORIZED', 'INVALID_USERNAME', 'SERVICE_UNAVAILABLE'],
+  },
+  'POST /api/webhook-endpoints': {
+    operationId: 'createWebhookEndpoint',
+    summary: 'Register an outgoing webhook endpoint (webhooks:manage)',
+    description:
+      'Each change of a matching profile is POSTed to `url` as a Standard Webhooks message signed with the `secret` answered here (once). `profiles` left out: every profile the key may reach. The URL is checked (https; no private, loopback, link-local or metadata address) now and before every attempt.',
+    tag: Tags.admin,
+    admin: true,
+    body: {
+      ...NewWebhookEndpoint,
+      mediaTypes: ['application/json'],
+      example: { url: 'https://hooks.example.com/linkcache', events: ['profile.updated', 'links.updated'], profiles: ['demo'] },
+    },
+    responses: { 201: { description: 'The endpoint and its secret.', json: CreatedWebhookEndpoint, headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'INVALID_REQUEST', 'SERVICE_UNAVAILABLE'],
+  },
+  'GET /api/webhook-endpoints': {
+    operationId: 'listWebhookEndpoints',
+    summary: 'List the outgoing webhook endpoints this key may manage',
+    description: 'Oldest first, with `enabled` and `disabledReason`; never a secret.',
+    tag: Tags.admin,
+    admin: true,
+    responses: { 200: { description: 'The endpoints.', json: WebhookEndpointList, headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE'],
+  },
+  'DELETE /api/webhook-endpoints/{id}': {
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Delete an outgoing webhook endpoint',
+    description: 'Its pending deliveries end. An endpoint outside the key\'s profiles answers 404.',
+    tag: Tags.admin,
+    admin: true,
+    pathParams: { id: { description: 'The endpoint id.', example: 'ep_0123456789abcdef01234567' } },
+    responses: { 204: { description: 'Deleted.', headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE'],
+  },
+  'GET /api/webhook-endpoints/{id}/deliveries': {
+    operationId: 'listWebhookDeliveries',
+    summary: "An endpoint's delivery attempts, newest first",
+    description: 'The last 100 attempts (kept WEBHOOK_DELIVERY_RETENTION_D days).',
+    tag: Tags.admin,
+    admin: true,
+    pathParams: { id: { description: 'The endpoint id.', example: 'ep_0123456789abcdef01234567' } },
+    responses: { 200: { description: 'The attempts.', json: WebhookDeliveries, headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE'],
   },
   'POST /webhooks/linktree': {
     operationId: 'receiveWebhook',

@@ -112,7 +112,7 @@ export const listEndpointsRoute =
 const findManaged = async (deps: WebhookEndpointsDeps, event: HttpEvent, ctx: RouteContext): Promise<WebhookEndpoint> => {
   const principal = principalOf(ctx);
   const id = event.pathParameters?.id ?? '';
-  const missing = () => new NotFoundError(`No webhook endpoint "${id.slice(0, 64)}".`, 'WEBHOOK_ENDPOINT_NOT_FOUND');
+  const missing = () => new NotFoundError(`No webhook endpoint "${id.slice(0, 64)}".`);
   if (!ENDPOINT_ID_RE.test(id)) throw missing();
   const e = await need(deps.endpoints(), 'webhook endpoint store').get(id);
   if (!e || !mayManage(principal, e)) throw missing();
