@@ -6,6 +6,7 @@ import {
   type AttributeValue,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
@@ -112,8 +113,16 @@ export class DynamoDeliveryLog implements DeliveryLog {
       return 'claimed';
     } catch (err) {
       if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
-      const old = (err as { Item?: Record<string, AttributeValue> }).Item;
-      return old?.state?.S === 'pending' ? 'in_progress' : 'done';
+      // DynamoDB returns the existing item with the failure; emulators may not, so read it.
+      const old =
+        (err as { Item?: Record<string, AttributeValue> }).Item ??
+        (
+          await this.#client.send(
+            new GetItemCommand({ TableName: this.#table, Key: claimKey(webhookId, attempt), ConsistentRead: true }),
+          )
+        ).Item;
+      if (!old) return this.claim(webhookId, attempt, leaseMs); // released between our put and read
+      return old.state?.S === 'pending' ? 'in_progress' : 'done';
     }
   }
 
