@@ -6,7 +6,14 @@
 // table without an entry here fails the generation, except the HEAD and OPTIONS routes the table
 // implies, which are derived from their GET and from the CORS kernel.
 import * as z from 'zod/mini';
-import { analyticsAnswerSchema, invalidateAnswerSchema } from '../lambdas/admin/schemas.ts';
+import { newKeySchema } from '../lambdas/admin/keys.ts';
+import {
+  analyticsAnswerSchema,
+  createdKeyAnswerSchema,
+  invalidateAnswerSchema,
+  keyListAnswerSchema,
+  revokedKeyAnswerSchema,
+} from '../lambdas/admin/schemas.ts';
 import { linksPatchSchema, linkUpdateSchema } from '../lambdas/admin/links.ts';
 import { createEndpointSchema } from '../lambdas/admin/webhook-endpoints.ts';
 import {
@@ -50,7 +57,8 @@ export type Tag = (typeof Tags)[keyof typeof Tags];
 export const TAG_DESCRIPTIONS: Record<Tag, string> = {
   Profiles: 'Cached public profiles (L1 in process, L2 Redis, then the origin).',
   Tracking: 'Click redirects and page-view/click beacons, counted exactly once into 10-second aggregates.',
-  Admin: 'Private routes: `Authorization: Bearer <ADMIN_TOKEN>`, checked before anything else.',
+  Admin:
+    'Private routes: `Authorization: Bearer <key>`, the root key (ADMIN_TOKEN) or a scoped API key holding the scope the operation names, checked before anything else.',
   Webhooks: 'Standard Webhooks from the link platform that keep the cache fresh.',
   Pages: 'HTML for people; their errors are HTML pages with the same status codes.',
   Service: 'Health, this description and static files.',
@@ -192,6 +200,14 @@ const NewWebhookEndpoint: Named = {
 const CreatedWebhookEndpoint: Named = { id: 'CreatedWebhookEndpoint', schema: createdEndpointAnswerSchema };
 const WebhookEndpointList: Named = { id: 'WebhookEndpointList', schema: endpointListAnswerSchema };
 const WebhookDeliveries: Named = { id: 'WebhookDeliveries', schema: deliveriesAnswerSchema };
+const NewKey: Named = {
+  id: 'NewKey',
+  schema: newKeySchema,
+  description: 'Scopes (non-empty, unique), optionally the profiles (usernames, unique) and an expiry in the future.',
+};
+const CreatedKey: Named = { id: 'CreatedKey', schema: createdKeyAnswerSchema };
+const KeyList: Named = { id: 'KeyList', schema: keyListAnswerSchema };
+const RevokedKey: Named = { id: 'RevokedKey', schema: revokedKeyAnswerSchema };
 const WebhookPayload: Named = {
   id: 'WebhookPayload',
   schema: webhookPayloadSchema,
@@ -213,6 +229,10 @@ export const COMPONENTS: Named[] = [
   LinksPatch,
   LinkUpdate,
   InvalidateAnswer,
+  NewKey,
+  CreatedKey,
+  KeyList,
+  RevokedKey,
   NewWebhookEndpoint,
   CreatedWebhookEndpoint,
   WebhookEndpointList,
@@ -351,6 +371,41 @@ export const OPERATIONS: Record<string, OperationMeta> = {
       200: { description: 'Done (also when nothing was cached).', json: InvalidateAnswer, headers: ['cache-control'] },
     },
     errors: ['UNAUTHORIZED', 'INVALID_USERNAME', 'SERVICE_UNAVAILABLE'],
+  },
+  'POST /api/keys': {
+    operationId: 'createKey',
+    summary: 'Make a scoped API key (root key only)',
+    description:
+      'The key (`lck_` + 256 random bits) is in this answer only: it is stored as its SHA-256. It works at once, on the routes of its scopes and, where a route has `{username}`, on its profiles only (all when `profiles` is left out), until `expiresAt` or its revocation.',
+    tag: Tags.admin,
+    admin: true,
+    body: {
+      ...NewKey,
+      mediaTypes: ['application/json'],
+      example: { scopes: ['analytics:read'], profiles: ['demo'], expiresAt: '2099-01-01T00:00:00Z' },
+    },
+    responses: { 201: { description: 'The key, shown once.', json: CreatedKey, headers: ['cache-control'] } },
+    errors: ['INVALID_REQUEST', 'SERVICE_UNAVAILABLE'],
+  },
+  'GET /api/keys': {
+    operationId: 'listKeys',
+    summary: 'List the scoped API keys (root key only)',
+    description: 'Oldest first, revoked and expired ones included; never a key or its hash.',
+    tag: Tags.admin,
+    admin: true,
+    responses: { 200: { description: 'The keys.', json: KeyList, headers: ['cache-control'] } },
+    errors: ['SERVICE_UNAVAILABLE'],
+  },
+  'DELETE /api/keys/{id}': {
+    operationId: 'revokeKey',
+    summary: 'Revoke a scoped API key (root key only)',
+    description:
+      'Refused at once by this process and within L1_TTL_S by every other (their cached lookups expire). Revoking again answers 200 and keeps the first time.',
+    tag: Tags.admin,
+    admin: true,
+    pathParams: { id: { description: 'The key id, as `POST /api/keys` answered it.', example: 'key_0123456789abcdef01234567' } },
+    responses: { 200: { description: 'Revoked.', json: RevokedKey, headers: ['cache-control'] } },
+    errors: ['NOT_FOUND', 'SERVICE_UNAVAILABLE'],
   },
   'POST /api/webhook-endpoints': {
     operationId: 'createWebhookEndpoint',
