@@ -5,6 +5,7 @@ import { makeHandler } from '../../../lambdas/admin/handler.ts';
 import { createdKeyAnswerSchema, keyListAnswerSchema, revokedKeyAnswerSchema } from '../../../lambdas/admin/schemas.ts';
 import { ApiKeys } from '../../../lambdas/core/api-keys.ts';
 import { openApiDocument } from '../../../lambdas/openapi/document.ts';
+import { renderDocsPage } from '../../../lambdas/pages/docs-page.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { MemoryApiKeyStore } from '../../helpers/api-keys.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
@@ -80,5 +81,11 @@ describe('the key routes answer as documented', () => {
     ]);
     expect(openApiDocument.paths['/api/keys']?.post?.security).toEqual([{ adminToken: ['root'] }]);
     expect(openApiDocument.paths['/api/profiles/{username}']?.get?.security).toBeUndefined();
+  });
+
+  it('the /docs page says which key each private operation takes', () => {
+    const page = String(renderDocsPage());
+    expect(page).toContain('<strong>Bearer key with <code>analytics:read</code></strong>');
+    expect(page).toContain('<strong>Bearer root key (ADMIN_TOKEN)</strong>');
   });
 });
