@@ -9,6 +9,7 @@ import { ClickAggregation } from './click-aggregation.ts';
 import type { FunctionDefaults, FunctionEnv, ServiceFunction } from './constructs/service-function.ts';
 import { HttpApiGateway } from './http-api.ts';
 import { Observability } from './observability.ts';
+import { OutgoingWebhooks } from './outgoing-webhooks.ts';
 import { ProfileApi } from './profile-api.ts';
 import type { ResolvedStage } from './stage-config.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -27,10 +28,11 @@ export class ServiceStack extends Stack {
   readonly webhooks: WebhookIngestion;
   readonly aggregation: ClickAggregation;
   readonly observability: Observability;
+  readonly outgoingWebhooks: OutgoingWebhooks;
   /** With `cdn`: the topic the consumer announces changed profiles on, for the edge stack's invalidator. */
   readonly cdnInvalidations?: CdnInvalidationTopic;
   /** Every function of the app, by name. */
-  readonly functions: Record<FunctionName | 'consumer' | 'migrate', ServiceFunction>;
+  readonly functions: Record<FunctionName | 'consumer' | 'migrate' | 'deliver', ServiceFunction>;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -108,6 +110,14 @@ export class ServiceStack extends Stack {
       cdnInvalidationTopic: this.cdnInvalidations?.topic,
     });
 
+    this.outgoingWebhooks = new OutgoingWebhooks(this, 'OutgoingWebhooks', {
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: defaults.removalPolicy,
+      tables: stateful.webhookTables,
+      admin: this.profileApi.admin,
+      consumer: this.aggregation.consumer,
+    });
+
     this.functions = {
       profile: this.profileApi.profile,
       site: this.profileApi.site,
@@ -116,6 +126,7 @@ export class ServiceStack extends Stack {
       webhook: this.webhooks.webhook,
       consumer: this.aggregation.consumer,
       migrate: this.aggregation.migrate,
+      deliver: this.outgoingWebhooks.deliver,
     };
 
     this.api = new HttpApiGateway(this, 'HttpApi', {
@@ -140,6 +151,8 @@ export class ServiceStack extends Stack {
       queue: queues.queue,
       dlq: queues.dlq,
     });
+
+    this.outgoingWebhooks.addAlarms(this.observability.topic);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });
     new CfnOutput(this, 'WebhookUrl', { value: `${this.api.url}webhooks/linktree`, description: 'Standard Webhooks target URL' });

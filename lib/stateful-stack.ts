@@ -10,6 +10,7 @@ import { Database } from './database.ts';
 import { EventQueues } from './event-queues.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { Network } from './network.ts';
+import { WebhookTables } from './outgoing-webhooks.ts';
 import type { ResolvedStage } from './stage-config.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -23,6 +24,8 @@ export class StatefulStack extends Stack {
   readonly queues: EventQueues;
   readonly idempotency: IdempotencyTable;
   readonly apiKeys: ApiKeysTable;
+  /** Outgoing webhooks: endpoints (with their signing secrets) and the delivery log. */
+  readonly webhookTables: WebhookTables;
   readonly secrets: AppSecrets;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -67,6 +70,7 @@ export class StatefulStack extends Stack {
     });
     this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
     this.apiKeys = new ApiKeysTable(this, 'ApiKeys', { removalPolicy });
+    this.webhookTables = new WebhookTables(this, 'WebhookTables', { removalPolicy });
     this.secrets = new AppSecrets(this, 'Secrets', { removalPolicy, logRetentionDays: config.logRetentionDays });
   }
 }

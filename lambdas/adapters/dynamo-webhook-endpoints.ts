@@ -2,9 +2,10 @@
 // secret is stored with it (it is needed to sign every delivery): the table is encrypted at rest,
 // and only the admin function (which creates endpoints) and the deliver function (which signs)
 // are granted reads of it; the consumer reads endpoints to fan out, never returning the secret.
+// A deleted endpoint is a tombstone (`deletedAt`, its secret removed, `expiration` for the TTL to
+// drop it later): no role needs DeleteItem, and a delivery still queued finds it gone.
 import {
   type AttributeValue,
-  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -16,7 +17,11 @@ import { isOutgoingEventType, type EndpointStore, type WebhookEndpoint } from '.
 export interface DynamoEndpointStoreOptions {
   client: Pick<DynamoDBClient, 'send'>;
   table: string;
+  now?: () => number;
 }
+
+/** How long a deleted endpoint's tombstone stays before the table's TTL removes it. */
+const TOMBSTONE_TTL_S = 7 * 86_400;
 
 const toItem = (e: WebhookEndpoint): Record<string, AttributeValue> => ({
   id: { S: e.id },
@@ -47,10 +52,12 @@ const fromItem = (i: Record<string, AttributeValue>): WebhookEndpoint => ({
 export class DynamoEndpointStore implements EndpointStore {
   readonly #client: Pick<DynamoDBClient, 'send'>;
   readonly #table: string;
+  readonly #now: () => number;
 
   constructor(o: DynamoEndpointStoreOptions) {
     this.#client = o.client;
     this.#table = o.table;
+    this.#now = o.now ?? Date.now;
   }
 
   async put(e: WebhookEndpoint): Promise<void> {
@@ -63,7 +70,7 @@ export class DynamoEndpointStore implements EndpointStore {
     const res = await this.#client.send(
       new GetItemCommand({ TableName: this.#table, Key: { id: { S: id } }, ConsistentRead: true }),
     );
-    return res.Item ? fromItem(res.Item) : undefined;
+    return res.Item && !res.Item.deletedAt ? fromItem(res.Item) : undefined;
   }
 
   async list(): Promise<WebhookEndpoint[]> {
@@ -71,17 +78,33 @@ export class DynamoEndpointStore implements EndpointStore {
     let start: Record<string, AttributeValue> | undefined;
     do {
       const res = await this.#client.send(new ScanCommand({ TableName: this.#table, ExclusiveStartKey: start }));
-      for (const i of res.Items ?? []) out.push(fromItem(i));
+      for (const i of res.Items ?? []) if (!i.deletedAt) out.push(fromItem(i));
       start = res.LastEvaluatedKey;
     } while (start);
     return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
   async delete(id: string): Promise<boolean> {
-    const res = await this.#client.send(
-      new DeleteItemCommand({ TableName: this.#table, Key: { id: { S: id } }, ReturnValues: 'ALL_OLD' }),
-    );
-    return res.Attributes !== undefined;
+    const now = this.#now();
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { id: { S: id } },
+          UpdateExpression: 'SET deletedAt = :at, enabled = :f, expiration = :exp REMOVE secret',
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(deletedAt)',
+          ExpressionAttributeValues: {
+            ':at': { S: new Date(now).toISOString() },
+            ':f': { BOOL: false },
+            ':exp': { N: String(Math.floor(now / 1000) + TOMBSTONE_TTL_S) },
+          },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      throw err;
+    }
   }
 
   async disable(id: string, reason: string): Promise<void> {
@@ -100,7 +123,7 @@ export class DynamoEndpointStore implements EndpointStore {
           Key: { id: { S: id } },
           UpdateExpression: expression,
           // Never recreate an endpoint deleted meanwhile.
-          ConditionExpression: 'attribute_exists(id)',
+          ConditionExpression: 'attribute_exists(id) AND attribute_not_exists(deletedAt)',
           ExpressionAttributeValues: values,
         }),
       );
