@@ -20,6 +20,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MetricNames } from '../lambdas/contracts/metrics.ts';
+import { LISTED_ATTRIBUTES } from '../lambdas/core/outgoing-webhooks.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
 import { sumOverServices } from './observability.ts';
 
@@ -143,12 +144,24 @@ export class OutgoingWebhooks extends Construct {
     props.consumer.fn.addEnvironment('WEBHOOK_ENDPOINTS_TABLE', tables.endpoints.tableName);
     props.consumer.fn.addEnvironment('DELIVERY_QUEUE_URL', this.queue.queueUrl);
     this.rights('ConsumerRights', props.consumer, [
-      { actions: ['dynamodb:Scan'], resources: [tables.endpoints.tableArn] },
+      // Scanning the listed attributes only: never the signing secrets.
+      {
+        actions: ['dynamodb:Scan'],
+        resources: [tables.endpoints.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'dynamodb:Attributes': [...LISTED_ATTRIBUTES] },
+          StringEqualsIfExists: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+        },
+      },
       { actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: [this.queue.queueArn] },
     ]);
   }
 
-  private rights(id: string, fn: ServiceFunction, statements: { actions: string[]; resources: string[] }[]): void {
+  private rights(
+    id: string,
+    fn: ServiceFunction,
+    statements: { actions: string[]; resources: string[]; conditions?: Record<string, unknown> }[],
+  ): void {
     new iam.Policy(this, id, {
       roles: [fn.fn.role as iam.IRole],
       statements: statements.map((st) => new iam.PolicyStatement(st)),

@@ -12,7 +12,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { isOutgoingEventType, type EndpointStore, type WebhookEndpoint } from '../core/outgoing-webhooks.ts';
+import { type EndpointStore, isOutgoingEventType, LISTED_ATTRIBUTES, type WebhookEndpoint } from '../core/outgoing-webhooks.ts';
 
 export interface DynamoEndpointStoreOptions {
   client: Pick<DynamoDBClient, 'send'>;
@@ -77,7 +77,16 @@ export class DynamoEndpointStore implements EndpointStore {
     const out: WebhookEndpoint[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
-      const res = await this.#client.send(new ScanCommand({ TableName: this.#table, ExclusiveStartKey: start }));
+      // Never the secrets: listing (the consumer's fan-out, the admin list) does not need them,
+      // and the consumer's role may scan these attributes only.
+      const res = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          ExclusiveStartKey: start,
+          ProjectionExpression: LISTED_ATTRIBUTES.map((_, k) => `#a${k}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(LISTED_ATTRIBUTES.map((a, k) => [`#a${k}`, a])),
+        }),
+      );
       for (const i of res.Items ?? []) if (!i.deletedAt) out.push(fromItem(i));
       start = res.LastEvaluatedKey;
     } while (start);

@@ -30,6 +30,20 @@ export interface WebhookEndpoint {
   createdBy: string;
 }
 
+/** What a Scan reads: every attribute but `secret` in the endpoints table (lib/outgoing-webhooks.ts allows the consumer these alone). */
+export const LISTED_ATTRIBUTES = [
+  'id',
+  'url',
+  'events',
+  'profiles',
+  'enabled',
+  'disabledReason',
+  'failingSince',
+  'createdAt',
+  'createdBy',
+  'deletedAt',
+] as const;
+
 /** What the API shows: never the secret, nor the internal failure clock. */
 export interface EndpointView {
   id: string;
@@ -191,7 +205,7 @@ export interface DeliveryLogEntry {
 export interface EndpointStore {
   put(e: WebhookEndpoint): Promise<void>;
   get(id: string): Promise<WebhookEndpoint | undefined>;
-  /** Every endpoint (a table scan; endpoints are few, and the consumer caches the list briefly). */
+  /** Every endpoint, its `secret` left empty (a table scan per batch with change events: endpoints are few). */
   list(): Promise<WebhookEndpoint[]>;
   delete(id: string): Promise<boolean>;
   disable(id: string, reason: string): Promise<void>;

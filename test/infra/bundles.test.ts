@@ -7,7 +7,7 @@ import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.t
 import { type Synthesized, synth } from './fixture.ts';
 import { fnByName } from './helpers.ts';
 
-const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'cdn-invalidator'] as const;
+const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'deliver', 'cdn-invalidator'] as const;
 type Name = (typeof FUNCTIONS)[number];
 
 let s: Synthesized;
@@ -16,7 +16,7 @@ beforeAll(() => {
   // With the CDN, so the edge stack's invalidator is bundled too (the other bundles do not depend on it).
   s = synth({ stage: 'dev', cdn: 'true' }, { bundle: true, region: 'eu-west-1' });
   outdir = s.app.outdir;
-}, 120_000);
+}, 240_000); // nine real esbuild bundles, on a shared machine
 
 const fnOf = (name: Name) =>
   name === 'cdn-invalidator'

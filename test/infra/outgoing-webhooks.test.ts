@@ -92,6 +92,12 @@ describe('grants (least privilege)', () => {
 
   it('consumer: scans endpoints and sends to the delivery queue; no log access', () => {
     expect(actionsOn('consumer', endpointsId())).toEqual(['dynamodb:Scan']);
+    const scan = statementsOf(s.serviceTemplate, roleOf(fnByName(s.serviceTemplate, 'consumer')[1])).find((st) =>
+      JSON.stringify(st.Resource).includes(endpointsId()),
+    ) as unknown as { Condition: Record<string, Record<string, unknown>> };
+    // Never the secrets: only the listed attributes, by projection.
+    expect(scan.Condition['ForAllValues:StringEquals']?.['dynamodb:Attributes']).not.toContain('secret');
+    expect(scan.Condition.StringEqualsIfExists?.['dynamodb:Select']).toBe('SPECIFIC_ATTRIBUTES');
     expect(actionsOn('consumer', deliveriesId())).toEqual([]);
     expect(actionsOn('consumer', id(s.service.outgoingWebhooks.queue))).toEqual(expect.arrayContaining(['sqs:SendMessage']));
     const env = fnByName(s.serviceTemplate, 'consumer')[1].Properties.Environment.Variables;

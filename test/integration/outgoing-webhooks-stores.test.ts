@@ -75,6 +75,8 @@ describe('DynamoEndpointStore', () => {
     await expect(store.put(a)).rejects.toThrow(); // never overwritten
     expect(await store.get('ep_a')).toEqual(a);
     expect((await store.list()).map((e) => e.id)).toEqual(['ep_a', 'ep_b']);
+    // Listing never reads the signing secrets.
+    expect((await store.list()).map((e) => e.secret)).toEqual(['', '']);
     await store.setFailingSince('ep_a', '2026-01-03T00:00:00.000Z');
     await store.disable('ep_a', 'the endpoint answered 410 Gone');
     expect(await store.get('ep_a')).toMatchObject({
