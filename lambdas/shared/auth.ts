@@ -86,13 +86,3 @@ export const authorize = async (event: HttpEvent, need: RouteAuth, auth: Authent
   if (username !== undefined) requireProfile(principal, username);
   return principal;
 };
-
-/**
- * Throws UnauthorizedError (401 `UNAUTHORIZED`) unless the request carries the admin token (the root
- * key). Kept for callers outside the route table; routes declare `auth` instead.
- */
-export const requireAdmin = async (event: HttpEvent, expected: () => Promise<string>): Promise<void> => {
-  const presented = bearerToken(event);
-  if (!presented) throw new UnauthorizedError('A bearer token is required: Authorization: Bearer <admin token>.');
-  if (!tokensMatch(presented, await expected())) throw new UnauthorizedError('The bearer token is not valid.');
-};
