@@ -434,7 +434,7 @@ export const OPERATIONS: Record<string, OperationMeta> = {
   'DELETE /api/webhook-endpoints/{id}': {
     operationId: 'deleteWebhookEndpoint',
     summary: 'Delete an outgoing webhook endpoint',
-    description: 'Its pending deliveries end. An endpoint outside the key\'s profiles answers 404.',
+    description: "Its pending deliveries end. An endpoint outside the key's profiles answers 404.",
     tag: Tags.admin,
     admin: true,
     pathParams: { id: { description: 'The endpoint id.', example: 'ep_0123456789abcdef01234567' } },
