@@ -24,6 +24,8 @@ import { firstIssue, safeTextCheck } from '../shared/validation.ts';
 
 export const MAX_ENDPOINT_PROFILES = 100;
 export const MAX_DELIVERIES_LISTED = 100;
+/** Every change event is matched against every endpoint (one Scan per batch with changes): bounded. */
+export const MAX_ENDPOINTS = 1_000;
 const ENDPOINT_ID_RE = /^ep_[0-9a-f]{24}$/;
 
 export const createEndpointSchema = z.strictObject({
@@ -97,7 +99,10 @@ export const createEndpointRoute =
       createdAt: new Date(deps.now?.() ?? Date.now()).toISOString(),
       createdBy: principal.keyId,
     };
-    await need(deps.endpoints(), 'webhook endpoint store').put(endpoint);
+    const store = need(deps.endpoints(), 'webhook endpoint store');
+    if ((await store.list()).length >= MAX_ENDPOINTS)
+      throw new ValidationError(`At most ${MAX_ENDPOINTS} webhook endpoints may exist; delete one first.`);
+    await store.put(endpoint);
     return json(201, { ...endpointView(endpoint), secret: endpoint.secret }, NO_STORE);
   };
 

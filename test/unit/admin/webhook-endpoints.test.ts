@@ -2,11 +2,12 @@
 // keys made by POST /api/keys: scopes, profiles, visibility, validation.
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../lambdas/admin/handler.ts';
+import { MAX_ENDPOINTS } from '../../../lambdas/admin/webhook-endpoints.ts';
 import { ApiKeys } from '../../../lambdas/core/api-keys.ts';
 import type { HttpResult } from '../../../lambdas/shared/http.ts';
 import { MemoryApiKeyStore } from '../../helpers/api-keys.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
-import { MemoryDeliveryLog, MemoryEndpointStore } from '../../helpers/outgoing-webhooks.ts';
+import { MemoryDeliveryLog, MemoryEndpointStore, makeEndpoint } from '../../helpers/outgoing-webhooks.ts';
 
 const ROOT = 'root-token-for-tests';
 
@@ -100,6 +101,14 @@ describe('POST /api/webhook-endpoints', () => {
     const r = await call('POST', '/api/webhook-endpoints', { body: b });
     expect(r.statusCode).toBe(400);
     expect(endpoints.items.size).toBe(0);
+  });
+
+  it('past MAX_ENDPOINTS endpoints → 400, nothing stored', async () => {
+    const { call, endpoints } = setup();
+    for (let i = 0; i < MAX_ENDPOINTS; i++) await endpoints.put(makeEndpoint({ id: `ep_${String(i).padStart(24, '0')}` }));
+    const r = await call('POST', '/api/webhook-endpoints', { body: body() });
+    expect(r.statusCode).toBe(400);
+    expect(endpoints.items.size).toBe(MAX_ENDPOINTS);
   });
 
   it('a URL the SSRF check refuses → 400 naming why', async () => {
