@@ -56,6 +56,11 @@ describe('matches and fanOut', () => {
     expect(jobs[0]?.webhookId).toBe(webhookIdFor('evt-1', 'ep_a'));
   });
 
+  it("a watcher's change keeps data.source", () => {
+    const e = event({ type: 'profile.updated', data: { profileId: 'prof_demo', username: 'demo', source: 'watcher' } });
+    expect(JSON.parse(payloadFor(e)).data).toEqual({ profileId: 'prof_demo', username: 'demo', source: 'watcher' });
+  });
+
   it('the body is {type, timestamp, data} without the incoming webhook id', () => {
     expect(JSON.parse(payloadFor(event()))).toEqual({
       type: 'links.updated',
