@@ -14,8 +14,8 @@ describe('scoped API keys over HTTP', () => {
   let stack: SpawnedStack;
 
   beforeAll(async () => {
-    stack = await spawnStack({ L1_TTL_S: '1' });
-  });
+    stack = await spawnStack({ L1_TTL_S: '1' }, 150_000);
+  }, 180_000);
   afterAll(async () => {
     if (stack) expect(await stack.stop()).toBe(0);
   });

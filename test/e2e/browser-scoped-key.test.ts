@@ -47,7 +47,7 @@ describe('the dashboard with a scoped API key', () => {
     await prepareBrowserTest();
     userDataDir = await mkdtemp(path.join(tmpdir(), 'linkcache-chromium-'));
     pgliteDir = await mkdtemp(path.join(tmpdir(), 'linkcache-pglite-'));
-    stack = await spawnStack({ BATCH_WINDOW_S: '1', PGLITE_DIR: pgliteDir });
+    stack = await spawnStack({ BATCH_WINDOW_S: '1', PGLITE_DIR: pgliteDir }, 150_000);
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
@@ -58,7 +58,7 @@ describe('the dashboard with a scoped API key', () => {
     context.on('request', (r) => requested.push(r.url()));
     // Nothing leaves the machine (the demo avatars' hosts).
     await context.route(/^https?:\/\/(?!127\.0\.0\.1[:/])/, (route) => route.abort());
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await context?.close();
@@ -76,7 +76,8 @@ describe('the dashboard with a scoped API key', () => {
       body: JSON.stringify({ events: [1, 2, 3].map(() => ({ type: 'profile.viewed', username: 'demo' })) }),
     });
     expect(res.status).toBe(202);
-    await expect.poll(views, { timeout: 30_000, interval: 500 }).toBe(before + 3);
+    // The consumer's batches: seconds on an idle machine, far more on a loaded one.
+    await expect.poll(views, { timeout: 90_000, interval: 500 }).toBe(before + 3);
 
     const key = await makeKey(['demo']);
     const dash = await signIn(key);
@@ -91,7 +92,7 @@ describe('the dashboard with a scoped API key', () => {
     // The key went only into the Authorization header, never into a URL.
     expect(requested.filter((u) => u.includes(key))).toEqual([]);
     await dash.close();
-  });
+  }, 180_000);
 
   it("refuses a key for another profile with the page's message (403)", async () => {
     const key = await makeKey(['alice']);
