@@ -177,6 +177,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the scoped API keys (root key only)
+         * @description Oldest first, revoked and expired ones included; never a key or its hash.
+         */
+        get: operations["listKeys"];
+        put?: never;
+        /**
+         * Make a scoped API key (root key only)
+         * @description The key (`lck_` + 256 random bits) is in this answer only: it is stored as its SHA-256. It works at once, on the routes of its scopes and, where a route has `{username}`, on its profiles only (all when `profiles` is left out), until `expiresAt` or its revocation.
+         */
+        post: operations["createKey"];
+        delete?: never;
+        options?: never;
+        /**
+         * List the scoped API keys (root key only) (headers only)
+         * @description As GET, without the body: the same status and headers.
+         */
+        head: operations["listKeysHead"];
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a scoped API key (root key only)
+         * @description Refused at once by this process and within L1_TTL_S by every other (their cached lookups expire). Revoking again answers 200 and keeps the first time.
+         */
+        delete: operations["revokeKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-endpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the outgoing webhook endpoints this key may manage
+         * @description Oldest first, with `enabled` and `disabledReason`; never a secret.
+         */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register an outgoing webhook endpoint (webhooks:manage)
+         * @description Each change of a matching profile is POSTed to `url` as a Standard Webhooks message signed with the `secret` answered here (once). `profiles` left out: every profile the key may reach. The URL is checked (https; no private, loopback, link-local or metadata address) now and before every attempt.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        /**
+         * List the outgoing webhook endpoints this key may manage (headers only)
+         * @description As GET, without the body: the same status and headers.
+         */
+        head: operations["listWebhookEndpointsHead"];
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-endpoints/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an outgoing webhook endpoint
+         * @description Its pending deliveries end. An endpoint outside the key's profiles answers 404.
+         */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhook-endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An endpoint's delivery attempts, newest first
+         * @description The last 100 attempts (kept WEBHOOK_DELIVERY_RETENTION_D days).
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * An endpoint's delivery attempts, newest first (headers only)
+         * @description As GET, without the body: the same status and headers.
+         */
+        head: operations["listWebhookDeliveriesHead"];
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/linktree": {
         parameters: {
             query?: never;
@@ -553,6 +673,87 @@ export interface components {
             /** @constant */
             invalidated: true;
         };
+        /** @description Scopes (non-empty, unique), optionally the profiles (usernames, unique) and an expiry in the future. */
+        NewKey: {
+            scopes: ("analytics:read" | "links:write" | "cache:invalidate" | "webhooks:manage")[];
+            profiles?: string[];
+            /** Format: date-time */
+            expiresAt?: string;
+        };
+        CreatedKey: {
+            id: string;
+            /** @description The bearer key: shown once, stored only as a hash. */
+            key: string;
+            scopes: ("analytics:read" | "links:write" | "cache:invalidate" | "webhooks:manage")[];
+            profiles: string[] | null;
+            expiresAt: string | null;
+        };
+        KeyList: {
+            keys: {
+                id: string;
+                scopes: ("analytics:read" | "links:write" | "cache:invalidate" | "webhooks:manage")[];
+                profiles: string[] | null;
+                expiresAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                revoked: boolean;
+                /** Format: date-time */
+                revokedAt?: string;
+            }[];
+        };
+        RevokedKey: {
+            id: string;
+            /** @constant */
+            revoked: true;
+        };
+        /** @description An https URL (http only for loopback hosts locally), the event types, optionally the profiles. */
+        NewWebhookEndpoint: {
+            url: string;
+            events: ("profile.updated" | "links.updated" | "profile.deleted")[];
+            profiles?: string[];
+        };
+        CreatedWebhookEndpoint: {
+            id: string;
+            url: string;
+            events: ("profile.updated" | "links.updated" | "profile.deleted")[];
+            /** @description Lower-cased usernames; null: every profile. */
+            profiles: string[] | null;
+            enabled: boolean;
+            /** @description Why it was disabled (410, retries exhausted, failing for days). */
+            disabledReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description `whsec_` + base64: the Standard Webhooks signing secret, shown once. */
+            secret: string;
+        };
+        WebhookEndpointList: {
+            endpoints: {
+                id: string;
+                url: string;
+                events: ("profile.updated" | "links.updated" | "profile.deleted")[];
+                /** @description Lower-cased usernames; null: every profile. */
+                profiles: string[] | null;
+                enabled: boolean;
+                /** @description Why it was disabled (410, retries exhausted, failing for days). */
+                disabledReason: string | null;
+                /** Format: date-time */
+                createdAt: string;
+            }[];
+        };
+        WebhookDeliveries: {
+            deliveries: {
+                webhookId: string;
+                /** @enum {string} */
+                type: "profile.updated" | "links.updated" | "profile.deleted";
+                attempt: number;
+                /** Format: date-time */
+                at: string;
+                /** @description null when no answer came. */
+                responseCode: number | null;
+                durationMs: number;
+                error?: string;
+            }[];
+        };
         /** @description Beyond the schema: `type` may not be `link.clicked` or `profile.viewed` (a webhook never adds to analytics); `type` and `data.profileId` are safe text. Other `data` fields are kept as sent. */
         WebhookPayload: {
             type: string;
@@ -848,7 +1049,7 @@ export interface components {
                 };
             };
         };
-        /** @description `UNAUTHORIZED`: No bearer token, or not the admin token. */
+        /** @description `UNAUTHORIZED`: No bearer key, or one that is unknown, revoked or expired. */
         UNAUTHORIZED: {
             headers: {
                 "www-authenticate": components["headers"]["www-authenticate"];
@@ -859,6 +1060,20 @@ export interface components {
                     error?: {
                         /** @enum {unknown} */
                         code?: "UNAUTHORIZED";
+                    };
+                };
+            };
+        };
+        /** @description `FORBIDDEN`: A valid key outside its scopes or profiles (or a scoped key on a root-only route). */
+        FORBIDDEN: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["Error"] & {
+                    error?: {
+                        /** @enum {unknown} */
+                        code?: "FORBIDDEN";
                     };
                 };
             };
@@ -899,10 +1114,17 @@ export interface components {
             };
             content?: never;
         };
-        /** @description `UNAUTHORIZED`: No bearer token, or not the admin token. */
+        /** @description `UNAUTHORIZED`: No bearer key, or one that is unknown, revoked or expired. */
         "UNAUTHORIZED.head": {
             headers: {
                 "www-authenticate": components["headers"]["www-authenticate"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description `FORBIDDEN`: A valid key outside its scopes or profiles (or a scoped key on a root-only route). */
+        "FORBIDDEN.head": {
+            headers: {
                 [name: string]: unknown;
             };
             content?: never;
@@ -979,6 +1201,35 @@ export interface components {
                     };
                 };
             };
+        };
+        /** @description `SERVICE_UNAVAILABLE`: The queue, cache, database or idempotency store is down. */
+        "SERVICE_UNAVAILABLE.head": {
+            headers: {
+                "retry-after": components["headers"]["retry-after"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description `NOT_FOUND`: No such route or resource. */
+        NOT_FOUND: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["Error"] & {
+                    error?: {
+                        /** @enum {unknown} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+        };
+        /** @description `NOT_FOUND`: No such route or resource. */
+        "NOT_FOUND.head": {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
         };
         /** @description `INVALID_SIGNATURE`: Webhook headers, timestamp or signature do not check out. */
         INVALID_SIGNATURE: {
@@ -1565,6 +1816,7 @@ export interface operations {
             };
             400: components["responses"]["INVALID_USERNAME-INVALID_REQUEST"];
             401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["PROFILE_NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             501: components["responses"]["NOT_SUPPORTED"];
@@ -1762,6 +2014,7 @@ export interface operations {
             };
             400: components["responses"]["INVALID_USERNAME-INVALID_REQUEST"];
             401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
             404: components["responses"]["PROFILE_NOT_FOUND"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["ORIGIN_UNAVAILABLE-SERVICE_UNAVAILABLE"];
@@ -1800,6 +2053,7 @@ export interface operations {
             };
             400: components["responses"]["INVALID_USERNAME-INVALID_REQUEST.head"];
             401: components["responses"]["UNAUTHORIZED.head"];
+            403: components["responses"]["FORBIDDEN.head"];
             404: components["responses"]["PROFILE_NOT_FOUND.head"];
             500: components["responses"]["INTERNAL_ERROR.head"];
             503: components["responses"]["ORIGIN_UNAVAILABLE-SERVICE_UNAVAILABLE.head"];
@@ -1832,8 +2086,314 @@ export interface operations {
             };
             400: components["responses"]["INVALID_USERNAME"];
             401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
             500: components["responses"]["INTERNAL_ERROR"];
             503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["KeyList"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Scopes (non-empty, unique), optionally the profiles (usernames, unique) and an expiry in the future. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "scopes": [
+                 *         "analytics:read"
+                 *       ],
+                 *       "profiles": [
+                 *         "demo"
+                 *       ],
+                 *       "expiresAt": "2099-01-01T00:00:00Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewKey"];
+            };
+        };
+        responses: {
+            /** @description The key, shown once. */
+            201: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CreatedKey"];
+                };
+            };
+            400: components["responses"]["INVALID_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listKeysHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["UNAUTHORIZED.head"];
+            403: components["responses"]["FORBIDDEN.head"];
+            500: components["responses"]["INTERNAL_ERROR.head"];
+            503: components["responses"]["SERVICE_UNAVAILABLE.head"];
+        };
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The key id, as `POST /api/keys` answered it.
+                 * @example key_0123456789abcdef01234567
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RevokedKey"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An https URL (http only for loopback hosts locally), the event types, optionally the profiles. */
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.example.com/linkcache",
+                 *       "events": [
+                 *         "profile.updated",
+                 *         "links.updated"
+                 *       ],
+                 *       "profiles": [
+                 *         "demo"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewWebhookEndpoint"];
+            };
+        };
+        responses: {
+            /** @description The endpoint and its secret. */
+            201: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["CreatedWebhookEndpoint"];
+                };
+            };
+            400: components["responses"]["INVALID_REQUEST"];
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listWebhookEndpointsHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["UNAUTHORIZED.head"];
+            403: components["responses"]["FORBIDDEN.head"];
+            500: components["responses"]["INTERNAL_ERROR.head"];
+            503: components["responses"]["SERVICE_UNAVAILABLE.head"];
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The endpoint id.
+                 * @example ep_0123456789abcdef01234567
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The endpoint id.
+                 * @example ep_0123456789abcdef01234567
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["WebhookDeliveries"];
+                };
+            };
+            401: components["responses"]["UNAUTHORIZED"];
+            403: components["responses"]["FORBIDDEN"];
+            404: components["responses"]["NOT_FOUND"];
+            500: components["responses"]["INTERNAL_ERROR"];
+            503: components["responses"]["SERVICE_UNAVAILABLE"];
+        };
+    };
+    listWebhookDeliveriesHead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The endpoint id.
+                 * @example ep_0123456789abcdef01234567
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attempts. */
+            200: {
+                headers: {
+                    "cache-control": components["headers"]["cache-control"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["UNAUTHORIZED.head"];
+            403: components["responses"]["FORBIDDEN.head"];
+            404: components["responses"]["NOT_FOUND.head"];
+            500: components["responses"]["INTERNAL_ERROR.head"];
+            503: components["responses"]["SERVICE_UNAVAILABLE.head"];
         };
     };
     receiveWebhook: {

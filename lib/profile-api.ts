@@ -2,10 +2,12 @@
 // tracking and private admin routes. All of them read through the Valkey cache and call the origin (NAT).
 
 import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { grantApiKeys } from './api-keys-table.ts';
 import { type FunctionDefaults, ServiceFunction, type FunctionEnv } from './constructs/service-function.ts';
 
 export interface ProfileApiProps {
@@ -21,6 +23,8 @@ export interface ProfileApiProps {
   adminToken: secretsmanager.ISecret;
   databaseSecret: secretsmanager.ISecret;
   eventsQueue: sqs.IQueue;
+  /** The scoped API keys, checked and managed by the admin function (the one with private routes). */
+  apiKeysTable: dynamodb.ITable;
 }
 
 export class ProfileApi extends Construct {
@@ -77,10 +81,12 @@ export class ProfileApi extends Construct {
         ...props.originEnv,
         ...props.databaseEnv,
         EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
+        API_KEYS_TABLE: props.apiKeysTable.tableName,
       },
       secrets: { ADMIN_TOKEN: props.adminToken, ORIGIN_API_KEY: props.originApiKey, DATABASE: props.databaseSecret },
     });
     props.eventsQueue.grantSendMessages(this.admin.fn);
+    grantApiKeys(props.apiKeysTable, this.admin.fn);
   }
 }
 

@@ -11,6 +11,7 @@ import type { FunctionDefaults, FunctionEnv, ServiceFunction } from './construct
 import { HttpApiGateway } from './http-api.ts';
 import { LinktreeMcpTokens } from './linktree-mcp-tokens.ts';
 import { Observability } from './observability.ts';
+import { OutgoingWebhooks } from './outgoing-webhooks.ts';
 import { ProfileApi } from './profile-api.ts';
 import type { ResolvedStage } from './stage-config.ts';
 import type { StatefulStack } from './stateful-stack.ts';
@@ -29,6 +30,7 @@ export class ServiceStack extends Stack {
   readonly webhooks: WebhookIngestion;
   readonly aggregation: ClickAggregation;
   readonly observability: Observability;
+  readonly outgoingWebhooks: OutgoingWebhooks;
   /** With `cdn`: the topic the consumer announces changed profiles on, for the edge stack's invalidator. */
   readonly cdnInvalidations?: CdnInvalidationTopic;
   /** Where the stage's watch interval is above 0: the change watcher's schedule and function. */
@@ -36,7 +38,7 @@ export class ServiceStack extends Stack {
   /** With origin `linktree-mcp`: the secret holding the MCP OAuth tokens. */
   readonly linktreeTokens?: LinktreeMcpTokens;
   /** Every function of the app, by name. */
-  readonly functions: Record<FunctionName | 'consumer' | 'migrate', ServiceFunction> & { watcher?: ServiceFunction };
+  readonly functions: Record<FunctionName | 'consumer' | 'migrate' | 'deliver', ServiceFunction> & { watcher?: ServiceFunction };
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -101,6 +103,7 @@ export class ServiceStack extends Stack {
       adminToken: secrets.adminToken,
       databaseSecret: database.secret,
       eventsQueue: queues.queue,
+      apiKeysTable: stateful.apiKeys.table,
     });
     for (const f of [this.profileApi.profile, this.profileApi.site, this.profileApi.track, this.profileApi.admin]) {
       this.linktreeTokens?.grantReadWrite(f.fn);
@@ -139,6 +142,14 @@ export class ServiceStack extends Stack {
       cdnInvalidationTopic: this.cdnInvalidations?.topic,
     });
 
+    this.outgoingWebhooks = new OutgoingWebhooks(this, 'OutgoingWebhooks', {
+      logRetentionDays: config.logRetentionDays,
+      removalPolicy: defaults.removalPolicy,
+      tables: stateful.webhookTables,
+      admin: this.profileApi.admin,
+      consumer: this.aggregation.consumer,
+    });
+
     this.functions = {
       profile: this.profileApi.profile,
       site: this.profileApi.site,
@@ -147,6 +158,7 @@ export class ServiceStack extends Stack {
       webhook: this.webhooks.webhook,
       consumer: this.aggregation.consumer,
       migrate: this.aggregation.migrate,
+      deliver: this.outgoingWebhooks.deliver,
     };
     if (watchIntervalS > 0) {
       this.changeWatcher = new ChangeWatcher(this, 'ChangeWatcher', {
@@ -187,6 +199,8 @@ export class ServiceStack extends Stack {
       queue: queues.queue,
       dlq: queues.dlq,
     });
+
+    this.outgoingWebhooks.addAlarms(this.observability.topic);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'HTTP API base URL' });
     new CfnOutput(this, 'WebhookUrl', { value: `${this.api.url}webhooks/linktree`, description: 'Standard Webhooks target URL' });

@@ -1,14 +1,16 @@
-// Stateful resources (network, cache, database, queues, idempotency table, secrets) in their own
+// Stateful resources (network, cache, database, queues, idempotency and API key tables, secrets) in their own
 // stack: the service stack can be torn down and redeployed freely, this one is protected in prod.
 
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ApiKeysTable } from './api-keys-table.ts';
 import { AppSecrets } from './app-secrets.ts';
 import { Cache } from './cache.ts';
 import { Database } from './database.ts';
 import { EventQueues } from './event-queues.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
 import { Network } from './network.ts';
+import { WebhookTables } from './outgoing-webhooks.ts';
 import type { ResolvedStage } from './stage-config.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -21,6 +23,9 @@ export class StatefulStack extends Stack {
   readonly database: Database;
   readonly queues: EventQueues;
   readonly idempotency: IdempotencyTable;
+  readonly apiKeys: ApiKeysTable;
+  /** Outgoing webhooks: endpoints (with their signing secrets) and the delivery log. */
+  readonly webhookTables: WebhookTables;
   readonly secrets: AppSecrets;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -64,6 +69,8 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
     this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
+    this.apiKeys = new ApiKeysTable(this, 'ApiKeys', { removalPolicy });
+    this.webhookTables = new WebhookTables(this, 'WebhookTables', { removalPolicy });
     this.secrets = new AppSecrets(this, 'Secrets', { removalPolicy, logRetentionDays: config.logRetentionDays });
   }
 }

@@ -208,7 +208,9 @@ class ErrorResponses {
       return out;
     }
     const byStatus = new Map<number, ErrorInfo[]>();
-    for (const code of [...(meta.errors ?? []), 'INTERNAL_ERROR']) {
+    // A private route answers 401 (no or a dead key) and 403 (outside its scopes or profiles), from the kernel.
+    const guard = route.auth ? ['UNAUTHORIZED', 'FORBIDDEN'] : [];
+    for (const code of new Set([...guard, ...(meta.errors ?? []), 'INTERNAL_ERROR'])) {
       const info = this.catalog.get(code);
       if (!info) throw new Error(`${meta.operationId}: ${code} is not an error code of lambdas/shared/errors.ts`);
       byStatus.set(info.status, [...(byStatus.get(info.status) ?? []), info]);
@@ -275,6 +277,9 @@ const operation = (route: Route, meta: OperationMeta, errors: ErrorResponses): J
     }
   }
   for (const name of meta.requestHeaders ?? []) params.push({ $ref: `#/components/parameters/${name}` });
+  // The route table says which routes are private; the metadata must agree, so neither drifts.
+  if (Boolean(meta.admin) !== Boolean(route.auth))
+    throw new Error(`${routeKey(route)}: ${route.auth ? 'a private route needs admin: true' : 'admin: true on a public route'}`);
   const extra = route.cors ? CORS_ANSWER : [];
   const responses: Json = Object.fromEntries(Object.entries(meta.responses).map(([s, r]) => [s, response(r, extra)]));
   Object.assign(responses, errors.for(meta, route));
@@ -292,7 +297,8 @@ const operation = (route: Route, meta: OperationMeta, errors: ErrorResponses): J
         }
       : {}),
     tags: [meta.tag],
-    ...(meta.admin ? { security: [{ adminToken: [] }] } : {}),
+    // The scope (or 'root') as the requirement's role, as OpenAPI 3.1 allows for any scheme.
+    ...(route.auth ? { security: [{ adminToken: [route.auth] }] } : {}),
     ...(params.length ? { parameters: params } : {}),
     ...(meta.body
       ? {
@@ -473,7 +479,12 @@ export const buildOpenApiDocument = (table: readonly Route[] = routes): Json => 
       ),
       responses: errors.components,
       securitySchemes: {
-        adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (npm start prints a dev token).' },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'The root key ADMIN_TOKEN (npm start prints a dev token), or a scoped API key from `POST /api/keys` holding the scope each operation names (`root`: the root key only).',
+        },
       },
     },
   };

@@ -26,7 +26,9 @@ const PROBE_ARGS: Record<string, unknown[]> = {
 const WHEN: Record<string, string> = {
   INVALID_REQUEST: 'A body or query parameter fails validation (shape, bounds, control characters, unpaired surrogates).',
   INVALID_USERNAME: 'The `{username}` does not match `^[A-Za-z0-9._]{1,30}$`.',
-  UNAUTHORIZED: 'No bearer token, or not the admin token.',
+  UNAUTHORIZED: 'No bearer key, or one that is unknown, revoked or expired.',
+  FORBIDDEN: 'A valid key outside its scopes or profiles (or a scoped key on a root-only route).',
+  UPGRADE_REQUIRED: "The origin account's plan does not include this (Linktree's MCP `UPGRADE_REQUIRED`).",
   NOT_FOUND: 'No such route or resource.',
   PROFILE_NOT_FOUND: 'The origin has no such profile (remembered for NEGATIVE_TTL_S on reads).',
   LINK_NOT_FOUND: 'The profile has no enabled http(s) link with that id.',
@@ -37,8 +39,6 @@ const WHEN: Record<string, string> = {
   WEBHOOK_IN_PROGRESS: 'The same webhook-id is being processed by another delivery.',
   WRITE_INCOMPLETE: 'The origin took the change but a follow-up failed; the message says what to redo.',
   NOT_IMPLEMENTED: 'A representation this route does not offer.',
-  FORBIDDEN: 'A valid key outside its scopes or profiles.',
-  UPGRADE_REQUIRED: "The origin account's plan does not include this (Linktree's MCP `UPGRADE_REQUIRED`).",
   NOT_SUPPORTED: 'The configured origin cannot do this at all (writes through public Linktree pages, `ORIGIN=linktree`).',
   INTERNAL_ERROR: 'An unexpected failure (no details are given).',
 };

@@ -6,8 +6,21 @@
 // table without an entry here fails the generation, except the HEAD and OPTIONS routes the table
 // implies, which are derived from their GET and from the CORS kernel.
 import * as z from 'zod/mini';
-import { analyticsAnswerSchema, invalidateAnswerSchema } from '../lambdas/admin/schemas.ts';
+import { newKeySchema } from '../lambdas/admin/keys.ts';
+import {
+  analyticsAnswerSchema,
+  createdKeyAnswerSchema,
+  invalidateAnswerSchema,
+  keyListAnswerSchema,
+  revokedKeyAnswerSchema,
+} from '../lambdas/admin/schemas.ts';
 import { linksPatchSchema, linkUpdateSchema } from '../lambdas/admin/links.ts';
+import { createEndpointSchema } from '../lambdas/admin/webhook-endpoints.ts';
+import {
+  createdEndpointAnswerSchema,
+  deliveriesAnswerSchema,
+  endpointListAnswerSchema,
+} from '../lambdas/admin/webhook-endpoints-schemas.ts';
 import { analyticsQuerySchema } from '../lambdas/core/analytics-schemas.ts';
 import { linksAnswerSchema } from '../lambdas/core/profile-schemas.ts';
 import { linkSchema, profileSchema } from '../lambdas/core/profile.ts';
@@ -44,7 +57,8 @@ export type Tag = (typeof Tags)[keyof typeof Tags];
 export const TAG_DESCRIPTIONS: Record<Tag, string> = {
   Profiles: 'Cached public profiles (L1 in process, L2 Redis, then the origin).',
   Tracking: 'Click redirects and page-view/click beacons, counted exactly once into 10-second aggregates.',
-  Admin: 'Private routes: `Authorization: Bearer <ADMIN_TOKEN>`, checked before anything else.',
+  Admin:
+    'Private routes: `Authorization: Bearer <key>`, the root key (ADMIN_TOKEN) or a scoped API key holding the scope the operation names, checked before anything else.',
   Webhooks: 'Standard Webhooks from the link platform that keep the cache fresh.',
   Pages: 'HTML for people; their errors are HTML pages with the same status codes.',
   Service: 'Health, this description and static files.',
@@ -178,6 +192,22 @@ const LinkUpdate: Named = {
 };
 const LinksPatch: Named = { id: 'LinksPatch', schema: linksPatchSchema };
 const InvalidateAnswer: Named = { id: 'InvalidateAnswer', schema: invalidateAnswerSchema };
+const NewWebhookEndpoint: Named = {
+  id: 'NewWebhookEndpoint',
+  schema: createEndpointSchema,
+  description: 'An https URL (http only for loopback hosts locally), the event types, optionally the profiles.',
+};
+const CreatedWebhookEndpoint: Named = { id: 'CreatedWebhookEndpoint', schema: createdEndpointAnswerSchema };
+const WebhookEndpointList: Named = { id: 'WebhookEndpointList', schema: endpointListAnswerSchema };
+const WebhookDeliveries: Named = { id: 'WebhookDeliveries', schema: deliveriesAnswerSchema };
+const NewKey: Named = {
+  id: 'NewKey',
+  schema: newKeySchema,
+  description: 'Scopes (non-empty, unique), optionally the profiles (usernames, unique) and an expiry in the future.',
+};
+const CreatedKey: Named = { id: 'CreatedKey', schema: createdKeyAnswerSchema };
+const KeyList: Named = { id: 'KeyList', schema: keyListAnswerSchema };
+const RevokedKey: Named = { id: 'RevokedKey', schema: revokedKeyAnswerSchema };
 const WebhookPayload: Named = {
   id: 'WebhookPayload',
   schema: webhookPayloadSchema,
@@ -199,6 +229,14 @@ export const COMPONENTS: Named[] = [
   LinksPatch,
   LinkUpdate,
   InvalidateAnswer,
+  NewKey,
+  CreatedKey,
+  KeyList,
+  RevokedKey,
+  NewWebhookEndpoint,
+  CreatedWebhookEndpoint,
+  WebhookEndpointList,
+  WebhookDeliveries,
   WebhookPayload,
   WebhookAnswer,
   OembedAnswer,
@@ -334,6 +372,85 @@ export const OPERATIONS: Record<string, OperationMeta> = {
       200: { description: 'Done (also when nothing was cached).', json: InvalidateAnswer, headers: ['cache-control'] },
     },
     errors: ['UNAUTHORIZED', 'INVALID_USERNAME', 'SERVICE_UNAVAILABLE'],
+  },
+  'POST /api/keys': {
+    operationId: 'createKey',
+    summary: 'Make a scoped API key (root key only)',
+    description:
+      'The key (`lck_` + 256 random bits) is in this answer only: it is stored as its SHA-256. It works at once, on the routes of its scopes and, where a route has `{username}`, on its profiles only (all when `profiles` is left out), until `expiresAt` or its revocation.',
+    tag: Tags.admin,
+    admin: true,
+    body: {
+      ...NewKey,
+      mediaTypes: ['application/json'],
+      example: { scopes: ['analytics:read'], profiles: ['demo'], expiresAt: '2099-01-01T00:00:00Z' },
+    },
+    responses: { 201: { description: 'The key, shown once.', json: CreatedKey, headers: ['cache-control'] } },
+    errors: ['INVALID_REQUEST', 'SERVICE_UNAVAILABLE'],
+  },
+  'GET /api/keys': {
+    operationId: 'listKeys',
+    summary: 'List the scoped API keys (root key only)',
+    description: 'Oldest first, revoked and expired ones included; never a key or its hash.',
+    tag: Tags.admin,
+    admin: true,
+    responses: { 200: { description: 'The keys.', json: KeyList, headers: ['cache-control'] } },
+    errors: ['SERVICE_UNAVAILABLE'],
+  },
+  'DELETE /api/keys/{id}': {
+    operationId: 'revokeKey',
+    summary: 'Revoke a scoped API key (root key only)',
+    description:
+      'Refused at once by this process and within L1_TTL_S by every other (their cached lookups expire). Revoking again answers 200 and keeps the first time.',
+    tag: Tags.admin,
+    admin: true,
+    pathParams: { id: { description: 'The key id, as `POST /api/keys` answered it.', example: 'key_0123456789abcdef01234567' } },
+    responses: { 200: { description: 'Revoked.', json: RevokedKey, headers: ['cache-control'] } },
+    errors: ['NOT_FOUND', 'SERVICE_UNAVAILABLE'],
+  },
+  'POST /api/webhook-endpoints': {
+    operationId: 'createWebhookEndpoint',
+    summary: 'Register an outgoing webhook endpoint (webhooks:manage)',
+    description:
+      'Each change of a matching profile is POSTed to `url` as a Standard Webhooks message signed with the `secret` answered here (once). `profiles` left out: every profile the key may reach. The URL is checked (https; no private, loopback, link-local or metadata address) now and before every attempt.',
+    tag: Tags.admin,
+    admin: true,
+    body: {
+      ...NewWebhookEndpoint,
+      mediaTypes: ['application/json'],
+      example: { url: 'https://hooks.example.com/linkcache', events: ['profile.updated', 'links.updated'], profiles: ['demo'] },
+    },
+    responses: { 201: { description: 'The endpoint and its secret.', json: CreatedWebhookEndpoint, headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'INVALID_REQUEST', 'SERVICE_UNAVAILABLE'],
+  },
+  'GET /api/webhook-endpoints': {
+    operationId: 'listWebhookEndpoints',
+    summary: 'List the outgoing webhook endpoints this key may manage',
+    description: 'Oldest first, with `enabled` and `disabledReason`; never a secret.',
+    tag: Tags.admin,
+    admin: true,
+    responses: { 200: { description: 'The endpoints.', json: WebhookEndpointList, headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'SERVICE_UNAVAILABLE'],
+  },
+  'DELETE /api/webhook-endpoints/{id}': {
+    operationId: 'deleteWebhookEndpoint',
+    summary: 'Delete an outgoing webhook endpoint',
+    description: "Its pending deliveries end. An endpoint outside the key's profiles answers 404.",
+    tag: Tags.admin,
+    admin: true,
+    pathParams: { id: { description: 'The endpoint id.', example: 'ep_0123456789abcdef01234567' } },
+    responses: { 204: { description: 'Deleted.', headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE'],
+  },
+  'GET /api/webhook-endpoints/{id}/deliveries': {
+    operationId: 'listWebhookDeliveries',
+    summary: "An endpoint's delivery attempts, newest first",
+    description: 'The last 100 attempts (kept WEBHOOK_DELIVERY_RETENTION_D days).',
+    tag: Tags.admin,
+    admin: true,
+    pathParams: { id: { description: 'The endpoint id.', example: 'ep_0123456789abcdef01234567' } },
+    responses: { 200: { description: 'The attempts.', json: WebhookDeliveries, headers: ['cache-control'] } },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'SERVICE_UNAVAILABLE'],
   },
   'POST /webhooks/linktree': {
     operationId: 'receiveWebhook',

@@ -98,8 +98,31 @@ export const variableDocs = {
   IDEMPOTENCY_TTL_S: { description: 'How long a claimed webhook-id is remembered.' },
   IDEMPOTENCY_LEASE_MS: { description: 'How long a claim blocks a concurrent duplicate (at least the function time-out).' },
   WEBHOOK_RETRY_S: { description: 'Delays between attempts of an outgoing webhook delivery, in seconds.' },
+  WEBHOOK_ENDPOINTS_TABLE: {
+    description: 'DynamoDB table of the outgoing-webhook endpoints (with their signing secrets).',
+    defaultText: '`npm start`: a table on dynalite',
+  },
+  WEBHOOK_DELIVERIES_TABLE: {
+    description: 'DynamoDB table of the outgoing-webhook delivery log and attempt claims.',
+    defaultText: '`npm start`: a table on dynalite',
+  },
+  WEBHOOK_DELIVERY_RETENTION_D: { description: 'How long delivery log entries are kept (DynamoDB TTL).' },
+  WEBHOOK_TIMEOUT_MS: { description: 'Time-out of one outgoing webhook attempt (connect, send, answer).' },
+  DELIVERY_QUEUE_URL: {
+    description: 'SQS queue of outgoing webhook attempts (the deliver function consumes it).',
+    defaultText: '`npm start`: the delivery queue on fauxqs',
+  },
+  DELIVERY_DLQ_URL: {
+    description: "The delivery queue's dead-letter queue.",
+    defaultText: '`npm start`: on fauxqs',
+  },
   ADMIN_TOKEN: { description: 'Bearer token of the private routes.', defaultText: '`npm start`: a dev value, printed at start' },
   ADMIN_TOKEN_SECRET_ARN: { description: 'Secret holding `ADMIN_TOKEN` (AWS).', defaultText: 'set by CDK' },
+  API_KEYS_TABLE: {
+    description: 'DynamoDB table of the scoped API keys (their hashes only).',
+    defaultText: '`npm start`: a table on dynalite',
+  },
+  API_KEY_CACHE_SIZE: { description: 'Most key lookups (found or not) one process remembers, each for at most `L1_TTL_S`.' },
   DATABASE_URL: {
     description: 'Analytics Postgres; in AWS the PG* variables below instead.',
     defaultText: '`npm start`: embedded PGlite under `PGLITE_DIR`',

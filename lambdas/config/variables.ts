@@ -212,10 +212,18 @@ export const variables = {
     pattern: /^\d{1,6}(,\d{1,6}){0,19}$/,
     accepts: 'a comma list of up to 20 delays in seconds',
   }),
+  WEBHOOK_ENDPOINTS_TABLE: str({ accepts: 'a DynamoDB table name', pattern: /^[A-Za-z0-9_.-]{3,255}$/ }),
+  WEBHOOK_DELIVERIES_TABLE: str({ accepts: 'a DynamoDB table name', pattern: /^[A-Za-z0-9_.-]{3,255}$/ }),
+  WEBHOOK_DELIVERY_RETENTION_D: int({ default: 30, min: 1, max: 365, unit: 'd' }),
+  WEBHOOK_TIMEOUT_MS: int({ default: 10_000, min: 100, max: 30_000, unit: 'ms' }),
+  DELIVERY_QUEUE_URL: url({ protocols: ['http', 'https'] }),
+  DELIVERY_DLQ_URL: url({ protocols: ['http', 'https'] }),
 
   // Private routes.
   ADMIN_TOKEN: str({ secret: true }),
   ADMIN_TOKEN_SECRET_ARN: str({ accepts: 'a Secrets Manager ARN' }),
+  API_KEYS_TABLE: str({ accepts: 'a DynamoDB table name', pattern: /^[A-Za-z0-9_.-]{3,255}$/ }),
+  API_KEY_CACHE_SIZE: int({ default: 1_000, min: 1, max: 100_000, unit: 'keys' }),
 
   // Analytics database.
   DATABASE_URL: url({ protocols: ['postgres', 'postgresql'], secret: true }),

@@ -12,7 +12,9 @@
 //   - a batch the database accepted → if the DLQ holds events, they are moved back (rate-limited);
 //   - other event types on the queue (profile/link updates) → acknowledged, not counted; with
 //     CloudFront in front, their usernames are also announced for invalidation, and the
-//     records of a notice not accepted stay on the queue.
+//     records of a notice not accepted stay on the queue;
+//   - change events also fan out to outgoing webhooks (core/webhook-fanout.ts): one delivery job
+//     per matching endpoint on the delivery queue; a record whose jobs were not enqueued fails.
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -20,6 +22,7 @@ import type { AnalyticsStore } from '../core/analytics.ts';
 import { type BatchOutcome, consumeBatch, type RejectedEventStore, type Retry } from '../core/batch-apply.ts';
 import { type InvalidationNotifier, sendNotices } from '../core/cdn-invalidation.ts';
 import { backoffS, type DlqRecovery, type QueueControl } from '../core/outage.ts';
+import { type FanOutDeps, fanOutRecords } from '../core/webhook-fanout.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { MetricNames } from '../contracts/metrics.ts';
 
@@ -49,6 +52,8 @@ export interface ConsumerDeps {
   count?: (metric: string, value: number) => void;
   /** CloudFront in front (`CDN_INVALIDATION_TOPIC_ARN`): where each batch's changed usernames are announced. */
   cdn?: InvalidationNotifier;
+  /** Outgoing webhooks (endpoints table and delivery queue configured): change events fan out. */
+  webhooks?: FanOutDeps;
 }
 
 /** Left of the function's time when splitting stops: for the set-aside write and the answer. */
@@ -123,6 +128,7 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     report(outcome, messages.length, Math.round(performance.now() - started));
     const failed = outcome.retry.flatMap((r) => r.ids);
     if (deps.cdn) failed.push(...(await announceChanges(deps.cdn, event)));
+    if (deps.webhooks) failed.push(...(await fanOutChanges(deps.webhooks, event, new Set(failed), count)));
     await delayUnreachable(event, outcome);
     // Ledger pruning piggybacks on a fraction of batches that reached the database: no scheduler
     // to deploy, bounded work, and it keeps pace with inserts (each prune deletes up to its time budget).
@@ -159,6 +165,26 @@ const announceChanges = async (notifier: InvalidationNotifier, event: SQSEvent):
   }
   if (o.sent || o.unresolved)
     logger.debug('CDN invalidation notices', { sent: o.sent, usernames: o.usernames, unresolved: o.unresolved });
+  return o.failedIds;
+};
+
+/** Fans the batch's change events out (those not already failing: they come back anyway). */
+const fanOutChanges = async (
+  webhooks: FanOutDeps,
+  event: SQSEvent,
+  failing: ReadonlySet<string>,
+  count: (metric: string, value: number) => void,
+): Promise<string[]> => {
+  const records = event.Records.filter((r) => !failing.has(r.messageId)).map((r) => ({ id: r.messageId, body: r.body }));
+  const o = await fanOutRecords(records, webhooks);
+  if (o.jobs) count(MetricNames.WebhookDeliveriesEnqueued, o.jobs);
+  if (o.failedIds.length) {
+    const e = o.errors[0];
+    logger.error('outgoing webhook jobs not enqueued; their change events stay on the queue', {
+      failures: o.failedIds.length,
+      error: e instanceof Error ? `${e.name}: ${e.message}` : String(e),
+    });
+  }
   return o.failedIds;
 };
 

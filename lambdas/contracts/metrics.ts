@@ -87,6 +87,14 @@ export const MetricNames = {
   WatcherBudgetUsed: 'WatcherBudgetUsed',
   /** Watcher steps that failed (hot set, cache, origin read, applying a change); the run went on. Count. */
   WatcherFailures: 'WatcherFailures',
+  /** Outgoing webhook jobs the consumer put on the delivery queue (one per event and endpoint). Count. */
+  WebhookDeliveriesEnqueued: 'WebhookDeliveriesEnqueued',
+  /** An outgoing webhook attempt answered 2xx. Count. */
+  WebhookDeliveriesSucceeded: 'WebhookDeliveriesSucceeded',
+  /** An outgoing webhook attempt that failed (non-2xx, no answer, refused address). Count. */
+  WebhookDeliveriesFailed: 'WebhookDeliveriesFailed',
+  /** An outgoing webhook endpoint disabled (410, retry schedule exhausted, or failing for days). Count. */
+  WebhookEndpointsDisabled: 'WebhookEndpointsDisabled',
 } as const;
 
 export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
@@ -95,4 +103,14 @@ export type MetricName = (typeof MetricNames)[keyof typeof MetricNames];
  * Values of the `service` dimension: each Lambda's `POWERTOOLS_SERVICE_NAME` is its function name.
  * Alarms sum a metric over all of them, so it does not matter which function emits it.
  */
-export const METRIC_SERVICES = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'watcher'] as const;
+export const METRIC_SERVICES = [
+  'profile',
+  'site',
+  'track',
+  'webhook',
+  'admin',
+  'consumer',
+  'migrate',
+  'watcher',
+  'deliver',
+] as const;

@@ -6,8 +6,12 @@
 /** Each Lambda function, by name; its entry is `lambdas/<name>/index.ts`, export `handler`. */
 export type FunctionName = 'profile' | 'site' | 'track' | 'webhook' | 'admin';
 
+/** What a scoped API key may be allowed to do (docs/api-keys.md); the root key (ADMIN_TOKEN) may do all. */
+export const SCOPES = ['analytics:read', 'links:write', 'cache:invalidate', 'webhooks:manage'] as const;
+export type Scope = (typeof SCOPES)[number];
+
 export interface Route {
-  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'OPTIONS';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'DELETE' | 'OPTIONS';
   /** API Gateway path template: `{param}` segments, no greedy params. */
   path: string;
   fn: FunctionName;
@@ -18,6 +22,12 @@ export interface Route {
    * CORS headers to its answers and answers the path's OPTIONS preflight. Public routes only.
    */
   cors?: true;
+  /**
+   * A private route and what its bearer key needs: a scope, or 'root' (the ADMIN_TOKEN only). The
+   * kernel checks it before the handler runs, and the profile too where the path has `{username}`.
+   * Left out means public; a test keeps every route outside the public list declaring it.
+   */
+  auth?: Scope | 'root';
 }
 
 /** The routes as written; `routes` (below) is what is deployed and served. */
@@ -29,10 +39,19 @@ export const declaredRoutes: readonly Route[] = [
   { method: 'GET', path: '/r/{username}/{linkId}', fn: 'track' },
   { method: 'HEAD', path: '/r/{username}/{linkId}', fn: 'track' },
   { method: 'POST', path: '/api/events', fn: 'track', cors: true },
-  // Analytics over the 10-second aggregates (private: admin token).
-  { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin' },
-  { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin' },
-  { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin' },
+  // Private routes (docs/api-keys.md): analytics over the 10-second aggregates, the owner's writes.
+  { method: 'GET', path: '/api/profiles/{username}/analytics', fn: 'admin', auth: 'analytics:read' },
+  { method: 'PATCH', path: '/api/profiles/{username}/links', fn: 'admin', auth: 'links:write' },
+  { method: 'POST', path: '/api/cache/invalidate/{username}', fn: 'admin', auth: 'cache:invalidate' },
+  // Scoped API keys, made, listed and revoked by the root key alone.
+  { method: 'POST', path: '/api/keys', fn: 'admin', auth: 'root' },
+  { method: 'GET', path: '/api/keys', fn: 'admin', auth: 'root' },
+  { method: 'DELETE', path: '/api/keys/{id}', fn: 'admin', auth: 'root' },
+  // Outgoing webhooks to the teams that embed profiles (docs/webhooks-out.md).
+  { method: 'POST', path: '/api/webhook-endpoints', fn: 'admin', auth: 'webhooks:manage' },
+  { method: 'GET', path: '/api/webhook-endpoints', fn: 'admin', auth: 'webhooks:manage' },
+  { method: 'DELETE', path: '/api/webhook-endpoints/{id}', fn: 'admin', auth: 'webhooks:manage' },
+  { method: 'GET', path: '/api/webhook-endpoints/{id}/deliveries', fn: 'admin', auth: 'webhooks:manage' },
   { method: 'POST', path: '/webhooks/linktree', fn: 'webhook' },
   // Pages (HTML, docs/pages.md): the link-in-bio page is on the hot path with the JSON reads; the
   // owner's dashboard and the static files are the site function's, so the profile bundle stays lean.
@@ -117,3 +136,9 @@ export const CORS_ROUTE_KEYS: ReadonlySet<string> = corsRouteKeys(routes);
 export const CORS_METHODS: ReadonlyMap<string, readonly Route['method'][]> = corsMethods(routes);
 
 export const RESERVED_SEGMENTS: ReadonlySet<string> = reservedSegments(routes);
+
+/** Route key → what its bearer key needs, for every private route of `table` (implied HEADs too). */
+export const routeAuth = (table: readonly Route[]): ReadonlyMap<string, Scope | 'root'> =>
+  new Map(table.flatMap((r) => (r.auth ? [[routeKey(r), r.auth] as const] : [])));
+
+export const ROUTE_AUTH: ReadonlyMap<string, Scope | 'root'> = routeAuth(routes);

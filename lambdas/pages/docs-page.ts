@@ -154,9 +154,11 @@ interface Entry {
 
 const operationSection = (doc: OpenApiDocument, { method, path, op }: Entry): SafeHtml => {
   const admin = op.security?.some((s) => 'adminToken' in s);
+  // The scope the bearer key needs (docs/api-keys.md); 'root': ADMIN_TOKEN only.
+  const scope = op.security?.flatMap((s) => s.adminToken ?? [])[0];
   return html`<section class="op" id="${anchor(op.operationId)}" aria-labelledby="${anchor(op.operationId)}-h">
 <h3 id="${anchor(op.operationId)}-h"><span class="m ${method}">${method.toUpperCase()}</span> <code>${path}</code> <span class="muted">${op.summary ?? ''}</span></h3>
-<p class="meta">${admin ? html`<strong>Bearer admin token</strong> · ` : ''}function <code>${op['x-function'] ?? '?'}</code>${op['x-page'] ? ' · HTML page' : ''} · operationId <code>${op.operationId}</code></p>
+<p class="meta">${admin ? (scope === 'root' || !scope ? html`<strong>Bearer root key (ADMIN_TOKEN)</strong> · ` : html`<strong>Bearer key with <code>${scope}</code></strong> · `) : ''}function <code>${op['x-function'] ?? '?'}</code>${op['x-page'] ? ' · HTML page' : ''} · operationId <code>${op.operationId}</code></p>
 ${op.description ? html`<p>${prose(op.description)}</p>` : ''}
 ${parametersTable(doc, op)}
 ${requestBody(op)}

@@ -4,10 +4,12 @@ import { PgAnalyticsStore } from '../adapters/pg-analytics-store.ts';
 import { RedisAnalyticsCache } from '../adapters/redis-analytics-cache.ts';
 import { secret } from '../adapters/secrets.ts';
 import type { AdminDeps } from '../admin/handler.ts';
+import { apiKeys } from './api-keys.ts';
 import { database } from './database.ts';
 import { profileInvalidator } from './invalidator.ts';
 import { eventPublisher } from './queue.ts';
 import { readPath } from './read-path.ts';
+import { webhookEndpointsDeps } from './webhooks-out.ts';
 
 export const wireAdmin = (): AdminDeps => {
   const rp = readPath();
@@ -15,6 +17,7 @@ export const wireAdmin = (): AdminDeps => {
   const cache = rp.redis ? new RedisAnalyticsCache(rp.redis, rp.keys) : undefined;
   return {
     adminToken: () => secret('ADMIN_TOKEN'),
+    keys: apiKeys,
     service: rp.service,
     origin: rp.origin,
     invalidator: profileInvalidator(),
@@ -27,5 +30,6 @@ export const wireAdmin = (): AdminDeps => {
       cache: () => cache,
       ttlS: () => rp.config.cache.analyticsTtlS,
     },
+    webhooks: webhookEndpointsDeps(),
   };
 };

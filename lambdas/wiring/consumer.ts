@@ -10,6 +10,7 @@ import { DlqRecovery } from '../core/outage.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 import { database } from './database.ts';
 import { sqsClient } from './queue.ts';
+import { fanOutDeps } from './webhooks-out.ts';
 
 /** How often a container may look at the DLQ after a healthy batch. */
 const DLQ_CHECK_INTERVAL_MS = 5 * 60_000;
@@ -41,6 +42,7 @@ export const wireConsumer = (): ConsumerDeps => {
     splitBudgetMs: c.CONSUMER_SPLIT_BUDGET_MS,
     count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,
     cdn: c.CDN_INVALIDATION_TOPIC_ARN ? cdnNotifier(c.CDN_INVALIDATION_TOPIC_ARN) : undefined,
+    webhooks: fanOutDeps(),
   };
 };
 

@@ -37,8 +37,17 @@ interface Call {
 
 describe('the documented API, called over HTTP', () => {
   let stack: SpawnedStack;
+  /** Path → the `{id}` to call it with: things made here first, so each call has a real one. */
+  const ids: Record<string, string> = {};
+
   beforeAll(async () => {
     stack = await spawnStack({ BATCH_WINDOW_S: '1' });
+    const key = await fetch(`${stack.url}/api/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['analytics:read'] }),
+    });
+    ids['/api/keys/{id}'] = ((await key.json()) as { id: string }).id;
   });
   afterAll(async () => {
     if (stack) expect(await stack.stop()).toBe(0);
@@ -54,7 +63,7 @@ describe('the documented API, called over HTTP', () => {
     const query = new URLSearchParams();
     for (const p of params) {
       if (p.in === 'path') {
-        const value = pathValues[p.name];
+        const value = (p.name === 'id' ? ids[path] : undefined) ?? pathValues[p.name];
         if (value === undefined) throw new Error(`${method} ${path}: no value for {${p.name}} (PATH_VALUES)`);
         url = url.replace(`{${p.name}}`, encodeURIComponent(value));
       } else if (p.in === 'query') {

@@ -7,7 +7,18 @@ import { REPO_ROOT, handlerEntry } from '../../lib/constructs/service-function.t
 import { type Synthesized, synth } from './fixture.ts';
 import { fnByName } from './helpers.ts';
 
-const FUNCTIONS = ['profile', 'site', 'track', 'webhook', 'admin', 'consumer', 'migrate', 'cdn-invalidator', 'watcher'] as const;
+const FUNCTIONS = [
+  'profile',
+  'site',
+  'track',
+  'webhook',
+  'admin',
+  'consumer',
+  'migrate',
+  'deliver',
+  'cdn-invalidator',
+  'watcher',
+] as const;
 type Name = (typeof FUNCTIONS)[number];
 
 let s: Synthesized;
@@ -17,7 +28,7 @@ beforeAll(() => {
   // it), and a watch interval, so the change watcher is.
   s = synth({ stage: 'dev', cdn: 'true', watchIntervalS: '60' }, { bundle: true, region: 'eu-west-1' });
   outdir = s.app.outdir;
-}, 300_000);
+}, 300_000); // ten real esbuild bundles, on a shared machine
 
 const fnOf = (name: Name) =>
   name === 'cdn-invalidator'

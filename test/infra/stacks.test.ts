@@ -137,7 +137,7 @@ describe('alarms', () => {
 
   it('alarms on errors and throttles of every function', () => {
     const fns = appFunctions(s.serviceTemplate);
-    expect([...fns.keys()].sort()).toEqual(['admin', 'consumer', 'migrate', 'profile', 'site', 'track', 'webhook']);
+    expect([...fns.keys()].sort()).toEqual(['admin', 'consumer', 'deliver', 'migrate', 'profile', 'site', 'track', 'webhook']);
     for (const [, [id]] of fns) {
       for (const metric of ['Errors', 'Throttles']) {
         s.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -188,7 +188,8 @@ describe('alarms', () => {
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBe(2 + 2 * 7 + 7);
+    // Queue 2, per function 2 × 8, metric alarms 7, outgoing webhooks 3 (test/infra/outgoing-webhooks.test.ts).
+    expect(alarms.length).toBe(2 + 2 * 8 + 7 + 3);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
@@ -291,7 +292,7 @@ describe('functions', () => {
     expect(framework).toHaveLength(1);
     expect(framework[0][1].Properties.Runtime).toBe('nodejs24.x');
     const ours = all.filter(([id]) => !id.startsWith('AWSCDK'));
-    expect(ours).toHaveLength(8);
+    expect(ours).toHaveLength(9);
     for (const [id, r] of ours) {
       expect({ id, runtime: r.Properties.Runtime }).toEqual({ id, runtime: 'nodejs24.x' });
       expect(r.Properties.Architectures).toEqual(['arm64']);
@@ -388,9 +389,12 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    for (const other of ['profile', 'site', 'track', 'admin', 'consumer', 'migrate']) {
+    // The admin function's DynamoDB rights are on its own tables (test/infra/api-keys.test.ts).
+    for (const other of ['profile', 'site', 'track', 'migrate']) {
       expect(allActions(s.serviceTemplate, role(other)).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     }
+    // The consumer's one DynamoDB right: listing webhook endpoints to fan out (outgoing-webhooks.test.ts).
+    expect(allActions(s.serviceTemplate, role('consumer')).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Scan']);
   });
 
   it('lets only track, webhook, admin and the consumer (moving the DLQ back) send to the events queue', () => {
@@ -403,7 +407,10 @@ describe('least privilege', () => {
       consumer: 1,
       migrate: 0,
     })) {
-      const send = statementsAllowing(s.serviceTemplate, role(name), 'sqs:SendMessage');
+      // The consumer also sends outgoing-webhook jobs to the delivery queue (outgoing-webhooks.test.ts).
+      const send = statementsAllowing(s.serviceTemplate, role(name), 'sqs:SendMessage').filter(
+        (st) => !JSON.stringify(st.Resource).includes('OutgoingWebhooksDeliveries'),
+      );
       expect({ name, n: send.length }).toEqual({ name, n: expected });
       for (const st of send) expect(importName(st.Resource)).toMatch(/QueuesEvents.*Arn/);
     }

@@ -131,7 +131,8 @@ describe('the router applies CORS to the flagged routes only', () => {
         'GET /api/profiles/{username}/analytics': ok,
         'GET /{username}': ok,
       },
-      { cors: any },
+      // No private-route check here: this is about CORS alone (auth: test/unit/shared/router-auth.test.ts).
+      { cors: any, routeAuth: new Map() },
     );
     const headers = { origin: APP };
     const pathParameters = { username: 'demo' };
