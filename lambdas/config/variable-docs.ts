@@ -97,6 +97,10 @@ export const variableDocs = {
   },
   IDEMPOTENCY_TTL_S: { description: 'How long a claimed webhook-id is remembered.' },
   IDEMPOTENCY_LEASE_MS: { description: 'How long a claim blocks a concurrent duplicate (at least the function time-out).' },
+  SALTS_TABLE: {
+    description: "DynamoDB table of the visitors' daily salts (kept at most 48 h); unset: events go without visitor.",
+    defaultText: '`npm start`: a table on dynalite',
+  },
   WEBHOOK_RETRY_S: { description: 'Delays between attempts of an outgoing webhook delivery, in seconds.' },
   ADMIN_TOKEN: { description: 'Bearer token of the private routes.', defaultText: '`npm start`: a dev value, printed at start' },
   ADMIN_TOKEN_SECRET_ARN: { description: 'Secret holding `ADMIN_TOKEN` (AWS).', defaultText: 'set by CDK' },

@@ -19,6 +19,7 @@ import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { makeProfile } from '../../helpers/fakes.ts';
 
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const CHROME_FACTS = { device: 'desktop', browser: 'Chrome', os: 'macOS' };
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 const profile: Profile = makeProfile('demo', {
@@ -104,6 +105,9 @@ describe('GET /r/{username}/{linkId}', () => {
       username: 'demo',
       referrer: 'https://www.instagram.com/',
       country: 'DE',
+      device: 'desktop',
+      browser: 'Chrome',
+      os: 'macOS',
     });
     expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -195,7 +199,13 @@ describe('GET /r/{username}/{linkId}: headers copied into the event', () => {
     const res = await t.call(click('ok', { 'user-agent': CHROME, referer, 'cloudfront-viewer-country': 'DE' }));
     expect(res.statusCode).toBe(302);
     expect(t.clicks.published).toHaveLength(1);
-    expect(t.clicks.published[0].data).toEqual({ linkId: 'ok', profileId: 'prof-1', username: 'demo', country: 'DE' });
+    expect(t.clicks.published[0].data).toEqual({
+      ...CHROME_FACTS,
+      linkId: 'ok',
+      profileId: 'prof-1',
+      username: 'demo',
+      country: 'DE',
+    });
   });
 
   it('cuts an over-long Referer to its bound without leaving half a surrogate pair', async () => {
