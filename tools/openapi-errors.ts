@@ -37,6 +37,9 @@ const WHEN: Record<string, string> = {
   WEBHOOK_IN_PROGRESS: 'The same webhook-id is being processed by another delivery.',
   WRITE_INCOMPLETE: 'The origin took the change but a follow-up failed; the message says what to redo.',
   NOT_IMPLEMENTED: 'A representation this route does not offer.',
+  FORBIDDEN: 'A valid key that lacks the scope or the profile the route needs.',
+  UPGRADE_REQUIRED: "The origin account's plan does not allow this.",
+  NOT_SUPPORTED: 'The configured origin cannot do this at all.',
   INTERNAL_ERROR: 'An unexpected failure (no details are given).',
 };
 

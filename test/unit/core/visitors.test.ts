@@ -24,7 +24,10 @@ class MemorySalts implements SaltStore {
   calls = 0;
   fail = false;
   hang = false;
-  constructor(private readonly now: () => number) {}
+  readonly now: () => number;
+  constructor(now: () => number) {
+    this.now = now;
+  }
   async saltFor(day: string): Promise<StoredSalt> {
     this.calls++;
     if (this.hang) return new Promise<StoredSalt>(() => {});
