@@ -192,12 +192,16 @@ const addDimensions = (e: AnalyticsEvent, d: Record<string, unknown>): void => {
   if (typeof d.visitor === 'string' && VISITOR_RE.test(d.visitor)) e.visitor = d.visitor;
   if (typeof d.utm === 'object' && d.utm !== null && !Array.isArray(d.utm)) {
     const raw = d.utm as Record<string, unknown>;
-    let utm: Utm | undefined;
+    const utm: Utm = {};
+    let any = false;
     for (const f of UTM_FIELDS) {
       const v = dimText(raw[f], DIM_MAX.utm);
-      if (v) (utm ??= {})[f] = v;
+      if (v) {
+        utm[f] = v;
+        any = true;
+      }
     }
-    if (utm) e.utm = utm;
+    if (any) e.utm = utm;
   }
 };
 
@@ -309,8 +313,11 @@ export interface LinkVisitorKey extends VisitorKey {
   linkId: string;
 }
 
-export const visitorKey = (v: VisitorKey): string => `${v.day}\u0000${v.profileId}\u0000${v.visitor}`;
-export const linkVisitorKey = (v: LinkVisitorKey): string => `${v.day}\u0000${v.profileId}\u0000${v.linkId}\u0000${v.visitor}`;
+// \u0001 cannot occur in a stored id (safe text has no control characters), and Postgres can
+// build the same key (`chr(1)`) for the visitors it found new.
+export const visitorKey = (v: VisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.visitor}`;
+export const linkVisitorKey = (v: LinkVisitorKey): string =>
+  `${v.day}\u0001${v.profileId}\u0001${v.linkId}\u0001${v.visitor}`;
 
 /** What one batch adds: rows per tier (unique by key), and the visitors it saw. */
 export interface Aggregates {
