@@ -122,6 +122,8 @@ export interface PgAnalyticsStoreOptions {
   /** Days of partitions created ahead (default 7). */
   aheadDays?: number;
   now?: () => number;
+  /** Where apply's time goes (the bench profiles with it). */
+  onPhase?: (phase: 'aggregate' | 'record' | 'upsert' | 'commit', ms: number) => void;
 }
 
 const utcDay = (ms: number): string => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
@@ -168,7 +170,16 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     // Aggregated on the assumption that every id is new (the common case); redone for the new
     // subset when some were already applied. Visitors are only credited once Postgres says
     // which are new.
+    const phase = this.#opts.onPhase;
+    let t = performance.now();
+    const lap = (name: 'aggregate' | 'record' | 'upsert' | 'commit') => {
+      if (!phase) return;
+      const n = performance.now();
+      phase(name, n - t);
+      t = n;
+    };
     let a = aggregate(byId.values());
+    lap('aggregate');
 
     const client = await this.#pool.connect();
     let rows = 0;
@@ -176,6 +187,7 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     try {
       await client.query('BEGIN');
       const rec = (await client.query<{ n: number; v: string[]; l: string[] }>(RECORD, recordParams(ids, a))).rows[0];
+      lap('record');
       if (rec.n !== byId.size) {
         const mine = rec.n === 0 ? [] : (await client.query<{ id: string }>(NEW_IDS, [ids])).rows;
         fresh = mine.length;
@@ -186,7 +198,9 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
       a.credit(rec.v, rec.l);
       rows = rowCount(a);
       if (rows) await client.query(UPSERT_ALL, upsertParams(a));
+      lap('upsert');
       await client.query('COMMIT');
+      lap('commit');
     } catch (err) {
       // A statement error leaves the connection usable once rolled back: kept, so splitting a
       // batch around a poison event does not reconnect per part. One that cannot even roll back
