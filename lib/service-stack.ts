@@ -72,6 +72,7 @@ export class ServiceStack extends Stack {
       adminToken: secrets.adminToken,
       databaseSecret: database.secret,
       eventsQueue: queues.queue,
+      salts: stateful.salts,
     });
     this.webhooks = new WebhookIngestion(this, 'WebhookIngestion', {
       defaults,

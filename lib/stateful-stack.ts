@@ -8,6 +8,7 @@ import { Cache } from './cache.ts';
 import { Database } from './database.ts';
 import { EventQueues } from './event-queues.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
+import { SaltsTable } from './salts-table.ts';
 import { Network } from './network.ts';
 import type { ResolvedStage } from './stage-config.ts';
 
@@ -21,6 +22,7 @@ export class StatefulStack extends Stack {
   readonly database: Database;
   readonly queues: EventQueues;
   readonly idempotency: IdempotencyTable;
+  readonly salts: SaltsTable;
   readonly secrets: AppSecrets;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -64,6 +66,7 @@ export class StatefulStack extends Stack {
       removalPolicy,
     });
     this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
+    this.salts = new SaltsTable(this, 'Salts');
     this.secrets = new AppSecrets(this, 'Secrets', { removalPolicy, logRetentionDays: config.logRetentionDays });
   }
 }
