@@ -338,9 +338,9 @@ describe('denseSeries', () => {
   it('fills empty buckets with zeros, aligned to UTC', () => {
     const q = { from: new Date('2026-03-01T10:30:00Z'), to: new Date('2026-03-01T12:10:00Z'), interval: '1h' as const };
     expect(denseSeries(q, [{ t: Date.parse('2026-03-01T11:00:00Z'), views: 2, clicks: 1 }])).toEqual([
-      { t: '2026-03-01T10:00:00.000Z', views: 0, clicks: 0 },
-      { t: '2026-03-01T11:00:00.000Z', views: 2, clicks: 1 },
-      { t: '2026-03-01T12:00:00.000Z', views: 0, clicks: 0 },
+      { t: '2026-03-01T10:00:00.000Z', views: 0, clicks: 0, visitors: 0 },
+      { t: '2026-03-01T11:00:00.000Z', views: 2, clicks: 1, visitors: 0 },
+      { t: '2026-03-01T12:00:00.000Z', views: 0, clicks: 0, visitors: 0 },
     ]);
   });
 });
