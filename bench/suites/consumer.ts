@@ -252,16 +252,17 @@ export default async function run(): Promise<{
     const perBatch = await aggregateRowsPerBatch(batches[1]);
     upserted = perBatch.total;
 
-    // Postgres's own ceiling on this machine, in the same run: rows as wide as the dims rows
+    // Postgres's own ceiling on this machine, in the same run: rows as wide as the signature rows
     // (the widest we write), generated in the server and inserted into a logged table with the
     // same primary key, no client, no parsing, no conflicts.
-    await pool.query('CREATE TABLE ceiling (LIKE analytics_dims_1d INCLUDING ALL)');
+    await pool.query('CREATE TABLE ceiling (LIKE analytics_sig_1d INCLUDING ALL)');
     const CEILING_ROWS = 200_000;
     const tc = performance.now();
     await pool.query(
-      `INSERT INTO ceiling (profile_id, scope, bucket, dim, link_id, country, device, value, views, clicks)
-       SELECT 'prof_' || (i % 5000), 1, to_timestamp((i / 5000) * 10), 4, 'lnk_' || (i % 5000) || '_' || (i % 7),
-              'DE', 'mobile', 'value ' || i, 1, 0
+      `INSERT INTO ceiling (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+                            utm_source, utm_medium, utm_campaign, covered, views, clicks)
+       SELECT 'prof_' || (i % 5000), to_timestamp((i / 5000) * 10), 'lnk_' || (i % 5000) || '_' || (i % 7),
+              'DE', 'mobile', 'www.instagram.com', 'DE-3', 'City ' || i, 'Chrome', 'Android', '', '', '', false, 1, 0
          FROM generate_series(1, ${CEILING_ROWS}) AS i`,
     );
     const ceilingMs = performance.now() - tc;
@@ -343,9 +344,9 @@ export default async function run(): Promise<{
           Object.entries(phaseMs)
             .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
             .join(', ') +
-          ` (record = ledger ids + visitor dedupe; upsert = facts and dims of the three tiers)`,
+          ` (record = ledger ids + visitor dedupe; upsert = facts, signatures and dims of the three tiers)`,
         `rows per 10,000 events: ${perBatch.ledger} ledger ids, ${perBatch.visitors} visitor dedupe rows, ${upserted} aggregate rows ` +
-          `(${TIERS.map((t) => `${t}: ${perBatch.tiers[t].facts} facts + ${perBatch.tiers[t].dims} dims`).join('; ')}); ` +
+          `(${TIERS.map((t) => `${t}: ${perBatch.tiers[t].facts} facts + ${perBatch.tiers[t].sigs} signatures + ${perBatch.tiers[t].dims} dims`).join('; ')}); ` +
           `new aggregate rows stored per batch: ${((rowsAfter.aggregates - rowsBefore.aggregates) / BATCHES).toFixed(0)}`,
         `workload: ${PROFILES.toLocaleString('en-US')} profiles (Zipf 1.05), ${Math.round(VIEW_SHARE * 100)}% views, ${USER_AGENTS.length} real User-Agents (families from the edge), 40 countries with regions and cities, 15% with UTM, visitors hashed per profile, occurredAt over ~20 s; pool max 2 like a Lambda container`,
         `load average (1 min) ${load0.toFixed(2)} → ${load1.toFixed(2)} on a shared ${cpus().length}-core machine; Postgres runs on the same machine`,
@@ -371,9 +372,10 @@ export default async function run(): Promise<{
 
 const countRows = async (pool: pg.Pool): Promise<{ aggregates: number; counted: number; visitors: number }> => {
   const { rows } = await pool.query<{ a: string; c: string; v: string }>(
-    `SELECT (SELECT count(*) FROM analytics_facts_10s) + (SELECT count(*) FROM analytics_dims_10s)
-          + (SELECT count(*) FROM analytics_facts_1h) + (SELECT count(*) FROM analytics_dims_1h)
-          + (SELECT count(*) FROM analytics_facts_1d) + (SELECT count(*) FROM analytics_dims_1d) AS a,
+    `SELECT (SELECT count(*) FROM analytics_facts_10s) + (SELECT count(*) FROM analytics_sig_10s)
+          + (SELECT count(*) FROM analytics_facts_1h) + (SELECT count(*) FROM analytics_sig_1h)
+          + (SELECT count(*) FROM analytics_dims_1h) + (SELECT count(*) FROM analytics_facts_1d)
+          + (SELECT count(*) FROM analytics_sig_1d) + (SELECT count(*) FROM analytics_dims_1d) AS a,
             (SELECT coalesce(sum(views + clicks), 0) FROM analytics_facts_1d) AS c,
             (SELECT coalesce(sum(visitors + uniques), 0) FROM analytics_facts_1d) AS v`,
   );
@@ -388,12 +390,12 @@ const aggregateRowsPerBatch = async (batch: SQSEvent) => {
   });
   const a = aggregate(events);
   const tiers = Object.fromEntries(
-    TIERS.map((t) => [t, { facts: a.tiers[t].facts.length, dims: a.tiers[t].dims.length }]),
-  ) as Record<(typeof TIERS)[number], { facts: number; dims: number }>;
+    TIERS.map((t) => [t, { facts: a.tiers[t].facts.length, sigs: a.tiers[t].sigs.length, dims: a.tiers[t].dims.length }]),
+  ) as Record<(typeof TIERS)[number], { facts: number; sigs: number; dims: number }>;
   return {
     tiers,
     ledger: events.length,
     visitors: a.visitors.length + a.linkVisitors.length,
-    total: TIERS.reduce((n, t) => n + tiers[t].facts + tiers[t].dims, 0),
+    total: TIERS.reduce((n, t) => n + tiers[t].facts + tiers[t].sigs + tiers[t].dims, 0),
   };
 };

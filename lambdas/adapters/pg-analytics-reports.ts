@@ -9,9 +9,9 @@
 // guarantees the interval is no finer).
 //
 // Two statements: the facts (series, totals, links, countries, devices, in one GROUPING SETS
-// scan) and the breakdowns (dims). Unfiltered reads of hourly and daily pieces use the scope-0
-// dims rows (already summed over links, countries and devices), so a 90-day report reads a few
-// thousand rows however many events it counts.
+// scan) and the breakdowns (signature rows unpivoted). Unfiltered reads of hourly and daily pieces
+// use the dims rows (already summed over links, countries and devices) and only the signatures
+// they do not cover, so a busy profile's 90-day report reads dims rows, not one per signature.
 import type pg from 'pg';
 import {
   type AnalyticsQuery,
@@ -120,12 +120,24 @@ export const readReport = async (
         `SELECT bucket, link_id, country, device, views, clicks, visitors, uniques FROM analytics_facts_${r.tier} WHERE ${where(r.range)}`,
     )
     .join('\nUNION ALL\n');
-  // Scope 0 (summed over the filter columns) only exists in the hourly and daily tiers.
+  // Breakdowns: signatures unpivoted (one row per present value); unfiltered hourly and daily
+  // pieces read the dims rows instead, plus the signatures they do not cover.
+  const unpivot = (tier: Tier, cond: string) =>
+    `SELECT x.dim, CASE WHEN x.dim IN (${DIM.region}, ${DIM.city}) THEN s.country ELSE '' END AS country, x.value, s.views, s.clicks
+       FROM analytics_sig_${tier} s
+      CROSS JOIN LATERAL (VALUES (${DIM.referrer}::int2, s.referrer), (${DIM.region}::int2, s.region), (${DIM.city}::int2, s.city),
+                                 (${DIM.browser}::int2, s.browser), (${DIM.os}::int2, s.os), (${DIM.utmSource}::int2, s.utm_source),
+                                 (${DIM.utmMedium}::int2, s.utm_medium), (${DIM.utmCampaign}::int2, s.utm_campaign)) AS x (dim, value)
+      WHERE ${cond} AND x.value <> ''`;
   const dimsSource = ranges
-    .map((r) => {
-      const scope = filtered || r.tier === '10s' ? 1 : 0;
-      return `SELECT dim, country, value, views, clicks FROM analytics_dims_${r.tier} WHERE ${where(r.range, [`scope = ${scope}`])}`;
-    })
+    .flatMap((r) =>
+      filtered || r.tier === '10s'
+        ? [unpivot(r.tier, where(r.range))]
+        : [
+            `SELECT dim, country, value, views, clicks FROM analytics_dims_${r.tier} WHERE ${where(r.range)}`,
+            unpivot(r.tier, where(r.range, ['NOT s.covered'])),
+          ],
+    )
     .join('\nUNION ALL\n');
 
   const bin = `date_bin('${INTERVAL_SQL[q.interval]}', bucket, TIMESTAMPTZ 'epoch')`;
@@ -138,8 +150,7 @@ SELECT grouping(t, link_id, country, device) AS g, t, link_id, country, device,
 SELECT dim, c AS country, value, views, clicks FROM (
   SELECT dim, c, value, views, clicks,
          row_number() OVER (PARTITION BY dim ORDER BY clicks DESC, views DESC, c COLLATE "C", value COLLATE "C") AS rn
-    FROM (SELECT dim, CASE WHEN dim IN (${DIM.region}, ${DIM.city}) THEN country ELSE '' END AS c, value,
-                 sum(views)::int8 AS views, sum(clicks)::int8 AS clicks
+    FROM (SELECT dim, country AS c, value, sum(views)::int8 AS views, sum(clicks)::int8 AS clicks
             FROM (${dimsSource}) s
            GROUP BY 1, 2, 3) d
    WHERE views + clicks > 0

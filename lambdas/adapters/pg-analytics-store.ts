@@ -80,24 +80,70 @@ const factsUpsert = (tier: Tier, at: number) => {
         visitors = t.visitors + EXCLUDED.visitors, uniques = t.uniques + EXCLUDED.uniques
 )`;
 };
+const SIG_COLS = [
+  'profile_id',
+  'bucket',
+  'link_id',
+  'country',
+  'device',
+  'referrer',
+  'region',
+  'city',
+  'browser',
+  'os',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'covered',
+] as const;
+const sigUpsert = (tier: Tier, at: number) => {
+  const p = (i: number) => `$${at + i}`;
+  const types = SIG_COLS.map((c, i) => `${p(i)}::${c === 'bucket' ? 'int8' : c === 'covered' ? 'bool' : 'text'}[]`);
+  const alias = SIG_COLS.map((_, i) => `c${i}`);
+  return `s${tier} AS (
+  INSERT INTO analytics_sig_${tier} AS t (${SIG_COLS.join(', ')}, views, clicks)
+  SELECT ${alias.map((a, i) => (SIG_COLS[i] === 'bucket' ? `to_timestamp(${a})` : a)).join(', ')}, v, k
+    FROM unnest(${types.join(', ')}, ${p(14)}::int8[], ${p(15)}::int8[]) AS u (${alias.join(', ')}, v, k)
+   ORDER BY ${alias.map((a, i) => (SIG_COLS[i] === 'bucket' || SIG_COLS[i] === 'covered' ? a : `${a} COLLATE "C"`)).join(', ')}
+  ON CONFLICT (${SIG_COLS.join(', ')}) DO UPDATE
+    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks
+)`;
+};
 const dimsUpsert = (tier: Tier, at: number) => {
   const p = (i: number) => `$${at + i}`;
   return `d${tier} AS (
-  INSERT INTO analytics_dims_${tier} AS t (profile_id, scope, bucket, dim, link_id, country, device, value, views, clicks)
-  SELECT p, s, to_timestamp(b), m, l, c, d, x, v, k
-    FROM unnest(${p(0)}::text[], ${p(1)}::int2[], ${p(2)}::int8[], ${p(3)}::int2[], ${p(4)}::text[], ${p(5)}::text[],
-                ${p(6)}::text[], ${p(7)}::text[], ${p(8)}::int8[], ${p(9)}::int8[]) AS u (p, s, b, m, l, c, d, x, v, k)
-   ORDER BY p COLLATE "C", s, b, m, l COLLATE "C", c COLLATE "C", d COLLATE "C", x COLLATE "C"
-  ON CONFLICT (profile_id, scope, bucket, dim, link_id, country, device, value) DO UPDATE
+  INSERT INTO analytics_dims_${tier} AS t (profile_id, bucket, dim, country, value, views, clicks)
+  SELECT p, to_timestamp(b), m, c, x, v, k
+    FROM unnest(${p(0)}::text[], ${p(1)}::int8[], ${p(2)}::int2[], ${p(3)}::text[], ${p(4)}::text[],
+                ${p(5)}::int8[], ${p(6)}::int8[]) AS u (p, b, m, c, x, v, k)
+   ORDER BY p COLLATE "C", b, m, c COLLATE "C", x COLLATE "C"
+  ON CONFLICT (profile_id, bucket, dim, country, value) DO UPDATE
     SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks
 )`;
 };
 
-// All six upserts in one statement (one round trip, one plan). Sub-statements the main query
-// does not read run to completion one after another, in this order, for every batch: the same
-// table order everywhere, and within a table the key order of the ORDER BY.
-const UPSERT_ALL = `WITH ${TIERS.map((t, i) => `${factsUpsert(t, 1 + i * 19)}, ${dimsUpsert(t, 10 + i * 19)}`).join(',\n')}
-SELECT 1`;
+/** Tiers with dims tables (summed over the filter columns). */
+const DIM_TIERS: readonly Tier[] = ['1h', '1d'];
+
+// All upserts in one statement (one round trip, one plan). Sub-statements the main query does
+// not read run to completion one after another, in this order, for every batch: the same table
+// order everywhere, and within a table the key order of the ORDER BY. Per tier: 9 facts columns,
+// 16 signature columns, then (hourly, daily) 7 dims columns.
+const UPSERT_ALL = (() => {
+  const parts: string[] = [];
+  let at = 1;
+  for (const t of TIERS) {
+    parts.push(factsUpsert(t, at));
+    at += 9;
+    parts.push(sigUpsert(t, at));
+    at += 16;
+    if (DIM_TIERS.includes(t)) {
+      parts.push(dimsUpsert(t, at));
+      at += 7;
+    }
+  }
+  return `WITH ${parts.join(',\n')}\nSELECT 1`;
+})();
 
 const SET_ASIDE = `
 INSERT INTO rejected_events (message_id, event_id, reason, body)
@@ -270,8 +316,9 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     const dedupeCut = now - (this.#opts.dedupeRetentionDays ?? 7) * DAY_MS;
     const plan: Array<{ parent: string; col: string; cut: number }> = [
       { parent: 'analytics_facts_10s', col: 'bucket', cut: rawCut },
-      { parent: 'analytics_dims_10s', col: 'bucket', cut: rawCut },
+      { parent: 'analytics_sig_10s', col: 'bucket', cut: rawCut },
       { parent: 'analytics_facts_1h', col: 'bucket', cut: hourCut },
+      { parent: 'analytics_sig_1h', col: 'bucket', cut: hourCut },
       { parent: 'analytics_dims_1h', col: 'bucket', cut: hourCut },
       { parent: 'analytics_visitors', col: 'day', cut: dedupeCut },
       { parent: 'analytics_link_visitors', col: 'day', cut: dedupeCut },
@@ -373,41 +420,59 @@ const recordParams = (ids: string[], a: Aggregates): unknown[] => [
   a.linkVisitors.map((v) => v.visitor),
 ];
 
-/** UPSERT_ALL's 57 parameter arrays: per tier 9 facts columns then 10 dims columns; buckets in epoch seconds. */
+/** UPSERT_ALL's parameter arrays, in its order; buckets in epoch seconds. */
 const upsertParams = (a: Aggregates): unknown[] => {
   const out: unknown[] = [];
+  const columns = <R>(rows: R[], pick: Array<(r: R) => unknown>) => {
+    const cols = pick.map(() => new Array(rows.length));
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      for (let c = 0; c < pick.length; c++) cols[c][i] = pick[c](r);
+    }
+    out.push(...cols);
+  };
   for (const t of TIERS) {
-    const { facts, dims } = a.tiers[t];
-    const n = facts.length;
-    const cols: unknown[][] = Array.from({ length: 9 }, () => new Array(n));
-    for (let i = 0; i < n; i++) {
-      const f = facts[i];
-      cols[0][i] = f.profileId;
-      cols[1][i] = f.bucket / 1000;
-      cols[2][i] = f.linkId;
-      cols[3][i] = f.country;
-      cols[4][i] = f.device;
-      cols[5][i] = f.views;
-      cols[6][i] = f.clicks;
-      cols[7][i] = f.visitors;
-      cols[8][i] = f.uniques;
+    const { facts, sigs, dims } = a.tiers[t];
+    columns(facts, [
+      (f) => f.profileId,
+      (f) => f.bucket / 1000,
+      (f) => f.linkId,
+      (f) => f.country,
+      (f) => f.device,
+      (f) => f.views,
+      (f) => f.clicks,
+      (f) => f.visitors,
+      (f) => f.uniques,
+    ]);
+    columns(sigs, [
+      (r) => r.profileId,
+      (r) => r.bucket / 1000,
+      (r) => r.linkId,
+      (r) => r.country,
+      (r) => r.device,
+      (r) => r.referrer,
+      (r) => r.region,
+      (r) => r.city,
+      (r) => r.browser,
+      (r) => r.os,
+      (r) => r.utmSource,
+      (r) => r.utmMedium,
+      (r) => r.utmCampaign,
+      (r) => r.covered,
+      (r) => r.views,
+      (r) => r.clicks,
+    ]);
+    if (DIM_TIERS.includes(t)) {
+      columns(dims, [
+        (d) => d.profileId,
+        (d) => d.bucket / 1000,
+        (d) => d.dim,
+        (d) => d.country,
+        (d) => d.value,
+        (d) => d.views,
+        (d) => d.clicks,
+      ]);
     }
-    const m = dims.length;
-    const dc: unknown[][] = Array.from({ length: 10 }, () => new Array(m));
-    for (let i = 0; i < m; i++) {
-      const d = dims[i];
-      dc[0][i] = d.profileId;
-      dc[1][i] = d.scope;
-      dc[2][i] = d.bucket / 1000;
-      dc[3][i] = d.dim;
-      dc[4][i] = d.linkId;
-      dc[5][i] = d.country;
-      dc[6][i] = d.device;
-      dc[7][i] = d.value;
-      dc[8][i] = d.views;
-      dc[9][i] = d.clicks;
-    }
-    out.push(...cols, ...dc);
   }
   return out;
 };

@@ -281,18 +281,40 @@ export interface FactRow {
 }
 
 /**
- * One breakdown row. Scope 1 rows carry the filter columns (link, country, device) so filters
- * narrow breakdowns too; scope 0 rows (hourly and daily only) sum over them, so an unfiltered
- * report over months reads few rows. Region and city rows keep their country in both scopes.
+ * One signature row: views and clicks per every dimension at once (the filter columns and the
+ * breakdown values; '' when absent). A long-tail profile's event is one row here rather than one
+ * per breakdown value; filtered breakdowns are these rows unpivoted. `covered`: the same counts
+ * are also in the dims rows of the tier (hourly/daily groups of at least COVER_MIN events in their
+ * batch), so an unfiltered read takes the dims rows and only the uncovered signatures.
+ */
+export interface SigRow {
+  profileId: string;
+  bucket: number;
+  linkId: string;
+  country: string;
+  device: Device;
+  referrer: string;
+  region: string;
+  city: string;
+  browser: string;
+  os: string;
+  utmSource: string;
+  utmMedium: string;
+  utmCampaign: string;
+  covered: boolean;
+  views: number;
+  clicks: number;
+}
+
+/**
+ * One breakdown row summed over links, countries and devices (hourly and daily only): an
+ * unfiltered report over months reads few of them. Region and city rows keep their country.
  */
 export interface DimRow {
   profileId: string;
   bucket: number;
-  scope: 0 | 1;
-  linkId: string;
-  country: string;
-  device: string;
   dim: DimCode;
+  country: string;
   value: string;
   views: number;
   clicks: number;
@@ -300,8 +322,16 @@ export interface DimRow {
 
 export interface TierRows {
   facts: FactRow[];
+  sigs: SigRow[];
   dims: DimRow[];
 }
+
+/**
+ * A (profile, bucket) with at least this many events in a batch also gets summed dims rows; below
+ * it, its signatures alone hold its breakdowns (a busy profile's signatures would be many to read,
+ * a quiet one's dims rows would be many to write).
+ */
+export const COVER_MIN = 8;
 
 /** A visitor of a profile on a UTC day (`visitor` as Postgres prints a uuid). */
 export interface VisitorKey {
@@ -316,8 +346,7 @@ export interface LinkVisitorKey extends VisitorKey {
 // \u0001 cannot occur in a stored id (safe text has no control characters), and Postgres can
 // build the same key (`chr(1)`) for the visitors it found new.
 export const visitorKey = (v: VisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.visitor}`;
-export const linkVisitorKey = (v: LinkVisitorKey): string =>
-  `${v.day}\u0001${v.profileId}\u0001${v.linkId}\u0001${v.visitor}`;
+export const linkVisitorKey = (v: LinkVisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.linkId}\u0001${v.visitor}`;
 
 /** What one batch adds: rows per tier (unique by key), and the visitors it saw. */
 export interface Aggregates {
@@ -340,41 +369,35 @@ const dashed = (hex: string): string =>
 const VALUE_BITS = 2 ** 20;
 const DIM_BITS = 2 ** 4;
 
+interface Norm {
+  e: AnalyticsEvent;
+  ms: number;
+  view: boolean;
+  linkId: string;
+  country: string;
+  device: Device;
+  referrer: string;
+  browser: string;
+  os: string;
+  /** [dim, value, keeps its country] of the event's breakdown values. */
+  values: Array<[DimCode, string, boolean]>;
+  /** The signature without profile and bucket. */
+  sig: string;
+}
+
 /**
  * Folds events into the rows of the three tiers: the same counts at three bucket widths, so an
  * hourly or daily row is exactly the sum of the 10-second rows it covers. Each event must appear
  * once (dedupe by id first). Rows come unsorted: the store orders them by key in SQL, the lock
  * order every batch shares.
  */
-export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
-  const facts = TIERS.map(() => new Map<string, FactRow>());
-  const factIndex = TIERS.map(() => new Map<FactRow, number>());
-  const factList: FactRow[][] = TIERS.map(() => []);
-  const dims = TIERS.map(() => new Map<number, DimRow>());
-  const totals = TIERS.map(() => new Map<string, number>());
-  const totalDims = TIERS.map(() => new Map<number, DimRow>());
+export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
   // Per-batch memos: a batch repeats the same few referrers, countries, values and buckets.
   const hosts = new Map<string | undefined, string>();
   const codes = new Map<string | undefined, string>();
-  const valueIds = new Map<string, number>();
-  const days = new Map<number, string>();
-  const firstVisit = new Map<string, { at: number; rows: FactRow[]; key: VisitorKey }>();
-  const firstClick = new Map<string, { at: number; rows: FactRow[]; key: LinkVisitorKey }>();
-  const intern = (v: string): number => {
-    let id = valueIds.get(v);
-    if (id === undefined) {
-      id = valueIds.size;
-      valueIds.set(v, id);
-    }
-    return id;
-  };
-  const widths = TIERS.map((t) => TIER_MS[t]);
-  const scratch: Array<[DimCode, string, boolean]> = [];
-
-  for (const e of events) {
-    const ms = e.occurredAt.getTime();
+  const events: Norm[] = [];
+  for (const e of input) {
     const view = e.type === EventTypes.ProfileViewed;
-    const linkId = view ? '' : (e.linkId ?? '');
     let referrer = hosts.get(e.referrer);
     if (referrer === undefined) {
       referrer = referrerHost(e.referrer);
@@ -385,74 +408,133 @@ export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
       country = normalizeCountry(e.country);
       codes.set(e.country, country);
     }
+    const linkId = view ? '' : (e.linkId ?? '');
     const device: Device = e.device ?? 'other';
-    // The event's breakdown values: [dim, value, keeps its country].
-    scratch.length = 0;
-    scratch.push([DIM.referrer, referrer, false]);
-    scratch.push([DIM.browser, e.browser ?? OTHER_FAMILY, false]);
-    scratch.push([DIM.os, e.os ?? OTHER_FAMILY, false]);
-    if (e.region) scratch.push([DIM.region, e.region, true]);
-    if (e.city) scratch.push([DIM.city, e.city, true]);
-    if (e.utm?.source) scratch.push([DIM.utmSource, e.utm.source, false]);
-    if (e.utm?.medium) scratch.push([DIM.utmMedium, e.utm.medium, false]);
-    if (e.utm?.campaign) scratch.push([DIM.utmCampaign, e.utm.campaign, false]);
+    const browser = e.browser ?? OTHER_FAMILY;
+    const os = e.os ?? OTHER_FAMILY;
+    const values: Norm['values'] = [
+      [DIM.referrer, referrer, false],
+      [DIM.browser, browser, false],
+      [DIM.os, os, false],
+    ];
+    if (e.region) values.push([DIM.region, e.region, true]);
+    if (e.city) values.push([DIM.city, e.city, true]);
+    if (e.utm?.source) values.push([DIM.utmSource, e.utm.source, false]);
+    if (e.utm?.medium) values.push([DIM.utmMedium, e.utm.medium, false]);
+    if (e.utm?.campaign) values.push([DIM.utmCampaign, e.utm.campaign, false]);
+    const sig = [
+      linkId,
+      country,
+      device,
+      referrer,
+      e.region ?? '',
+      e.city ?? '',
+      browser,
+      os,
+      e.utm?.source ?? '',
+      e.utm?.medium ?? '',
+      e.utm?.campaign ?? '',
+    ].join('\u0000');
+    events.push({ e, ms: e.occurredAt.getTime(), view, linkId, country, device, referrer, browser, os, values, sig });
+  }
 
+  const widths = TIERS.map((t) => TIER_MS[t]);
+  // Events per (profile, bucket) and tier: which groups get summed dims rows.
+  const groupSize = TIERS.map(() => new Map<string, number>());
+  for (const n of events) {
+    for (let t = 1; t < TIERS.length; t++) {
+      const k = `${n.e.profileId}\u0000${Math.floor(n.ms / widths[t])}`;
+      groupSize[t].set(k, (groupSize[t].get(k) ?? 0) + 1);
+    }
+  }
+
+  const facts = TIERS.map(() => new Map<string, FactRow>());
+  const sigs = TIERS.map(() => new Map<string, SigRow>());
+  const dims = TIERS.map(() => new Map<number, DimRow>());
+  const groups = TIERS.map(() => new Map<string, number>());
+  const valueIds = new Map<string, number>();
+  const intern = (v: string): number => {
+    let id = valueIds.get(v);
+    if (id === undefined) {
+      id = valueIds.size;
+      valueIds.set(v, id);
+    }
+    return id;
+  };
+  const days = new Map<number, string>();
+  const firstVisit = new Map<string, { at: number; rows: FactRow[]; key: VisitorKey }>();
+  const firstClick = new Map<string, { at: number; rows: FactRow[]; key: LinkVisitorKey }>();
+
+  for (const n of events) {
+    const { e, ms, view } = n;
     const rows: FactRow[] = [];
     for (let t = 0; t < TIERS.length; t++) {
-      const bucket = Math.floor(ms / widths[t]) * widths[t];
-      const fkey = `${e.profileId}\u0000${bucket}\u0000${linkId}\u0000${country}\u0000${device}`;
+      const slot = Math.floor(ms / widths[t]);
+      const bucket = slot * widths[t];
+      const base = `${e.profileId}\u0000${slot}`;
+      const fkey = `${base}\u0000${n.linkId}\u0000${n.country}\u0000${n.device}`;
       let f = facts[t].get(fkey);
       if (!f) {
-        f = { profileId: e.profileId, bucket, linkId, country, device, views: 0, clicks: 0, visitors: 0, uniques: 0 };
+        f = {
+          profileId: e.profileId,
+          bucket,
+          linkId: n.linkId,
+          country: n.country,
+          device: n.device,
+          views: 0,
+          clicks: 0,
+          visitors: 0,
+          uniques: 0,
+        };
         facts[t].set(fkey, f);
-        factIndex[t].set(f, factList[t].length);
-        factList[t].push(f);
       }
       if (view) f.views++;
       else f.clicks++;
       rows.push(f);
-      const fi = factIndex[t].get(f) as number;
-      // Scope 0 (all links, countries, devices) only where reports span long ranges.
-      let pb = -1;
-      if (t > 0) {
-        const pkey = `${e.profileId}\u0000${bucket}`;
-        const known = totals[t].get(pkey);
-        if (known === undefined) {
-          pb = totals[t].size;
-          totals[t].set(pkey, pb);
-        } else pb = known;
+
+      const covered = t > 0 && (groupSize[t].get(base) ?? 0) >= COVER_MIN;
+      const skey = `${base}\u0000${n.sig}`;
+      let s = sigs[t].get(skey);
+      if (!s) {
+        s = {
+          profileId: e.profileId,
+          bucket,
+          linkId: n.linkId,
+          country: n.country,
+          device: n.device,
+          referrer: n.referrer,
+          region: e.region ?? '',
+          city: e.city ?? '',
+          browser: n.browser,
+          os: n.os,
+          utmSource: e.utm?.source ?? '',
+          utmMedium: e.utm?.medium ?? '',
+          utmCampaign: e.utm?.campaign ?? '',
+          covered,
+          views: 0,
+          clicks: 0,
+        };
+        sigs[t].set(skey, s);
       }
-      for (const [dim, value, keepsCountry] of scratch) {
-        const vid = intern(value);
-        const dk = (fi * DIM_BITS + dim) * VALUE_BITS + vid;
+      if (view) s.views++;
+      else s.clicks++;
+      if (!covered) continue;
+
+      let g = groups[t].get(base);
+      if (g === undefined) {
+        g = groups[t].size;
+        groups[t].set(base, g);
+      }
+      for (const [dim, value, keepsCountry] of n.values) {
+        const vid = intern(keepsCountry ? `${n.country}\u0000${value}` : value);
+        const dk = (g * DIM_BITS + dim) * VALUE_BITS + vid;
         let d = dims[t].get(dk);
         if (!d) {
-          d = { profileId: e.profileId, bucket, scope: 1, linkId, country, device, dim, value, views: 0, clicks: 0 };
+          d = { profileId: e.profileId, bucket, dim, country: keepsCountry ? n.country : '', value, views: 0, clicks: 0 };
           dims[t].set(dk, d);
         }
         if (view) d.views++;
         else d.clicks++;
-        if (pb < 0) continue;
-        const tvid = keepsCountry ? intern(`${country}\u0000${value}`) : vid;
-        const tk = (pb * DIM_BITS + dim) * VALUE_BITS + tvid;
-        let s = totalDims[t].get(tk);
-        if (!s) {
-          s = {
-            profileId: e.profileId,
-            bucket,
-            scope: 0,
-            linkId: '',
-            country: keepsCountry ? country : '',
-            device: '',
-            dim,
-            value,
-            views: 0,
-            clicks: 0,
-          };
-          totalDims[t].set(tk, s);
-        }
-        if (view) s.views++;
-        else s.clicks++;
       }
     }
 
@@ -473,7 +555,7 @@ export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
         seen.rows = rows;
       }
       if (!view) {
-        const lk: LinkVisitorKey = { day, profileId: e.profileId, linkId, visitor };
+        const lk: LinkVisitorKey = { day, profileId: e.profileId, linkId: n.linkId, visitor };
         const kk = linkVisitorKey(lk);
         const clicked = firstClick.get(kk);
         if (!clicked) firstClick.set(kk, { at: ms, rows, key: lk });
@@ -487,7 +569,7 @@ export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
 
   const tiers = {} as Record<Tier, TierRows>;
   TIERS.forEach((tier, t) => {
-    tiers[tier] = { facts: factList[t], dims: [...dims[t].values(), ...totalDims[t].values()] };
+    tiers[tier] = { facts: [...facts[t].values()], sigs: [...sigs[t].values()], dims: [...dims[t].values()] };
   });
   return {
     tiers,
@@ -507,7 +589,7 @@ export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
 };
 
 export const rowCount = (a: Aggregates): number =>
-  TIERS.reduce((n, t) => n + a.tiers[t].facts.length + a.tiers[t].dims.length, 0);
+  TIERS.reduce((n, t) => n + a.tiers[t].facts.length + a.tiers[t].sigs.length + a.tiers[t].dims.length, 0);
 
 // ---------------------------------------------------------------------------------------------
 // Retention: which tier holds which instants

@@ -25,18 +25,6 @@ const D0 = Date.UTC(2026, 2, 7);
 /** The stores' clock: three days after the events, inside every retention. */
 const NOW = D0 + 4 * DAY;
 
-const TABLES = [
-  'analytics_facts_10s',
-  'analytics_facts_1h',
-  'analytics_facts_1d',
-  'analytics_dims_10s',
-  'analytics_dims_1h',
-  'analytics_dims_1d',
-  'analytics_visitors',
-  'analytics_link_visitors',
-  'applied_events',
-];
-
 let seq = 0;
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)];
 const visitorHex = (n: number) => n.toString(16).padStart(32, '0');
@@ -213,20 +201,32 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
       SELECT profile_id, date_bin('${width}', bucket, TIMESTAMPTZ 'epoch') AS b, link_id, country, device,
              sum(views) AS v, sum(clicks) AS c, sum(visitors) AS vi, sum(uniques) AS u
         FROM ${table} GROUP BY 1, 2, 3, 4, 5`;
-    const dims = (table: string, width: string, scope: number, total = false) => `
-      SELECT profile_id, date_bin('${width}', bucket, TIMESTAMPTZ 'epoch') AS b, dim,
-             ${total ? "'', CASE WHEN dim IN (2, 3) THEN country ELSE '' END, ''" : 'link_id, country, device'}, value,
+    const SIG = 'link_id, country, device, referrer, region, city, browser, os, utm_source, utm_medium, utm_campaign';
+    const sigs = (table: string, width: string) => `
+      SELECT profile_id, date_bin('${width}', bucket, TIMESTAMPTZ 'epoch') AS b, ${SIG}, sum(views) AS v, sum(clicks) AS c
+        FROM ${table} GROUP BY 1, 2, ${SIG}`;
+    // The dims rows are the covered signatures, unpivoted and summed over links, countries, devices.
+    const covered = (tier: string) => `
+      SELECT profile_id, bucket, x.dim, CASE WHEN x.dim IN (2, 3) THEN country ELSE '' END AS country, x.value,
              sum(views) AS v, sum(clicks) AS c
-        FROM ${table} WHERE scope = ${scope} GROUP BY 1, 2, 3, 4, 5, 6, 7`;
+        FROM analytics_sig_${tier}
+       CROSS JOIN LATERAL (VALUES (1, referrer), (2, region), (3, city), (4, browser), (5, os),
+                                  (6, utm_source), (7, utm_medium), (8, utm_campaign)) AS x (dim, value)
+       WHERE covered AND x.value <> '' GROUP BY 1, 2, 3, 4, 5`;
+    const dims = (tier: string) => `SELECT profile_id, bucket, dim, country, value, views, clicks FROM analytics_dims_${tier}`;
     const differ = async (a: string, b: string) =>
       (await q<{ n: string }>(`SELECT count(*) AS n FROM ((${a}) EXCEPT (${b}) UNION ALL ((${b}) EXCEPT (${a}))) x`))[0].n;
     expect(await differ(facts('analytics_facts_10s', '1 hour'), facts('analytics_facts_1h', '1 hour'))).toBe('0');
     expect(await differ(facts('analytics_facts_1h', '1 day'), facts('analytics_facts_1d', '1 day'))).toBe('0');
-    expect(await differ(dims('analytics_dims_10s', '1 hour', 1), dims('analytics_dims_1h', '1 hour', 1))).toBe('0');
-    expect(await differ(dims('analytics_dims_1h', '1 day', 1), dims('analytics_dims_1d', '1 day', 1))).toBe('0');
-    // The totals (scope 0) are the per-filter rows summed.
-    expect(await differ(dims('analytics_dims_1d', '1 day', 1, true), dims('analytics_dims_1d', '1 day', 0))).toBe('0');
-    expect(await differ(dims('analytics_dims_1h', '1 hour', 1, true), dims('analytics_dims_1h', '1 hour', 0))).toBe('0');
+    expect(await differ(sigs('analytics_sig_10s', '1 hour'), sigs('analytics_sig_1h', '1 hour'))).toBe('0');
+    expect(await differ(sigs('analytics_sig_1h', '1 day'), sigs('analytics_sig_1d', '1 day'))).toBe('0');
+    expect(await differ(covered('1h'), dims('1h'))).toBe('0');
+    expect(await differ(covered('1d'), dims('1d'))).toBe('0');
+    // Busy hours and days are covered, and a quiet one is not.
+    const cov = await q<{ c: boolean; n: string }>(
+      'SELECT covered AS c, count(*) AS n FROM analytics_sig_1h GROUP BY 1 ORDER BY 1',
+    );
+    expect(cov.map((r) => r.c)).toEqual([false, true]);
     const [n] = await q<{ n: string }>('SELECT sum(views + clicks) AS n FROM analytics_facts_1d');
     expect(Number(n.n)).toBe(events.length);
   });
@@ -305,7 +305,8 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
     expect(await store.apply([{ ...known, id: `again-${known.id}` }])).toMatchObject({ applied: 1 });
     const after = await store.report('p2', query(D0, D0 + 3 * DAY, '1d'));
     expect(after.totals).toEqual({ ...before.totals, clicks: before.totals.clicks + 1 });
-    expect(after.links.map((l) => [l.linkId, l.uniqueClicks])).toEqual(before.links.map((l) => [l.linkId, l.uniqueClicks]));
+    const uniques = (r: AnalyticsReport) => sorted(r.links.map((l) => [l.linkId, l.uniqueClicks]));
+    expect(uniques(after)).toEqual(uniques(before));
   });
 
   it('retention drops whole partitions past it; coarser answers stay exact, a 10-second query there is a 400', async () => {
@@ -317,7 +318,7 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
     expect(m.dropped).toEqual(
       expect.arrayContaining([
         'analytics_facts_10s_p20260307',
-        'analytics_dims_10s_p20260309',
+        'analytics_sig_10s_p20260309',
         'analytics_visitors_p20260308',
         'analytics_link_visitors_p20260309',
       ]),

@@ -50,7 +50,7 @@ const sums = async (db: TestDb) => {
   return {
     clicks: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_facts_10s'),
     views: await one('SELECT coalesce(sum(views), 0) AS n FROM analytics_facts_10s'),
-    referrers: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_dims_10s WHERE dim = 1'),
+    referrers: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_sig_10s'),
     // Every tier counts the same clicks.
     countries: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_facts_1d'),
     ledger: await one('SELECT count(*) AS n FROM applied_events'),
@@ -62,7 +62,9 @@ const ANALYTICS_TABLES = [
   'analytics_facts_10s',
   'analytics_facts_1h',
   'analytics_facts_1d',
-  'analytics_dims_10s',
+  'analytics_sig_10s',
+  'analytics_sig_1h',
+  'analytics_sig_1d',
   'analytics_dims_1h',
   'analytics_dims_1d',
   'analytics_visitors',

@@ -1,9 +1,11 @@
 -- Analytics at a year of data: three tiers of the same counts (10-second raw windows, hours,
 -- days), each a facts table (views, clicks, visitors per profile, bucket, link, country, device)
--- and a dims table (views and clicks per breakdown value: referrer host, region, city, browser,
--- OS, UTM source/medium/campaign), both keyed by the filter columns so a linkId/country/device
--- filter narrows every number. The consumer writes all three tiers in the batch transaction, so
--- an hourly or daily row is exactly the sum of the raw windows it covers.
+-- and a signature table (views and clicks per every dimension at once: the filter columns plus
+-- referrer host, region, city, browser, OS, UTM source/medium/campaign), so a linkId/country/
+-- device filter narrows every number; the hourly and daily tiers also have a dims table (per
+-- breakdown value, summed over the filter columns) for busy profiles' unfiltered reports. The
+-- consumer writes all three tiers in the batch transaction, so an hourly or daily row is exactly
+-- the sum of the raw windows it covers.
 --
 -- Retention without long locks: raw tables are range-partitioned by day, hourly ones by month,
 -- and old partitions are dropped (the consumer does it now and then, and creates partitions
@@ -36,29 +38,56 @@ CREATE TABLE analytics_facts_1h_default PARTITION OF analytics_facts_1h DEFAULT;
 CREATE TABLE analytics_facts_1d (LIKE analytics_facts_10s INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
   PRIMARY KEY (profile_id, bucket, link_id, country, device));
 
--- scope 1: per (link, country, device); scope 0 (hourly and daily only): summed over them, for
--- unfiltered reports over long ranges. Region and city rows keep their country in both scopes.
-CREATE TABLE analytics_dims_10s (
+-- One row per signature; '' where a dimension is absent. `covered`: the same counts are also in
+-- the tier's dims rows (a (profile, bucket) with enough events in its batch), so an unfiltered
+-- read takes those and only the uncovered signatures.
+CREATE TABLE analytics_sig_10s (
+  profile_id   text        NOT NULL,
+  bucket       timestamptz NOT NULL,
+  link_id      text        NOT NULL,
+  country      text        NOT NULL,
+  device       text        NOT NULL,
+  referrer     text        NOT NULL,
+  region       text        NOT NULL,
+  city         text        NOT NULL,
+  browser      text        NOT NULL,
+  os           text        NOT NULL,
+  utm_source   text        NOT NULL,
+  utm_medium   text        NOT NULL,
+  utm_campaign text        NOT NULL,
+  covered      boolean     NOT NULL,
+  views        bigint      NOT NULL DEFAULT 0 CHECK (views >= 0),
+  clicks       bigint      NOT NULL DEFAULT 0 CHECK (clicks >= 0),
+  PRIMARY KEY (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+               utm_source, utm_medium, utm_campaign, covered)
+) PARTITION BY RANGE (bucket);
+CREATE TABLE analytics_sig_10s_default PARTITION OF analytics_sig_10s DEFAULT;
+
+CREATE TABLE analytics_sig_1h (LIKE analytics_sig_10s INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  PRIMARY KEY (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+               utm_source, utm_medium, utm_campaign, covered)) PARTITION BY RANGE (bucket);
+CREATE TABLE analytics_sig_1h_default PARTITION OF analytics_sig_1h DEFAULT;
+
+CREATE TABLE analytics_sig_1d (LIKE analytics_sig_10s INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  PRIMARY KEY (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+               utm_source, utm_medium, utm_campaign, covered));
+
+-- Per breakdown value, summed over links, countries and devices: the covered signatures' counts.
+-- Region and city rows keep their country; `country` is '' for the other dims.
+CREATE TABLE analytics_dims_1h (
   profile_id text        NOT NULL,
   bucket     timestamptz NOT NULL,
-  scope      smallint    NOT NULL,
   dim        smallint    NOT NULL, -- 1 referrer, 2 region, 3 city, 4 browser, 5 os, 6-8 utm source/medium/campaign
-  link_id    text        NOT NULL,
   country    text        NOT NULL,
-  device     text        NOT NULL,
   value      text        NOT NULL,
   views      bigint      NOT NULL DEFAULT 0 CHECK (views >= 0),
   clicks     bigint      NOT NULL DEFAULT 0 CHECK (clicks >= 0),
-  PRIMARY KEY (profile_id, scope, bucket, dim, link_id, country, device, value)
+  PRIMARY KEY (profile_id, bucket, dim, country, value)
 ) PARTITION BY RANGE (bucket);
-CREATE TABLE analytics_dims_10s_default PARTITION OF analytics_dims_10s DEFAULT;
-
-CREATE TABLE analytics_dims_1h (LIKE analytics_dims_10s INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-  PRIMARY KEY (profile_id, scope, bucket, dim, link_id, country, device, value)) PARTITION BY RANGE (bucket);
 CREATE TABLE analytics_dims_1h_default PARTITION OF analytics_dims_1h DEFAULT;
 
-CREATE TABLE analytics_dims_1d (LIKE analytics_dims_10s INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-  PRIMARY KEY (profile_id, scope, bucket, dim, link_id, country, device, value));
+CREATE TABLE analytics_dims_1d (LIKE analytics_dims_1h INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  PRIMARY KEY (profile_id, bucket, dim, country, value));
 
 CREATE TABLE analytics_visitors (
   day        date NOT NULL,
@@ -108,7 +137,7 @@ BEGIN
     lo := to_char(d, 'YYYY-MM-DD') || ' 00:00:00+00';
     hi := to_char(d + 1, 'YYYY-MM-DD') || ' 00:00:00+00';
     n := n + analytics_add_partition('analytics_facts_10s', 'bucket', 'analytics_facts_10s_p' || to_char(d, 'YYYYMMDD'), lo, hi)::int;
-    n := n + analytics_add_partition('analytics_dims_10s', 'bucket', 'analytics_dims_10s_p' || to_char(d, 'YYYYMMDD'), lo, hi)::int;
+    n := n + analytics_add_partition('analytics_sig_10s', 'bucket', 'analytics_sig_10s_p' || to_char(d, 'YYYYMMDD'), lo, hi)::int;
     n := n + analytics_add_partition('analytics_visitors', 'day', 'analytics_visitors_p' || to_char(d, 'YYYYMMDD'),
                                      to_char(d, 'YYYY-MM-DD'), to_char(d + 1, 'YYYY-MM-DD'))::int;
     n := n + analytics_add_partition('analytics_link_visitors', 'day', 'analytics_link_visitors_p' || to_char(d, 'YYYYMMDD'),
@@ -120,6 +149,7 @@ BEGIN
     lo := to_char(m, 'YYYY-MM-DD') || ' 00:00:00+00';
     hi := to_char((m + interval '1 month')::date, 'YYYY-MM-DD') || ' 00:00:00+00';
     n := n + analytics_add_partition('analytics_facts_1h', 'bucket', 'analytics_facts_1h_p' || to_char(m, 'YYYYMM'), lo, hi)::int;
+    n := n + analytics_add_partition('analytics_sig_1h', 'bucket', 'analytics_sig_1h_p' || to_char(m, 'YYYYMM'), lo, hi)::int;
     n := n + analytics_add_partition('analytics_dims_1h', 'bucket', 'analytics_dims_1h_p' || to_char(m, 'YYYYMM'), lo, hi)::int;
     m := (m + interval '1 month')::date;
   END LOOP;
@@ -127,10 +157,11 @@ BEGIN
 END $$;
 
 -- The existing 10-second data, moved exactly. It never recorded which link a country's click was
--- on, only both totals per window: clicks are split over (link, country) by the northwest-corner
--- rule, which keeps every per-link and per-country total exact (only the link x country cross,
--- never asked before, is a reconstruction). No device, browser, OS or visitor was recorded:
--- device 'other', browser and OS 'Other', visitors 0; referrers are not tied to a link or country.
+-- on, nor which link or country a referrer's, only the totals per window: clicks are split over
+-- (link, country) and then over referrers by the northwest-corner rule, which keeps every
+-- per-link, per-country and per-referrer total exact (only the crosses, never asked before, are
+-- a reconstruction). No device, browser, OS or visitor was recorded: device 'other', browser and
+-- OS 'Other', visitors 0; views had no referrer.
 CREATE TEMP TABLE legacy_facts ON COMMIT DROP AS
 WITH l AS (
   SELECT profile_id, window_start, link_id,
@@ -157,13 +188,30 @@ SELECT l.profile_id, l.window_start AS bucket, l.link_id, c.country,
 UNION ALL
 SELECT profile_id, window_start, '', '(unknown)', n, 0 FROM profile_views;
 
-CREATE TEMP TABLE legacy_dims ON COMMIT DROP AS
-SELECT profile_id, bucket, link_id, country, 'other'::text AS device, dim, 'Other'::text AS value,
-       sum(views)::bigint AS views, sum(clicks)::bigint AS clicks
-  FROM legacy_facts CROSS JOIN (VALUES (4::smallint), (5::smallint)) AS d (dim)
- GROUP BY 1, 2, 3, 4, 6
+CREATE TEMP TABLE legacy_sig ON COMMIT DROP AS
+WITH f AS (
+  SELECT profile_id, bucket, link_id, country,
+         sum(clicks) OVER w - clicks AS lo, sum(clicks) OVER w AS hi
+    FROM legacy_facts WHERE clicks > 0
+  WINDOW w AS (PARTITION BY profile_id, bucket ORDER BY link_id COLLATE "C", country COLLATE "C" ROWS UNBOUNDED PRECEDING)
+), r AS (
+  SELECT profile_id, window_start AS bucket, referrer,
+         sum(n) OVER w - n AS lo, sum(n) OVER w AS hi
+    FROM referrer_clicks
+  WINDOW w AS (PARTITION BY profile_id, window_start ORDER BY referrer COLLATE "C" ROWS UNBOUNDED PRECEDING)
+  UNION ALL
+  SELECT fw.profile_id, fw.bucket, '(direct)', coalesce(rw.s, 0), fw.s
+    FROM (SELECT profile_id, bucket, sum(clicks) AS s FROM legacy_facts GROUP BY 1, 2) fw
+    LEFT JOIN (SELECT profile_id, window_start AS bucket, sum(n) AS s FROM referrer_clicks GROUP BY 1, 2) rw
+      USING (profile_id, bucket)
+   WHERE fw.s > coalesce(rw.s, 0)
+)
+SELECT f.profile_id, f.bucket, f.link_id, f.country, r.referrer,
+       0::bigint AS views, (least(f.hi, r.hi) - greatest(f.lo, r.lo))::bigint AS clicks
+  FROM f JOIN r USING (profile_id, bucket)
+ WHERE least(f.hi, r.hi) > greatest(f.lo, r.lo)
 UNION ALL
-SELECT profile_id, window_start, '', '(unknown)', 'other', 1::smallint, referrer, 0, n FROM referrer_clicks;
+SELECT profile_id, bucket, '', country, '', views, 0 FROM legacy_facts WHERE views > 0;
 
 SELECT analytics_ensure_partitions(
   greatest(coalesce((SELECT min(bucket) FROM legacy_facts), now()) AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC' - interval '31 days')::date,
@@ -178,20 +226,17 @@ INSERT INTO analytics_facts_1d (profile_id, bucket, link_id, country, device, vi
 SELECT profile_id, date_bin('1 day', bucket, TIMESTAMPTZ 'epoch'), link_id, country, 'other', sum(views), sum(clicks)
   FROM legacy_facts GROUP BY 1, 2, 3, 4;
 
-INSERT INTO analytics_dims_10s (profile_id, bucket, scope, dim, link_id, country, device, value, views, clicks)
-SELECT profile_id, bucket, 1, dim, link_id, country, device, value, sum(views), sum(clicks)
-  FROM legacy_dims GROUP BY 1, 2, 4, 5, 6, 7, 8;
-INSERT INTO analytics_dims_1h (profile_id, bucket, scope, dim, link_id, country, device, value, views, clicks)
-SELECT profile_id, date_bin('1 hour', bucket, TIMESTAMPTZ 'epoch'), 1, dim, link_id, country, device, value, sum(views), sum(clicks)
-  FROM legacy_dims GROUP BY 1, 2, 4, 5, 6, 7, 8
-UNION ALL
-SELECT profile_id, date_bin('1 hour', bucket, TIMESTAMPTZ 'epoch'), 0, dim, '', '', '', value, sum(views), sum(clicks)
-  FROM legacy_dims GROUP BY 1, 2, 4, 8;
-INSERT INTO analytics_dims_1d (profile_id, bucket, scope, dim, link_id, country, device, value, views, clicks)
-SELECT profile_id, date_bin('1 day', bucket, TIMESTAMPTZ 'epoch'), 1, dim, link_id, country, device, value, sum(views), sum(clicks)
-  FROM legacy_dims GROUP BY 1, 2, 4, 5, 6, 7, 8
-UNION ALL
-SELECT profile_id, date_bin('1 day', bucket, TIMESTAMPTZ 'epoch'), 0, dim, '', '', '', value, sum(views), sum(clicks)
-  FROM legacy_dims GROUP BY 1, 2, 4, 8;
+INSERT INTO analytics_sig_10s (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+                              utm_source, utm_medium, utm_campaign, covered, views, clicks)
+SELECT profile_id, bucket, link_id, country, 'other', referrer, '', '', 'Other', 'Other', '', '', '', false, sum(views), sum(clicks)
+  FROM legacy_sig GROUP BY 1, 2, 3, 4, 6;
+INSERT INTO analytics_sig_1h (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+                              utm_source, utm_medium, utm_campaign, covered, views, clicks)
+SELECT profile_id, date_bin('1 hour', bucket, TIMESTAMPTZ 'epoch'), link_id, country, 'other', referrer, '', '', 'Other', 'Other', '', '', '', false, sum(views), sum(clicks)
+  FROM legacy_sig GROUP BY 1, 2, 3, 4, 6;
+INSERT INTO analytics_sig_1d (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+                              utm_source, utm_medium, utm_campaign, covered, views, clicks)
+SELECT profile_id, date_bin('1 day', bucket, TIMESTAMPTZ 'epoch'), link_id, country, 'other', referrer, '', '', 'Other', 'Other', '', '', '', false, sum(views), sum(clicks)
+  FROM legacy_sig GROUP BY 1, 2, 3, 4, 6;
 
 DROP TABLE link_clicks, profile_views, referrer_clicks, country_clicks;

@@ -3,6 +3,7 @@ import {
   aggregate,
   type AnalyticsEvent,
   assertIntervalKept,
+  COVER_MIN,
   denseSeries,
   finestInterval,
   floorToWindow,
@@ -84,51 +85,48 @@ describe('aggregate', () => {
     ]);
   });
 
-  it('breaks views and clicks down by referrer host, browser, OS, region, city and UTM, per filter columns and (1h, 1d) in total', () => {
+  it('keeps one signature row per combination of every dimension, and sums busy hours and days per breakdown value', () => {
     const a = aggregate([
       ev({ linkId: 'l1', country: 'DE', region: 'BY', city: 'Munich', browser: 'Safari', os: 'iOS', referrer: 'https://t.co/x' }),
       ev({ linkId: 'l2', country: 'DE', region: 'BY', city: 'Munich', utm: { source: 'ig', term: 'not kept' } }),
       ev({ type: 'profile.viewed', linkId: undefined, country: 'AT', region: 'BY' }),
     ]);
-    const dims = (t: '10s' | '1d', scope: 0 | 1) =>
-      a.tiers[t].dims
-        .filter((d) => d.scope === scope)
-        .map((d) => `${d.linkId}|${d.country}|${d.device}|${d.dim}:${d.value}=${d.views}/${d.clicks}`)
-        .sort();
-    expect(dims('10s', 0)).toEqual([]);
-    expect(dims('10s', 1)).toEqual(
+    const sigs = a.tiers['10s'].sigs.map((r) =>
       [
-        'l1|DE|other|1:t.co=0/1',
-        'l1|DE|other|4:Safari=0/1',
-        'l1|DE|other|5:iOS=0/1',
-        'l1|DE|other|2:BY=0/1',
-        'l1|DE|other|3:Munich=0/1',
-        'l2|DE|other|1:(direct)=0/1',
-        'l2|DE|other|4:Other=0/1',
-        'l2|DE|other|5:Other=0/1',
-        'l2|DE|other|2:BY=0/1',
-        'l2|DE|other|3:Munich=0/1',
-        'l2|DE|other|6:ig=0/1',
-        '|AT|other|1:(direct)=1/0',
-        '|AT|other|4:Other=1/0',
-        '|AT|other|5:Other=1/0',
-        '|AT|other|2:BY=1/0',
-      ].sort(),
+        r.linkId,
+        r.country,
+        r.device,
+        r.referrer,
+        r.region,
+        r.city,
+        r.browser,
+        r.os,
+        r.utmSource,
+        r.covered,
+        r.views,
+        r.clicks,
+      ].join('|'),
     );
-    // In total, summed over links and devices; region and city stay apart per country.
-    expect(dims('1d', 0)).toEqual(
-      [
-        '|||1:t.co=0/1',
-        '|||1:(direct)=1/1',
-        '|||4:Safari=0/1',
-        '|||4:Other=1/1',
-        '|||5:iOS=0/1',
-        '|||5:Other=1/1',
-        '|DE||2:BY=0/2',
-        '|AT||2:BY=1/0',
-        '|DE||3:Munich=0/2',
-        '|||6:ig=0/1',
-      ].sort(),
+    expect(sigs).toEqual([
+      'l1|DE|other|t.co|BY|Munich|Safari|iOS||false|0|1',
+      'l2|DE|other|(direct)|BY|Munich|Other|Other|ig|false|0|1',
+      '|AT|other|(direct)|BY||Other|Other||false|1|0',
+    ]);
+    // Three events are below COVER_MIN: no dims rows, the signatures hold the breakdowns.
+    expect(a.tiers['1d'].dims).toEqual([]);
+    expect(a.tiers['1d'].sigs.every((r) => !r.covered)).toBe(true);
+
+    const busy = aggregate(
+      Array.from({ length: COVER_MIN }, (_, i) =>
+        ev({ linkId: `l${i % 2}`, country: i % 2 ? 'DE' : 'AT', region: 'BY', browser: 'Chrome', referrer: 'https://t.co' }),
+      ),
+    );
+    expect(busy.tiers['10s'].dims).toEqual([]);
+    expect(busy.tiers['1h'].sigs.every((r) => r.covered)).toBe(true);
+    const dims = busy.tiers['1d'].dims.map((d) => `${d.dim}|${d.country}|${d.value}=${d.views}/${d.clicks}`).sort();
+    // Region rows stay apart per country; the others are summed over links, countries and devices.
+    expect(dims).toEqual(
+      [`1||t.co=0/${COVER_MIN}`, `4||Chrome=0/${COVER_MIN}`, `5||Other=0/${COVER_MIN}`, '2|AT|BY=0/4', '2|DE|BY=0/4'].sort(),
     );
   });
 
