@@ -74,7 +74,8 @@ export class DynamoSaltStore implements SaltStore {
       if (!winner) throw new Error(`the salt of ${day} vanished while being made`);
       return this.#check(day, winner);
     }
-    await this.deleteOlderThanYesterday(now);
+    // TTL deletes them too: a failed clean-up must not cost the day its salt.
+    await this.deleteOlderThanYesterday(now).catch(() => {});
     return { salt, createdAt: now };
   }
 

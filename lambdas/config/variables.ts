@@ -208,6 +208,7 @@ export const variables = {
 
   // Analytics visitors.
   SALTS_TABLE: str({ accepts: 'a DynamoDB table name', pattern: /^[A-Za-z0-9_.-]{3,255}$/ }),
+  VISITOR_SALT_TIMEOUT_MS: int({ default: 250, min: 10, max: 5_000, unit: 'ms' }),
 
   // Webhooks out.
   WEBHOOK_RETRY_S: str({

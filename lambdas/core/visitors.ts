@@ -73,7 +73,18 @@ export const makeVisitorHasher = (opts: VisitorOptions) => {
   const fetchSalt = (day: string): Promise<StoredSalt> => {
     let p = pending.get(day);
     if (!p) {
-      p = opts.store.saltFor(day).finally(() => pending.delete(day));
+      // The salt is kept when it arrives, even after the events that asked for it stopped waiting.
+      p = opts.store
+        .saltFor(day)
+        .then((s) => {
+          if (saltUsable(day, s, now())) salts.set(day, s);
+          return s;
+        })
+        .finally(() => pending.delete(day));
+      // A refusal (not a slow answer) pauses asking: the store is down or the item unusable.
+      p.catch(() => {
+        failedUntil = now() + backoffMs;
+      });
       pending.set(day, p);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -94,11 +105,8 @@ export const makeVisitorHasher = (opts: VisitorOptions) => {
     }
     try {
       const s = await fetchSalt(day);
-      if (!saltUsable(day, s, now())) return undefined;
-      salts.set(day, s);
-      return s;
+      return saltUsable(day, s, now()) ? s : undefined;
     } catch (err) {
-      failedUntil = now() + backoffMs;
       opts.telemetry.count(opts.metric);
       // The reason only: never the salt, the IP or the User-Agent.
       opts.telemetry.warn('visitor salt unavailable; events go without visitor', {

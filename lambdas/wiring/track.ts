@@ -46,7 +46,12 @@ export const wireTrack = (): TrackDeps => {
     publisher: shared,
     clickBudgetMs: c.CLICK_PUBLISH_BUDGET_MS,
     queueRetentionS: c.QUEUE_RETENTION_S,
-    visitors: makeVisitorHasher({ store: saltStore(c.SALTS_TABLE), telemetry, metric: MetricNames.VisitorSaltUnavailable }),
+    visitors: makeVisitorHasher({
+      store: saltStore(c.SALTS_TABLE),
+      telemetry,
+      metric: MetricNames.VisitorSaltUnavailable,
+      timeoutMs: c.VISITOR_SALT_TIMEOUT_MS,
+    }),
     telemetry,
     log: { error: (message, extra) => logger.error(message, extra ?? {}) },
   };

@@ -150,6 +150,21 @@ describe('makeVisitorHasher', () => {
     expect((await t.hasher.visitor(t.at(), '203.0.113.7', UA, 'demo')).visitor).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it('a slow salt is kept once it arrives, for the events after it, and does not pause the store', async () => {
+    const t = setup();
+    let release: (() => void) | undefined;
+    const slow = t.store.saltFor.bind(t.store);
+    t.store.saltFor = (day: string) =>
+      new Promise<StoredSalt>((resolve) => {
+        release = () => resolve(slow(day));
+      });
+    expect(await t.hasher.visitor(t.at(), '203.0.113.7', UA, 'demo')).toEqual({ day: '2026-03-01' });
+    release?.();
+    await new Promise((r) => setTimeout(r, 0));
+    expect((await t.hasher.visitor(t.at(), '203.0.113.7', UA, 'demo')).visitor).toMatch(/^[0-9a-f]{32}$/);
+    expect(t.counted).toEqual(['VisitorSaltUnavailable']);
+  });
+
   it('a hung store costs at most the time-out', async () => {
     const t = setup();
     t.store.hang = true;
