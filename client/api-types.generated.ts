@@ -141,8 +141,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A profile's views and clicks over a range
-         * @description Exact counts over the 10-second aggregates, keyed by profile id. Beyond the parameters: `from` must be before `to`, the range at most 90 days and at most 10,080 buckets. Other parameters are ignored. Answers are cached in Redis for ANALYTICS_TTL_S per exact query.
+         * A profile's views, clicks and visitors over a range
+         * @description Exact counts, keyed by profile id. Beyond the parameters: `from` must be before `to`, the range at most 90 days and at most 10,080 buckets, and the interval no finer than the data kept for `from` (10-second windows ANALYTICS_RAW_RETENTION_D days, hourly 400 days, daily for good). The filters `linkId`, `country` and `device` narrow every number. Other parameters are ignored. Answers are cached in Redis for ANALYTICS_TTL_S per exact query.
          */
         get: operations["getAnalytics"];
         put?: never;
@@ -150,7 +150,7 @@ export interface paths {
         delete?: never;
         options?: never;
         /**
-         * A profile's views and clicks over a range (headers only)
+         * A profile's views, clicks and visitors over a range (headers only)
          * @description As GET, without the body: the same status and headers.
          */
         head: operations["getAnalyticsHead"];
@@ -617,6 +617,8 @@ export interface components {
             totals: {
                 views: number;
                 clicks: number;
+                /** @description One browser on one UTC day (a salted hash of IP, User-Agent and profile; no cookie). */
+                visitors: number;
             };
             /** @description Every bucket overlapping the range, zeros included. */
             series: {
@@ -627,11 +629,15 @@ export interface components {
                 t: string;
                 views: number;
                 clicks: number;
+                /** @description Visitors first seen that UTC day within this bucket: the series sums to the total. */
+                visitors: number;
             }[];
             /** @description Clicks per link, top 100, highest first. */
             links: {
                 linkId: string;
                 clicks: number;
+                /** @description Visitors who clicked it. */
+                uniqueClicks: number;
             }[];
             /** @description Clicks per referrer host (`(direct)` when none), top 50. */
             referrers: {
@@ -643,6 +649,56 @@ export interface components {
                 country: string;
                 clicks: number;
             }[];
+            /** @description Clicks per region (CloudFront-Viewer-Country-Region) within its country. */
+            regions: {
+                country: string;
+                region: string;
+                clicks: number;
+            }[];
+            /** @description Clicks per city (CloudFront-Viewer-City) within its country. */
+            cities: {
+                country: string;
+                city: string;
+                clicks: number;
+            }[];
+            /** @description Views and clicks per device type: mobile, tablet, desktop, other. */
+            devices: {
+                device: string;
+                views: number;
+                clicks: number;
+            }[];
+            /** @description Views and clicks per browser family (Chrome, Safari, Firefox, Edge, ..., Other). */
+            browsers: {
+                browser: string;
+                views: number;
+                clicks: number;
+            }[];
+            /** @description Views and clicks per OS family (iOS, Android, Windows, macOS, Linux, ..., Other). */
+            os: {
+                os: string;
+                views: number;
+                clicks: number;
+            }[];
+            utm: {
+                /** @description Views and clicks per utm_source. */
+                source: {
+                    value: string;
+                    views: number;
+                    clicks: number;
+                }[];
+                /** @description Views and clicks per utm_medium. */
+                medium: {
+                    value: string;
+                    views: number;
+                    clicks: number;
+                }[];
+                /** @description Views and clicks per utm_campaign. */
+                campaign: {
+                    value: string;
+                    views: number;
+                    clicks: number;
+                }[];
+            };
             /** @description Lower-cased. */
             username: string;
             /**
@@ -1414,6 +1470,8 @@ export interface components {
         etag: string;
         /** @description How long caches may keep the answer. */
         "cache-control": string;
+        /** @description `format=csv`: `attachment; filename="analytics-<username>-<from>-<to>.csv"`. */
+        "content-disposition": string;
         /** @description Which tier answered: `HIT` a fresh copy, `MISS` fetched for this request, `STALE` past its freshness (one refresh runs). */
         "x-cache": "HIT" | "MISS" | "STALE";
         /** @description The profile's lastModified as an HTTP date. */
@@ -1988,6 +2046,14 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive end, rounded up to 10 s; default now, rounded up to the minute: ISO-8601 with a zone (2026-12-01T12:00:00Z), a date alone (UTC midnight), or epoch seconds (10-12 digits) or milliseconds (13 digits). */
                 to?: string;
+                /** @description Only events of this link. */
+                linkId?: string;
+                /** @description Only events from this ISO 3166-1 alpha-2 country (either case), or `(unknown)`. */
+                country?: string;
+                /** @description Only events from this device type. */
+                device?: "mobile" | "tablet" | "desktop" | "other";
+                /** @description `csv`: the series as text/csv (`t,views,clicks,visitors`), as an attachment. */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -2001,15 +2067,17 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The report. */
+            /** @description The report (JSON), or with `format=csv` its series as CSV. */
             200: {
                 headers: {
                     "cache-control": components["headers"]["cache-control"];
                     "x-cache": components["headers"]["x-cache"];
+                    "content-disposition": components["headers"]["content-disposition"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["AnalyticsAnswer"];
+                    "text/csv; charset=utf-8": string;
                 };
             };
             400: components["responses"]["INVALID_USERNAME-INVALID_REQUEST"];
@@ -2029,6 +2097,14 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive end, rounded up to 10 s; default now, rounded up to the minute: ISO-8601 with a zone (2026-12-01T12:00:00Z), a date alone (UTC midnight), or epoch seconds (10-12 digits) or milliseconds (13 digits). */
                 to?: string;
+                /** @description Only events of this link. */
+                linkId?: string;
+                /** @description Only events from this ISO 3166-1 alpha-2 country (either case), or `(unknown)`. */
+                country?: string;
+                /** @description Only events from this device type. */
+                device?: "mobile" | "tablet" | "desktop" | "other";
+                /** @description `csv`: the series as text/csv (`t,views,clicks,visitors`), as an attachment. */
+                format?: "json" | "csv";
             };
             header?: never;
             path: {
@@ -2042,11 +2118,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The report. */
+            /** @description The report (JSON), or with `format=csv` its series as CSV. */
             200: {
                 headers: {
                     "cache-control": components["headers"]["cache-control"];
                     "x-cache": components["headers"]["x-cache"];
+                    "content-disposition": components["headers"]["content-disposition"];
                     [name: string]: unknown;
                 };
                 content?: never;

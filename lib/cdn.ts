@@ -20,6 +20,27 @@ export interface CdnProps {
 /** Path patterns forwarded uncached (ordered: CloudFront matches the first). */
 export const UNCACHED_PATHS = ['/api/profiles/*/analytics', '/api/cache/*', '/api/events', '/r/*', '/webhooks/*', '/health'];
 
+/** The routes that count: their origin requests carry what the track function records. */
+export const COUNTING_PATHS = ['/api/events', '/r/*'];
+
+/**
+ * Headers the counting routes get (CloudFront's limit is 10 per policy): the viewer's address
+ * (visitors), country, region and city, the User-Agent (bots, device, families), the Referer,
+ * and what CORS and the beacon's JSON body need.
+ */
+export const COUNTING_HEADERS = [
+  'CloudFront-Viewer-Address',
+  'CloudFront-Viewer-Country',
+  'CloudFront-Viewer-Country-Region',
+  'CloudFront-Viewer-City',
+  'User-Agent',
+  'Referer',
+  'Content-Type',
+  'Origin',
+  'Access-Control-Request-Method',
+  'Access-Control-Request-Headers',
+];
+
 export class Cdn extends Construct {
   readonly distribution: cloudfront.Distribution;
   readonly webAcl: wafv2.CfnWebACL;
@@ -94,6 +115,15 @@ export class Cdn extends Construct {
       cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
     });
 
+    // The counting routes: named headers only (an allow-list keeps Host out, which API Gateway
+    // needs to be its own), and every query string (`utm_*` on /r/...).
+    const countingPolicy = new cloudfront.OriginRequestPolicy(this, 'ForwardViewer', {
+      comment: 'LinkCache: viewer address, location and User-Agent for the counting routes',
+      headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(...COUNTING_HEADERS),
+      queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.all(),
+      cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+    });
+
     const origin = new origins.HttpOrigin(props.apiDomain, { protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY });
     const uncached: cloudfront.BehaviorOptions = {
       origin,
@@ -116,7 +146,12 @@ export class Cdn extends Construct {
         originRequestPolicy,
         compress: true,
       },
-      additionalBehaviors: Object.fromEntries(UNCACHED_PATHS.map((p) => [p, uncached])),
+      additionalBehaviors: Object.fromEntries(
+        UNCACHED_PATHS.map((p) => [
+          p,
+          COUNTING_PATHS.includes(p) ? { ...uncached, originRequestPolicy: countingPolicy } : uncached,
+        ]),
+      ),
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,

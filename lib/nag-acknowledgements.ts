@@ -47,6 +47,11 @@ export const acknowledgeNagFindings = ({ stateful, service, edge, config }: NagS
     'AwsSolutions-SMG4',
     'Not rotated automatically: RDS Proxy picks up a rotated password, but Lambda containers cache the secret for their lifetime, so rotation is a planned operation (docs/deploy.md).',
   );
+  ack(
+    stateful.salts.table,
+    'AwsSolutions-DDB3',
+    "The visitors' daily salts must be gone 48 h after they are made (contract): point-in-time recovery would keep them for 35 days.",
+  );
   const secrets = stateful.secrets;
   ack(
     secrets.webhookSecretGenerator.role ?? secrets.webhookSecretGenerator,

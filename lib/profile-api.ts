@@ -9,6 +9,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { grantApiKeys } from './api-keys-table.ts';
 import { type FunctionDefaults, ServiceFunction, type FunctionEnv } from './constructs/service-function.ts';
+import type { SaltsTable } from './salts-table.ts';
 
 export interface ProfileApiProps {
   defaults: FunctionDefaults;
@@ -25,6 +26,8 @@ export interface ProfileApiProps {
   eventsQueue: sqs.IQueue;
   /** The scoped API keys, checked and managed by the admin function (the one with private routes). */
   apiKeysTable: dynamodb.ITable;
+  /** The visitors' daily salts (track). */
+  salts: SaltsTable;
 }
 
 export class ProfileApi extends Construct {
@@ -66,10 +69,16 @@ export class ProfileApi extends Construct {
       name: 'track',
       description: 'Link redirects and beacon events, enqueued to SQS',
       timeout: Duration.seconds(10),
-      environment: { ...props.cacheEnv, ...props.originEnv, EVENTS_QUEUE_URL: props.eventsQueue.queueUrl },
+      environment: {
+        ...props.cacheEnv,
+        ...props.originEnv,
+        EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
+        SALTS_TABLE: props.salts.table.tableName,
+      },
       secrets: { ORIGIN_API_KEY: props.originApiKey },
     });
     props.eventsQueue.grantSendMessages(this.track.fn);
+    props.salts.grantSalts(this.track.fn);
 
     this.admin = new ServiceFunction(this, 'Admin', {
       ...base,

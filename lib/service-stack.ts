@@ -104,6 +104,7 @@ export class ServiceStack extends Stack {
       databaseSecret: database.secret,
       eventsQueue: queues.queue,
       apiKeysTable: stateful.apiKeys.table,
+      salts: stateful.salts,
     });
     for (const f of [this.profileApi.profile, this.profileApi.site, this.profileApi.track, this.profileApi.admin]) {
       this.linktreeTokens?.grantReadWrite(f.fn);

@@ -9,6 +9,7 @@ import { Cache } from './cache.ts';
 import { Database } from './database.ts';
 import { EventQueues } from './event-queues.ts';
 import { IdempotencyTable } from './idempotency-table.ts';
+import { SaltsTable } from './salts-table.ts';
 import { Network } from './network.ts';
 import { WebhookTables } from './outgoing-webhooks.ts';
 import type { ResolvedStage } from './stage-config.ts';
@@ -26,6 +27,7 @@ export class StatefulStack extends Stack {
   readonly apiKeys: ApiKeysTable;
   /** Outgoing webhooks: endpoints (with their signing secrets) and the delivery log. */
   readonly webhookTables: WebhookTables;
+  readonly salts: SaltsTable;
   readonly secrets: AppSecrets;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -71,6 +73,7 @@ export class StatefulStack extends Stack {
     this.idempotency = new IdempotencyTable(this, 'Idempotency', { removalPolicy });
     this.apiKeys = new ApiKeysTable(this, 'ApiKeys', { removalPolicy });
     this.webhookTables = new WebhookTables(this, 'WebhookTables', { removalPolicy });
+    this.salts = new SaltsTable(this, 'Salts');
     this.secrets = new AppSecrets(this, 'Secrets', { removalPolicy, logRetentionDays: config.logRetentionDays });
   }
 }

@@ -37,6 +37,7 @@ import type { StandIns } from './standins-process.ts';
 export const EVENTS_QUEUE_NAME = 'linkcache-events';
 export const DLQ_NAME = 'linkcache-events-dlq';
 export const IDEMPOTENCY_TABLE_NAME = 'linkcache-idempotency';
+export const SALTS_TABLE_NAME = 'linkcache-salts';
 
 const FAKE_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
 
@@ -85,13 +86,16 @@ export const ensureQueues = async (
 };
 
 /** Creates the idempotency table (partition key `id`, TTL on `expiration`) unless it exists. */
-export const ensureIdempotencyTable = async (client: DynamoDBClient, table: string): Promise<void> => {
+export const ensureIdempotencyTable = (client: DynamoDBClient, table: string): Promise<void> => ensureTable(client, table, 'id');
+
+/** A pay-per-request table keyed by one string attribute, TTL on `expiration`, unless it exists. */
+const ensureTable = async (client: DynamoDBClient, table: string, key: string): Promise<void> => {
   try {
     await client.send(
       new CreateTableCommand({
         TableName: table,
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
@@ -110,6 +114,9 @@ export const ensureIdempotencyTable = async (client: DynamoDBClient, table: stri
     )
     .catch(() => {});
 };
+
+/** Creates the visitors' salts table (partition key `day`, TTL on `expiration`) unless it exists. */
+export const ensureSaltsTable = (client: DynamoDBClient, table: string): Promise<void> => ensureTable(client, table, 'day');
 
 /** Sends a spool back: events to the events queue, DLQ entries to the DLQ. */
 export const resendSpool = async (
@@ -244,15 +251,18 @@ export const awsEmulatorParts = (standins: StandIns): LocalPart[] => {
       const explicit = env.AWS_ENDPOINT_URL_DYNAMODB || userEndpoint;
       if (!explicit) env.AWS_ENDPOINT_URL_DYNAMODB = standins.endpoint('dynalite');
       env.IDEMPOTENCY_TABLE ||= IDEMPOTENCY_TABLE_NAME;
+      env.SALTS_TABLE ||= SALTS_TABLE_NAME;
       const client = new DynamoDBClient(awsClientConfig('DYNAMODB', parseConfig(env)));
       try {
         await ensureIdempotencyTable(client, env.IDEMPOTENCY_TABLE);
+        await ensureSaltsTable(client, env.SALTS_TABLE);
       } finally {
         client.destroy();
       }
       log(
         `idempotency: table ${env.IDEMPOTENCY_TABLE} on ${explicit ? `endpoint ${explicit}` : `dynalite (in memory) at ${env.AWS_ENDPOINT_URL_DYNAMODB}`}`,
       );
+      log(`visitors: daily salts in table ${env.SALTS_TABLE}`);
     },
   };
 

@@ -273,8 +273,8 @@ db.on('error', () => {});
 let profileId = '';
 const counted = async (): Promise<{ views: number; clicks: number; rejected: number }> => {
   const q = await db.query<{ views: string; clicks: string; rejected: string }>(
-    `SELECT (SELECT coalesce(sum(n), 0) FROM profile_views WHERE profile_id = $1) AS views,
-            (SELECT coalesce(sum(n), 0) FROM link_clicks WHERE profile_id = $1) AS clicks,
+    `SELECT (SELECT coalesce(sum(views), 0) FROM analytics_facts_1d WHERE profile_id = $1) AS views,
+            (SELECT coalesce(sum(clicks), 0) FROM analytics_facts_1d WHERE profile_id = $1) AS clicks,
             (SELECT count(*) FROM rejected_events) AS rejected`,
     [profileId],
   );

@@ -240,10 +240,13 @@ class ErrorResponses {
 
 const response = (r: ResponseMeta, extraHeaders: readonly ResponseHeader[]): Json => {
   const headers = headerRefs([...(r.headers ?? []), ...extraHeaders.filter((h) => !r.headers?.includes(h))]);
-  const content = r.json
-    ? { [JSON_TYPE]: { schema: ref(r.json.id) } }
-    : r.content
-      ? Object.fromEntries(Object.entries(r.content).map(([type, schema]) => [type, { schema }]))
+  // A JSON body and other media types may be offered side by side (the analytics route's CSV).
+  const content =
+    r.json || r.content
+      ? {
+          ...(r.json ? { [JSON_TYPE]: { schema: ref(r.json.id) } } : {}),
+          ...Object.fromEntries(Object.entries(r.content ?? {}).map(([type, schema]) => [type, { schema }])),
+        }
       : undefined;
   return { description: r.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
 };

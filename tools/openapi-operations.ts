@@ -68,6 +68,10 @@ export const TAG_DESCRIPTIONS: Record<Tag, string> = {
 export const RESPONSE_HEADERS = {
   etag: { description: 'Strong entity tag of the body; send it back in If-None-Match.', schema: { type: 'string' } },
   'cache-control': { description: 'How long caches may keep the answer.', schema: { type: 'string' } },
+  'content-disposition': {
+    description: '`format=csv`: `attachment; filename="analytics-<username>-<from>-<to>.csv"`.',
+    schema: { type: 'string' },
+  },
   'x-cache': {
     description:
       'Which tier answered: `HIT` a fresh copy, `MISS` fetched for this request, `STALE` past its freshness (one refresh runs).',
@@ -326,13 +330,20 @@ export const OPERATIONS: Record<string, OperationMeta> = {
   },
   'GET /api/profiles/{username}/analytics': {
     operationId: 'getAnalytics',
-    summary: "A profile's views and clicks over a range",
+    summary: "A profile's views, clicks and visitors over a range",
     description:
-      'Exact counts over the 10-second aggregates, keyed by profile id. Beyond the parameters: `from` must be before `to`, the range at most 90 days and at most 10,080 buckets. Other parameters are ignored. Answers are cached in Redis for ANALYTICS_TTL_S per exact query.',
+      'Exact counts, keyed by profile id. Beyond the parameters: `from` must be before `to`, the range at most 90 days and at most 10,080 buckets, and the interval no finer than the data kept for `from` (10-second windows ANALYTICS_RAW_RETENTION_D days, hourly 400 days, daily for good). The filters `linkId`, `country` and `device` narrow every number. Other parameters are ignored. Answers are cached in Redis for ANALYTICS_TTL_S per exact query.',
     tag: Tags.admin,
     admin: true,
     query: analyticsQuerySchema,
-    responses: { 200: { description: 'The report.', json: AnalyticsAnswer, headers: ['cache-control', 'x-cache'] } },
+    responses: {
+      200: {
+        description: 'The report (JSON), or with `format=csv` its series as CSV.',
+        json: AnalyticsAnswer,
+        content: { 'text/csv; charset=utf-8': { type: 'string' } },
+        headers: ['cache-control', 'x-cache', 'content-disposition'],
+      },
+    },
     errors: [
       'UNAUTHORIZED',
       'INVALID_USERNAME',

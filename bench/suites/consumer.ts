@@ -1,13 +1,16 @@
 // The analytics consumer on the real Postgres (127.0.0.1:5432 db `test`, or TEST_DATABASE_URL):
-// events per second through the consumer handler logic (parse 10,000 SQS records, one
-// transaction: ledger insert + unnest upserts, exactly-once on) vs the naive consumer (one
-// UPSERT per event, autocommit, no dedupe), and rows written per 10,000 events.
+// events per second through the consumer handler and the real store (parse 10,000 SQS records,
+// one transaction: ledger ids + visitor dedupe, then the facts and dims of the three tiers;
+// exactly-once on), beside Postgres's own in-server insert ceiling measured in the same run and
+// the naive consumer (one UPSERT per event, autocommit, no dedupe); where the time goes; rows
+// written per 10,000 events. The workload: Zipf-skewed profiles, 80% views, real User-Agents.
 // Runs in its own schema, dropped at the end.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { loadavg } from 'node:os';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
 import type { SQSEvent } from 'aws-lambda';
 import pg from 'pg';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
+import { TIERS } from '../../lambdas/core/analytics.ts';
 import { makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
 import { bench } from '../lib/config.ts';
@@ -19,28 +22,141 @@ const BATCH = 10_000;
 const BATCHES = bench.BENCH_CONSUMER_BATCHES;
 const NAIVE_EVENTS = bench.BENCH_CONSUMER_NAIVE;
 
-const PROFILES = 200;
-const LINKS = 6;
-const REFERRERS = [
-  'https://www.instagram.com/',
-  'https://t.co/x',
-  'https://www.tiktok.com/@a',
-  'https://www.youtube.com/',
-  'https://www.google.com/',
-  'https://l.facebook.com/',
-  '',
-  '',
-];
-const COUNTRIES = ['US', 'DE', 'FR', 'GB', 'BR', 'IN', 'JP', 'ES', 'IT', 'NL', ''];
+const PROFILES = 20_000;
+const VIEW_SHARE = 0.8;
 
-/** Skewed popularity (a few hot profiles, like real traffic): index ~ floor(n * u^3). */
-const skewed = (n: number) => Math.floor(n * Math.random() ** 3);
+/** Zipf(s) over n ranks, by inverse CDF on a precomputed table: a few hot profiles, a long tail. */
+const zipf = (n: number, s: number) => {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    sum += 1 / (i + 1) ** s;
+    cdf[i] = sum;
+  }
+  return () => {
+    const u = Math.random() * sum;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+};
+const profileRank = zipf(PROFILES, 1.05);
+const linkRank = zipf(12, 1.2);
+const countryRank = zipf(40, 1.3);
+const cityRank = zipf(12, 1.1);
+const uaRank = zipf(14, 0.9);
+
+// Real User-Agent strings with the families the edge computes for them (lambdas/core/user-agent.ts):
+// the consumer receives the families, not the strings.
+const USER_AGENTS: Array<[ua: string, device: string, browser: string, os: string]> = [
+  [
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+    'mobile',
+    'Safari',
+    'iOS',
+  ],
+  [
+    'Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36',
+    'mobile',
+    'Chrome',
+    'Android',
+  ],
+  [
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 330.0.0.40.92',
+    'mobile',
+    'Instagram',
+    'iOS',
+  ],
+  [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+    'desktop',
+    'Chrome',
+    'Windows',
+  ],
+  [
+    'Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/123.0.6312.118 Mobile Safari/537.36',
+    'mobile',
+    'Chrome',
+    'Android',
+  ],
+  [
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15',
+    'desktop',
+    'Safari',
+    'macOS',
+  ],
+  [
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 16_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/124.0.6367.71 Mobile/15E148 Safari/604.1',
+    'mobile',
+    'Chrome',
+    'iOS',
+  ],
+  [
+    'Mozilla/5.0 (Linux; Android 14; SM-A546B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36',
+    'mobile',
+    'Samsung Internet',
+    'Android',
+  ],
+  [
+    'Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+    'tablet',
+    'Safari',
+    'iOS',
+  ],
+  [
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36 Edg/124.0.0.0',
+    'desktop',
+    'Edge',
+    'Windows',
+  ],
+  ['Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0', 'desktop', 'Firefox', 'Windows'],
+  [
+    'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+    'desktop',
+    'Chrome',
+    'macOS',
+  ],
+  [
+    'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+    'desktop',
+    'Chrome',
+    'Linux',
+  ],
+  [
+    'Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
+    'desktop',
+    'Chrome',
+    'ChromeOS',
+  ],
+];
+const REFERRERS = [
+  '',
+  'https://www.instagram.com/',
+  'https://l.instagram.com/?u=x',
+  'https://www.tiktok.com/@a',
+  'https://t.co/x',
+  'https://www.youtube.com/',
+  'https://l.facebook.com/',
+  'https://www.google.com/',
+];
+const referrerRank = zipf(REFERRERS.length, 1.0);
+const COUNTRIES = Array.from({ length: 40 }, (_, i) => String.fromCharCode(65 + (i % 26), 65 + ((i * 7) % 26)));
+const UTM_SOURCES = ['instagram', 'tiktok', 'newsletter', 'youtube', 'twitter'];
 
 /** 10,000 SQS records as one 10-second window delivers them: occurredAt over the last ~20 s. */
 const makeBatch = (baseMs: number): SQSEvent => ({
   Records: Array.from({ length: BATCH }, () => {
-    const p = skewed(PROFILES);
-    const view = Math.random() < 0.4;
+    const p = profileRank();
+    const view = Math.random() < VIEW_SHARE;
+    const c = countryRank();
+    const [, device, browser, os] = USER_AGENTS[uaRank()];
+    const utm =
+      Math.random() < 0.15 ? { source: UTM_SOURCES[p % UTM_SOURCES.length], medium: 'social', campaign: `c${p % 7}` } : undefined;
     const body = JSON.stringify({
       id: randomUUID(),
       type: view ? 'profile.viewed' : 'link.clicked',
@@ -48,9 +164,20 @@ const makeBatch = (baseMs: number): SQSEvent => ({
       data: {
         profileId: `prof_${p}`,
         username: `user${p}`,
-        ...(view ? {} : { linkId: `lnk_${p}_${skewed(LINKS)}` }),
-        referrer: REFERRERS[skewed(REFERRERS.length)],
-        country: COUNTRIES[skewed(COUNTRIES.length)],
+        ...(view ? {} : { linkId: `lnk_${p}_${linkRank()}` }),
+        referrer: REFERRERS[referrerRank()],
+        country: COUNTRIES[c],
+        region: `${COUNTRIES[c]}-${c % 5}`,
+        city: `City ${c}-${cityRank()}`,
+        device,
+        browser,
+        os,
+        // A visitor comes back within the window now and then: hot profiles see the same few again.
+        visitor: createHash('md5')
+          .update(`${p}:${Math.floor(Math.random() * (50 + 5_000 / (p + 1)))}`)
+          .digest('hex'),
+        day: new Date(baseMs).toISOString().slice(0, 10),
+        ...(utm ? { utm } : {}),
       },
     });
     return {
@@ -83,16 +210,21 @@ export default async function run(): Promise<{
   const load0 = loadavg()[0];
   try {
     await migrate(pool, await loadMigrations());
-    const store = new PgAnalyticsStore(pool);
+    const phases = new Map<string, number>();
+    const store = new PgAnalyticsStore(pool, {
+      onPhase: (phase, ms) => phases.set(phase, (phases.get(phase) ?? 0) + ms),
+    });
     const consumer = makeConsumer({ store: () => store, pruneProbability: 0 });
 
     // Build all input first: generating JSON is the producer's cost, not the consumer's.
     const base = Date.now() - 60_000;
     const batches = Array.from({ length: BATCHES + 1 }, (_, i) => makeBatch(base + i * 10_000));
-    await consumer(batches[0]); // warm-up: connections, plans, JIT
+    await consumer(batches[0]); // warm-up: connections, plans, JIT, partitions
+    phases.clear();
 
     const rowsBefore = await countRows(pool);
     const times: number[] = [];
+    let upserted = 0;
     for (const b of batches.slice(1)) {
       const t0 = performance.now();
       const res = await consumer(b);
@@ -103,50 +235,76 @@ export default async function run(): Promise<{
     const totalMs = times.reduce((a, b) => a + b, 0);
     const batchedRate = (BATCHES * BATCH) / (totalMs / 1000);
     const sorted = [...times].sort((a, b) => a - b);
+    const phaseMs = Object.fromEntries([...phases].map(([k, v]) => [k, v / BATCHES]));
+
+    // What the handler spends before the store: JSON parse and validation of 10,000 bodies.
+    const { parseMessage } = await import('../../lambdas/core/analytics.ts');
+    const tp = performance.now();
+    for (const r of batches[1].Records) parseMessage(r.body);
+    const parseMs = performance.now() - tp;
 
     // Redelivery of a whole batch: every id is already in the ledger, nothing is counted again.
     const t1 = performance.now();
     await consumer(batches[1]);
     const redeliveryMs = performance.now() - t1;
-    const clicksAfterRedelivery = await countRows(pool);
+    const afterRedelivery = await countRows(pool);
 
-    // Per-batch upsert rows (what the aggregation saves): distinct keys written per 10,000 events.
-    const upsertRows = await aggregateRowsPerBatch(batches[1]);
+    const perBatch = await aggregateRowsPerBatch(batches[1]);
+    upserted = perBatch.total;
 
-    // The naive consumer: one UPSERT per event, each its own statement and commit.
+    // Postgres's own ceiling on this machine, in the same run: rows as wide as the signature rows
+    // (the widest we write), generated in the server and inserted into a logged table with the
+    // same primary key, no client, no parsing, no conflicts.
+    await pool.query('CREATE TABLE ceiling (LIKE analytics_sig_1d INCLUDING ALL)');
+    const CEILING_ROWS = 200_000;
+    const tc = performance.now();
+    await pool.query(
+      `INSERT INTO ceiling (profile_id, bucket, link_id, country, device, referrer, region, city, browser, os,
+                            utm_source, utm_medium, utm_campaign, covered, views, clicks)
+       SELECT 'prof_' || (i % 5000), to_timestamp((i / 5000) * 10), 'lnk_' || (i % 5000) || '_' || (i % 7),
+              'DE', 'mobile', 'www.instagram.com', 'DE-3', 'City ' || i, 'Chrome', 'Android', '', '', '', false, 1, 0
+         FROM generate_series(1, ${CEILING_ROWS}) AS i`,
+    );
+    const ceilingMs = performance.now() - tc;
+    const ceilingRows = CEILING_ROWS / (ceilingMs / 1000);
+    const rowsPerEvent = (upserted + perBatch.ledger + perBatch.visitors) / BATCH;
+    const ceilingEvents = ceilingRows / rowsPerEvent;
+
+    // The naive consumer: one UPSERT per event into the raw facts, each its own statement and commit.
     const naivePool = withSchema(schema, 1);
     const naiveEvents = batches[2].Records.slice(0, NAIVE_EVENTS).map(
-      (r) => JSON.parse(r.body) as { type: string; occurredAt: string; data: { profileId: string; linkId?: string } },
+      (r) =>
+        JSON.parse(r.body) as {
+          type: string;
+          occurredAt: string;
+          data: { profileId: string; linkId?: string; country: string; device: string };
+        },
     );
     await naivePool.query('SELECT 1');
     const t2 = performance.now();
     for (const e of naiveEvents) {
       const w = new Date(Math.floor(Date.parse(e.occurredAt) / 10_000) * 10_000);
-      if (e.type === 'profile.viewed') {
-        await naivePool.query(
-          `INSERT INTO profile_views (profile_id, window_start, n) VALUES ($1, $2, 1)
-           ON CONFLICT (profile_id, window_start) DO UPDATE SET n = profile_views.n + 1`,
-          [e.data.profileId, w],
-        );
-      } else {
-        await naivePool.query(
-          `INSERT INTO link_clicks (profile_id, window_start, link_id, n) VALUES ($1, $2, $3, 1)
-           ON CONFLICT (profile_id, window_start, link_id) DO UPDATE SET n = link_clicks.n + 1`,
-          [e.data.profileId, w, e.data.linkId],
-        );
-      }
+      const view = e.type === 'profile.viewed' ? 1 : 0;
+      await naivePool.query(
+        `INSERT INTO analytics_facts_10s AS t (profile_id, bucket, link_id, country, device, views, clicks)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (profile_id, bucket, link_id, country, device) DO UPDATE
+           SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks`,
+        [e.data.profileId, w, e.data.linkId ?? '', e.data.country, e.data.device, view, 1 - view],
+      );
     }
     const naiveMs = performance.now() - t2;
     await naivePool.end();
     const naiveRate = NAIVE_EVENTS / (naiveMs / 1000);
     const ratio = batchedRate / naiveRate;
     const load1 = loadavg()[0];
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
     return {
       name: 'consumer',
       rows: [
         {
-          consumer: 'batched (10,000/batch, 1 tx, exactly-once)',
+          consumer: 'batched (10,000/batch, 1 tx, exactly-once, 3 tiers + visitors)',
           events: BATCHES * BATCH,
           'events/s': Math.round(batchedRate),
           'batch p50 ms': Math.round(sorted[Math.floor(sorted.length / 2)]),
@@ -154,7 +312,15 @@ export default async function run(): Promise<{
           'vs naive': `${ratio.toFixed(1)}x`,
         },
         {
-          consumer: 'naive (1 UPSERT per event, autocommit, no dedupe)',
+          consumer: `Postgres in-server insert ceiling (${fmt(ceilingRows)} rows/s ÷ ${rowsPerEvent.toFixed(2)} rows/event)`,
+          events: CEILING_ROWS,
+          'events/s': Math.round(ceilingEvents),
+          'batch p50 ms': '-',
+          'batch max ms': '-',
+          'vs naive': `${(ceilingEvents / naiveRate).toFixed(1)}x`,
+        },
+        {
+          consumer: 'naive (1 UPSERT per event, autocommit, no dedupe, raw facts only)',
           events: NAIVE_EVENTS,
           'events/s': Math.round(naiveRate),
           'batch p50 ms': '-',
@@ -167,22 +333,34 @@ export default async function run(): Promise<{
           'events/s': Math.round(BATCH / (redeliveryMs / 1000)),
           'batch p50 ms': Math.round(redeliveryMs),
           'batch max ms': Math.round(redeliveryMs),
-          'vs naive': clicksAfterRedelivery.counted === rowsAfter.counted ? 'counted 0 (ok)' : 'DOUBLE COUNTED',
+          'vs naive':
+            afterRedelivery.counted === rowsAfter.counted && afterRedelivery.visitors === rowsAfter.visitors
+              ? 'counted 0 (ok)'
+              : 'DOUBLE COUNTED',
         },
       ],
       notes: [
-        `aggregate rows upserted per 10,000 events: ${upsertRows.total} (link ${upsertRows.links}, views ${upsertRows.views}, referrer ${upsertRows.referrers}, country ${upsertRows.countries}) + 10,000 ledger ids; ` +
-          `new rows stored over ${BATCHES} batches: ${rowsAfter.aggregates - rowsBefore.aggregates} aggregate rows (${((rowsAfter.aggregates - rowsBefore.aggregates) / BATCHES).toFixed(0)} per batch)`,
-        `workload: ${PROFILES} profiles (skewed), ${LINKS} links each, 60% clicks / 40% views, occurredAt over ~20 s (2-3 windows); pool max 2 like a Lambda container`,
-        `load average (1 min) ${load0.toFixed(2)} → ${load1.toFixed(2)} on a shared 2-core machine; Postgres runs on the same machine`,
+        `per batch of 10,000: parse ${parseMs.toFixed(0)} ms, ` +
+          Object.entries(phaseMs)
+            .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
+            .join(', ') +
+          ` (record = ledger ids + visitor dedupe; upsert = facts, signatures and dims of the three tiers)`,
+        `rows per 10,000 events: ${perBatch.ledger} ledger ids, ${perBatch.visitors} visitor dedupe rows, ${upserted} aggregate rows ` +
+          `(${TIERS.map((t) => `${t}: ${perBatch.tiers[t].facts} facts + ${perBatch.tiers[t].sigs} signatures + ${perBatch.tiers[t].dims} dims`).join('; ')}); ` +
+          `new aggregate rows stored per batch: ${((rowsAfter.aggregates - rowsBefore.aggregates) / BATCHES).toFixed(0)}`,
+        `workload: ${PROFILES.toLocaleString('en-US')} profiles (Zipf 1.05), ${Math.round(VIEW_SHARE * 100)}% views, ${USER_AGENTS.length} real User-Agents (families from the edge), 40 countries with regions and cities, 15% with UTM, visitors hashed per profile, occurredAt over ~20 s; pool max 2 like a Lambda container`,
+        `load average (1 min) ${load0.toFixed(2)} → ${load1.toFixed(2)} on a shared ${cpus().length}-core machine; Postgres runs on the same machine`,
       ],
       goals: [
+        {
+          goal: `batched ≥ 100,000 events/s (got ${fmt(batchedRate)}; aim 150,000)`,
+          met: batchedRate >= 100_000,
+        },
         { goal: `batched ≥ 20× the naive consumer (got ${ratio.toFixed(1)}×)`, met: ratio >= 20 },
         {
-          goal: `batched ≥ 50,000 events/s (got ${Math.round(batchedRate).toLocaleString('en-US')})`,
-          met: batchedRate >= 50_000,
+          goal: 'a redelivered batch counts nothing (visitors included)',
+          met: afterRedelivery.counted === rowsAfter.counted && afterRedelivery.visitors === rowsAfter.visitors,
         },
-        { goal: 'a redelivered batch counts nothing', met: clicksAfterRedelivery.counted === rowsAfter.counted },
       ],
     };
   } finally {
@@ -192,13 +370,16 @@ export default async function run(): Promise<{
   }
 }
 
-const countRows = async (pool: pg.Pool): Promise<{ aggregates: number; counted: number }> => {
-  const { rows } = await pool.query<{ a: string; c: string }>(
-    `SELECT (SELECT count(*) FROM link_clicks) + (SELECT count(*) FROM profile_views)
-          + (SELECT count(*) FROM referrer_clicks) + (SELECT count(*) FROM country_clicks) AS a,
-            (SELECT coalesce(sum(n), 0) FROM link_clicks) + (SELECT coalesce(sum(n), 0) FROM profile_views) AS c`,
+const countRows = async (pool: pg.Pool): Promise<{ aggregates: number; counted: number; visitors: number }> => {
+  const { rows } = await pool.query<{ a: string; c: string; v: string }>(
+    `SELECT (SELECT count(*) FROM analytics_facts_10s) + (SELECT count(*) FROM analytics_sig_10s)
+          + (SELECT count(*) FROM analytics_facts_1h) + (SELECT count(*) FROM analytics_sig_1h)
+          + (SELECT count(*) FROM analytics_dims_1h) + (SELECT count(*) FROM analytics_facts_1d)
+          + (SELECT count(*) FROM analytics_sig_1d) + (SELECT count(*) FROM analytics_dims_1d) AS a,
+            (SELECT coalesce(sum(views + clicks), 0) FROM analytics_facts_1d) AS c,
+            (SELECT coalesce(sum(visitors + uniques), 0) FROM analytics_facts_1d) AS v`,
   );
-  return { aggregates: Number(rows[0].a), counted: Number(rows[0].c) };
+  return { aggregates: Number(rows[0].a), counted: Number(rows[0].c), visitors: Number(rows[0].v) };
 };
 
 const aggregateRowsPerBatch = async (batch: SQSEvent) => {
@@ -208,11 +389,13 @@ const aggregateRowsPerBatch = async (batch: SQSEvent) => {
     return p.kind === 'counted' ? [p.event] : [];
   });
   const a = aggregate(events);
+  const tiers = Object.fromEntries(
+    TIERS.map((t) => [t, { facts: a.tiers[t].facts.length, sigs: a.tiers[t].sigs.length, dims: a.tiers[t].dims.length }]),
+  ) as Record<(typeof TIERS)[number], { facts: number; sigs: number; dims: number }>;
   return {
-    links: a.linkClicks.length,
-    views: a.profileViews.length,
-    referrers: a.referrers.length,
-    countries: a.countries.length,
-    total: a.linkClicks.length + a.profileViews.length + a.referrers.length + a.countries.length,
+    tiers,
+    ledger: events.length,
+    visitors: a.visitors.length + a.linkVisitors.length,
+    total: TIERS.reduce((n, t) => n + tiers[t].facts + tiers[t].sigs + tiers[t].dims, 0),
   };
 };

@@ -1,11 +1,19 @@
-// The analytics store on Postgres (Aurora in AWS, PGlite locally).
+// The analytics store on Postgres (Aurora in AWS, PGlite locally); schema in migration 004.
 //
-// apply(): one transaction per batch. The event ids go into `applied_events` first
-// (ON CONFLICT DO NOTHING RETURNING id): only the ids that come back are new, and only those are
-// aggregated and upserted. Ledger and counters commit together, so a redelivered message, a
-// retried batch, or a crash between commit and the SQS delete can never count an event twice.
-// Every statement is one multi-row `unnest` upsert with rows sorted by key, so concurrent batches
-// take row locks in the same order and cannot deadlock.
+// apply(): one transaction per batch, two statements. The first records the event ids in
+// `applied_events` and the batch's visitors in the day's dedupe tables (ON CONFLICT DO NOTHING);
+// it answers how many ids were new and which visitors. The second upserts the facts and dims rows
+// of the three tiers (10 s, 1 h, 1 d), built by one aggregation in JS, with the new visitors
+// credited to the rows of their first event. Ledger, visitors and counters commit together, so a
+// redelivered message, a retried batch, or a crash between commit and the SQS delete can never
+// count an event, a visitor or a unique click twice; and since every tier is written by the same
+// statement, an hourly or daily row is exactly the sum of the raw windows it covers.
+// Every insert orders its rows by the table's key in SQL, so concurrent batches take row locks in
+// the same order and cannot deadlock.
+//
+// maintain(): partitions ahead, expired partitions dropped (raw after ANALYTICS_RAW_RETENTION_D
+// days, hourly after 400, visitor dedupe after the ledger's horizon), each DROP under a short
+// lock_timeout so it never queues the batches behind it.
 //
 // setAside(): the messages the consumer will not count (core/batch-apply.ts), one row each in
 // `rejected_events`, keyed by message id so a redelivery adds nothing.
@@ -17,61 +25,125 @@ import {
   type AnalyticsStore,
   type Aggregates,
   aggregate,
-  denseSeries,
-  type INTERVALS,
+  finestInterval,
+  type Interval,
   ledgerId,
+  type Retention,
   rowCount,
+  TIERS,
+  type Tier,
 } from '../core/analytics.ts';
 import type { RejectedEventStore, Rejection } from '../core/batch-apply.ts';
+import { readReport } from './pg-analytics-reports.ts';
 
-const TOP_LINKS = 100;
-const TOP_REFERRERS = 50;
-const TOP_COUNTRIES = 250;
+const DAY_MS = 86_400_000;
 
-const INTERVAL_SQL: Record<keyof typeof INTERVALS, string> = {
-  '10s': '10 seconds',
-  '1m': '1 minute',
-  '1h': '1 hour',
-  '1d': '1 day',
-};
-
-// All four upserts in one statement (one round trip, one plan). Sub-statements the main query
-// does not read run to completion one after another, in this order, for every batch: the same
-// table order everywhere, and within a table the row order of the (sorted) arrays.
-const UPSERT_ALL = `
-WITH l AS (
-  INSERT INTO link_clicks (profile_id, window_start, link_id, n)
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::bigint[])
-  ON CONFLICT (profile_id, window_start, link_id) DO UPDATE SET n = link_clicks.n + EXCLUDED.n
-), v AS (
-  INSERT INTO profile_views (profile_id, window_start, n)
-  SELECT * FROM unnest($5::text[], $6::timestamptz[], $7::bigint[])
-  ON CONFLICT (profile_id, window_start) DO UPDATE SET n = profile_views.n + EXCLUDED.n
-), r AS (
-  INSERT INTO referrer_clicks (profile_id, window_start, referrer, n)
-  SELECT * FROM unnest($8::text[], $9::timestamptz[], $10::text[], $11::bigint[])
-  ON CONFLICT (profile_id, window_start, referrer) DO UPDATE SET n = referrer_clicks.n + EXCLUDED.n
-), c AS (
-  INSERT INTO country_clicks (profile_id, window_start, country, n)
-  SELECT * FROM unnest($12::text[], $13::timestamptz[], $14::text[], $15::bigint[])
-  ON CONFLICT (profile_id, window_start, country) DO UPDATE SET n = country_clicks.n + EXCLUDED.n
-)
-SELECT 1`;
-
-// Records the ids; answers only how many were new (10,000 ids need not travel back).
-const RECORD_IDS = `
+// Records ids and visitors; answers only how many ids were new (10,000 ids need not travel
+// back) and the visitor keys that were new (as core/analytics.ts visitorKey builds them).
+const RECORD = `
 WITH ins AS (
   INSERT INTO applied_events (id)
-  SELECT unnest($1::uuid[])
+  SELECT id FROM unnest($1::uuid[]) AS u (id) ORDER BY id
   ON CONFLICT (id) DO NOTHING
   RETURNING 1
+), v AS (
+  INSERT INTO analytics_visitors (day, profile_id, visitor)
+  SELECT d, p, v FROM unnest($2::date[], $3::text[], $4::uuid[]) AS u (d, p, v) ORDER BY d, p COLLATE "C", v
+  ON CONFLICT DO NOTHING
+  RETURNING to_char(day, 'YYYY-MM-DD') || chr(1) || profile_id || chr(1) || visitor::text AS k
+), l AS (
+  INSERT INTO analytics_link_visitors (day, profile_id, link_id, visitor)
+  SELECT d, p, l, v FROM unnest($5::date[], $6::text[], $7::text[], $8::uuid[]) AS u (d, p, l, v)
+  ORDER BY d, p COLLATE "C", l COLLATE "C", v
+  ON CONFLICT DO NOTHING
+  RETURNING to_char(day, 'YYYY-MM-DD') || chr(1) || profile_id || chr(1) || link_id || chr(1) || visitor::text AS k
 )
-SELECT count(*)::int AS n FROM ins`;
+SELECT (SELECT count(*) FROM ins)::int AS n,
+       coalesce((SELECT array_agg(k) FROM v), '{}') AS v,
+       coalesce((SELECT array_agg(k) FROM l), '{}') AS l`;
 
 // When some were not new: the ones this transaction inserted are exactly those whose xmin is ours.
 const NEW_IDS = `
 SELECT id::text AS id FROM applied_events
 WHERE id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid`;
+
+const factsUpsert = (tier: Tier, at: number) => {
+  const p = (i: number) => `$${at + i}`;
+  return `f${tier} AS (
+  INSERT INTO analytics_facts_${tier} AS t (profile_id, bucket, link_id, country, device, views, clicks, visitors, uniques)
+  SELECT p, to_timestamp(b), l, c, d, v, k, vi, un
+    FROM unnest(${p(0)}::text[], ${p(1)}::int8[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[],
+                ${p(5)}::int8[], ${p(6)}::int8[], ${p(7)}::int8[], ${p(8)}::int8[]) AS u (p, b, l, c, d, v, k, vi, un)
+   ORDER BY p COLLATE "C", b, l COLLATE "C", c COLLATE "C", d COLLATE "C"
+  ON CONFLICT (profile_id, bucket, link_id, country, device) DO UPDATE
+    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks,
+        visitors = t.visitors + EXCLUDED.visitors, uniques = t.uniques + EXCLUDED.uniques
+)`;
+};
+const SIG_COLS = [
+  'profile_id',
+  'bucket',
+  'link_id',
+  'country',
+  'device',
+  'referrer',
+  'region',
+  'city',
+  'browser',
+  'os',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'covered',
+] as const;
+const sigUpsert = (tier: Tier, at: number) => {
+  const p = (i: number) => `$${at + i}`;
+  const types = SIG_COLS.map((c, i) => `${p(i)}::${c === 'bucket' ? 'int8' : c === 'covered' ? 'bool' : 'text'}[]`);
+  const alias = SIG_COLS.map((_, i) => `c${i}`);
+  return `s${tier} AS (
+  INSERT INTO analytics_sig_${tier} AS t (${SIG_COLS.join(', ')}, views, clicks)
+  SELECT ${alias.map((a, i) => (SIG_COLS[i] === 'bucket' ? `to_timestamp(${a})` : a)).join(', ')}, v, k
+    FROM unnest(${types.join(', ')}, ${p(14)}::int8[], ${p(15)}::int8[]) AS u (${alias.join(', ')}, v, k)
+   ORDER BY ${alias.map((a, i) => (SIG_COLS[i] === 'bucket' || SIG_COLS[i] === 'covered' ? a : `${a} COLLATE "C"`)).join(', ')}
+  ON CONFLICT (${SIG_COLS.join(', ')}) DO UPDATE
+    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks
+)`;
+};
+const dimsUpsert = (tier: Tier, at: number) => {
+  const p = (i: number) => `$${at + i}`;
+  return `d${tier} AS (
+  INSERT INTO analytics_dims_${tier} AS t (profile_id, bucket, dim, country, value, views, clicks)
+  SELECT p, to_timestamp(b), m, c, x, v, k
+    FROM unnest(${p(0)}::text[], ${p(1)}::int8[], ${p(2)}::int2[], ${p(3)}::text[], ${p(4)}::text[],
+                ${p(5)}::int8[], ${p(6)}::int8[]) AS u (p, b, m, c, x, v, k)
+   ORDER BY p COLLATE "C", b, m, c COLLATE "C", x COLLATE "C"
+  ON CONFLICT (profile_id, bucket, dim, country, value) DO UPDATE
+    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks
+)`;
+};
+
+/** Tiers with dims tables (summed over the filter columns). */
+const DIM_TIERS: readonly Tier[] = ['1h', '1d'];
+
+// All upserts in one statement (one round trip, one plan). Sub-statements the main query does
+// not read run to completion one after another, in this order, for every batch: the same table
+// order everywhere, and within a table the key order of the ORDER BY. Per tier: 9 facts columns,
+// 16 signature columns, then (hourly, daily) 7 dims columns.
+const UPSERT_ALL = (() => {
+  const parts: string[] = [];
+  let at = 1;
+  for (const t of TIERS) {
+    parts.push(factsUpsert(t, at));
+    at += 9;
+    parts.push(sigUpsert(t, at));
+    at += 16;
+    if (DIM_TIERS.includes(t)) {
+      parts.push(dimsUpsert(t, at));
+      at += 7;
+    }
+  }
+  return `WITH ${parts.join(',\n')}\nSELECT 1`;
+})();
 
 const SET_ASIDE = `
 INSERT INTO rejected_events (message_id, event_id, reason, body)
@@ -84,15 +156,45 @@ const storable = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u
 export interface PgAnalyticsStoreOptions {
   /** Hook between COMMIT and returning (tests simulate a crash after commit with it). */
   afterCommit?: () => Promise<void> | void;
+  /** `ANALYTICS_RAW_RETENTION_D` (default 14): days of 10-second windows kept. */
+  rawRetentionDays?: number;
+  /** Hourly rows kept (default 400 days). */
+  hourlyRetentionDays?: number;
+  /**
+   * Days of visitor dedupe rows kept (default 7). Must exceed the ledger's horizon: a late event
+   * of a day whose dedupe rows are gone would count its visitor again.
+   */
+  dedupeRetentionDays?: number;
+  /** Days of partitions created ahead (default 7). */
+  aheadDays?: number;
+  now?: () => number;
+  /** Where apply's time goes (the bench profiles with it). */
+  onPhase?: (phase: 'aggregate' | 'record' | 'upsert' | 'commit', ms: number) => void;
 }
+
+const utcDay = (ms: number): string => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
 
 export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
   readonly #pool: pg.Pool;
   readonly #opts: PgAnalyticsStoreOptions;
+  readonly #now: () => number;
+  readonly #retention: Required<Retention>;
+  /** UTC days (epoch day numbers) whose partitions this process has seen exist. */
+  readonly #ready = new Set<number>();
 
   constructor(pool: pg.Pool, opts: PgAnalyticsStoreOptions = {}) {
     this.#pool = pool;
     this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#retention = { rawDays: opts.rawRetentionDays ?? 14, hourlyDays: opts.hourlyRetentionDays ?? 400 };
+  }
+
+  get retention(): Required<Retention> {
+    return this.#retention;
+  }
+
+  finestInterval(from: Date): Interval {
+    return finestInterval(from, this.#now(), this.#retention);
   }
 
   async apply(events: AnalyticsEvent[]): Promise<{ applied: number; duplicates: number; rows: number }> {
@@ -100,34 +202,51 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     // One event per id (the same message can be received twice within one gathered batch),
     // keyed as the ledger stores it.
     const byId = new Map<string, AnalyticsEvent>();
+    let minMs = Number.POSITIVE_INFINITY;
+    let maxMs = Number.NEGATIVE_INFINITY;
     for (const e of events) {
       const key = ledgerId(e.id);
       if (!byId.has(key)) byId.set(key, e);
+      const ms = e.occurredAt.getTime();
+      if (ms < minMs) minMs = ms;
+      if (ms > maxMs) maxMs = ms;
     }
-    // Sorted ids: two batches sharing ids wait on each other's ledger rows in the same order.
-    const ids = [...byId.keys()].sort();
+    await this.#partitionsFor(minMs, maxMs);
+    const ids = [...byId.keys()];
+    // Aggregated on the assumption that every id is new (the common case); redone for the new
+    // subset when some were already applied. Visitors are only credited once Postgres says
+    // which are new.
+    const phase = this.#opts.onPhase;
+    let t = performance.now();
+    const lap = (name: 'aggregate' | 'record' | 'upsert' | 'commit') => {
+      if (!phase) return;
+      const n = performance.now();
+      phase(name, n - t);
+      t = n;
+    };
+    let a = aggregate(byId.values());
+    lap('aggregate');
 
     const client = await this.#pool.connect();
     let rows = 0;
-    let fresh: AnalyticsEvent[] = [];
+    let fresh = byId.size;
     try {
       await client.query('BEGIN');
-      const recording = client.query<{ n: number }>(RECORD_IDS, [ids]);
-      // While Postgres inserts the ids, aggregate the whole batch on the assumption that every
-      // id is new (the common case); redone for the new subset when some were already applied.
-      const all = aggregate(byId.values());
-      const inserted = (await recording).rows[0].n;
-      let a = all;
-      if (inserted === byId.size) {
-        fresh = [...byId.values()];
-      } else {
-        const mine = inserted === 0 ? [] : (await client.query<{ id: string }>(NEW_IDS, [ids])).rows;
-        fresh = mine.map((r) => byId.get(r.id) as AnalyticsEvent);
-        a = aggregate(fresh);
+      const rec = (await client.query<{ n: number; v: string[]; l: string[] }>(RECORD, recordParams(ids, a))).rows[0];
+      lap('record');
+      if (rec.n !== byId.size) {
+        const mine = rec.n === 0 ? [] : (await client.query<{ id: string }>(NEW_IDS, [ids])).rows;
+        fresh = mine.length;
+        a = aggregate(mine.map((r) => byId.get(r.id) as AnalyticsEvent));
       }
+      // A visitor new to the day always has a fresh event in the batch: had any of its events
+      // been applied before, that application would have recorded it.
+      a.credit(rec.v, rec.l);
       rows = rowCount(a);
       if (rows) await client.query(UPSERT_ALL, upsertParams(a));
+      lap('upsert');
       await client.query('COMMIT');
+      lap('commit');
     } catch (err) {
       // A statement error leaves the connection usable once rolled back: kept, so splitting a
       // batch around a poison event does not reconnect per part. One that cannot even roll back
@@ -141,7 +260,100 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     }
     client.release();
     await this.#opts.afterCommit?.();
-    return { applied: fresh.length, duplicates: events.length - fresh.length, rows };
+    return { applied: fresh, duplicates: events.length - fresh, rows };
+  }
+
+  /**
+   * Makes sure the partitions of the batch's days exist (and `aheadDays` beyond), once per day per
+   * process. A row with no partition would still land in the default one; this keeps it rare.
+   */
+  async #partitionsFor(minMs: number, maxMs: number): Promise<void> {
+    const first = Math.floor(Math.max(minMs, this.#now() - this.#retention.rawDays * DAY_MS) / DAY_MS);
+    const last = Math.floor(maxMs / DAY_MS);
+    let missing = false;
+    for (let d = first; d <= last && !missing; d++) missing = !this.#ready.has(d);
+    if (!missing) return;
+    const ahead = this.#opts.aheadDays ?? 7;
+    try {
+      await this.ensurePartitions(new Date(first * DAY_MS), new Date((last + ahead) * DAY_MS));
+      for (let d = first; d <= last + ahead; d++) this.#ready.add(d);
+    } catch {
+      // Rows go to the default partitions meanwhile: counted all the same.
+    }
+  }
+
+  /** Creates the partitions of the UTC days [from, to] and their months; resolves to how many it made. */
+  async ensurePartitions(from: Date, to: Date): Promise<number> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two containers creating the same partition would collide: one at a time.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':analytics-partitions'))`);
+      const { rows } = await client.query<{ n: number }>('SELECT analytics_ensure_partitions($1::date, $2::date) AS n', [
+        utcDay(from.getTime()),
+        utcDay(to.getTime()),
+      ]);
+      await client.query('COMMIT');
+      return rows[0].n;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Retention: partitions ahead, then every partition wholly past its tier's retention dropped
+   * (and the same rows deleted from the default partitions). Each DROP waits at most
+   * `lockTimeoutMs` for its lock, else it is left for next time. Resolves to the partitions dropped.
+   */
+  async maintain(opts: { lockTimeoutMs?: number } = {}): Promise<{ created: number; dropped: string[] }> {
+    const now = this.#now();
+    const created = await this.ensurePartitions(new Date(now - DAY_MS), new Date(now + (this.#opts.aheadDays ?? 7) * DAY_MS));
+    const rawCut = now - this.#retention.rawDays * DAY_MS;
+    const hourCut = now - this.#retention.hourlyDays * DAY_MS;
+    const dedupeCut = now - (this.#opts.dedupeRetentionDays ?? 7) * DAY_MS;
+    const plan: Array<{ parent: string; col: string; cut: number }> = [
+      { parent: 'analytics_facts_10s', col: 'bucket', cut: rawCut },
+      { parent: 'analytics_sig_10s', col: 'bucket', cut: rawCut },
+      { parent: 'analytics_facts_1h', col: 'bucket', cut: hourCut },
+      { parent: 'analytics_sig_1h', col: 'bucket', cut: hourCut },
+      { parent: 'analytics_dims_1h', col: 'bucket', cut: hourCut },
+      { parent: 'analytics_visitors', col: 'day', cut: dedupeCut },
+      { parent: 'analytics_link_visitors', col: 'day', cut: dedupeCut },
+    ];
+    const dropped: string[] = [];
+    const lockMs = Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000));
+    for (const { parent, col, cut } of plan) {
+      const { rows } = await this.#pool.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = $1::regclass`,
+        [parent],
+      );
+      for (const { name } of rows) {
+        const end = partitionEnd(name);
+        if (end === undefined || end > cut) continue;
+        const client = await this.#pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(`SET LOCAL lock_timeout = ${lockMs}`);
+          await client.query(`DROP TABLE IF EXISTS "${name}"`);
+          await client.query('COMMIT');
+          dropped.push(name);
+        } catch {
+          await client.query('ROLLBACK').catch(() => {});
+        } finally {
+          client.release();
+        }
+      }
+      // Whole days (months) only, like the partitions, so what is kept stays whole.
+      const cutDay = parent.endsWith('_1h') ? monthStart(cut) : Math.floor(cut / DAY_MS) * DAY_MS;
+      await this.#pool
+        .query(`DELETE FROM "${parent}_default" WHERE ${col} < $1`, [new Date(cutDay).toISOString()])
+        .catch(() => {});
+    }
+    return { created, dropped };
   }
 
   async setAside(rejections: Rejection[]): Promise<number> {
@@ -177,109 +389,90 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     }
   }
 
+  /** Rejects with ValidationError when the interval is finer than the data kept for `from`. */
   async report(profileId: string, q: AnalyticsQuery): Promise<AnalyticsReport> {
-    const range = [profileId, q.from, q.to];
-    const bin = INTERVAL_SQL[q.interval];
-    // date_bin rolls the 10-second windows up; the origin is the Unix epoch, so buckets align to
-    // UTC (1d = UTC days). Counts are bigint sums, read as strings and converted exactly.
-    const [views, clicks, links, referrers, countries] = await Promise.all([
-      this.#pool.query<{ t: Date; n: string }>(
-        `SELECT date_bin('${bin}', window_start, TIMESTAMPTZ 'epoch') AS t, sum(n)::int8 AS n
-           FROM profile_views WHERE profile_id = $1 AND window_start >= $2 AND window_start < $3
-          GROUP BY 1`,
-        range,
-      ),
-      this.#pool.query<{ t: Date; n: string }>(
-        `SELECT date_bin('${bin}', window_start, TIMESTAMPTZ 'epoch') AS t, sum(n)::int8 AS n
-           FROM link_clicks WHERE profile_id = $1 AND window_start >= $2 AND window_start < $3
-          GROUP BY 1`,
-        range,
-      ),
-      this.#pool.query<{ k: string; n: string }>(
-        `SELECT link_id AS k, sum(n)::int8 AS n FROM link_clicks
-          WHERE profile_id = $1 AND window_start >= $2 AND window_start < $3
-          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_LINKS}`,
-        range,
-      ),
-      this.#pool.query<{ k: string; n: string }>(
-        `SELECT referrer AS k, sum(n)::int8 AS n FROM referrer_clicks
-          WHERE profile_id = $1 AND window_start >= $2 AND window_start < $3
-          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_REFERRERS}`,
-        range,
-      ),
-      this.#pool.query<{ k: string; n: string }>(
-        `SELECT country AS k, sum(n)::int8 AS n FROM country_clicks
-          WHERE profile_id = $1 AND window_start >= $2 AND window_start < $3
-          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ${TOP_COUNTRIES}`,
-        range,
-      ),
-    ]);
-    const buckets = new Map<number, { t: number; views: number; clicks: number }>();
-    const at = (t: Date) => {
-      const key = t.getTime();
-      let b = buckets.get(key);
-      if (!b) {
-        b = { t: key, views: 0, clicks: 0 };
-        buckets.set(key, b);
-      }
-      return b;
-    };
-    let totalViews = 0;
-    let totalClicks = 0;
-    for (const r of views.rows) {
-      const n = exact(r.n);
-      at(r.t).views += n;
-      totalViews += n;
-    }
-    for (const r of clicks.rows) {
-      const n = exact(r.n);
-      at(r.t).clicks += n;
-      totalClicks += n;
-    }
-    return {
-      totals: { views: totalViews, clicks: totalClicks },
-      series: denseSeries(q, [...buckets.values()]),
-      links: links.rows.map((r) => ({ linkId: r.k, clicks: exact(r.n) })),
-      referrers: referrers.rows.map((r) => ({ referrer: r.k, clicks: exact(r.n) })),
-      countries: countries.rows.map((r) => ({ country: r.k, clicks: exact(r.n) })),
-    };
+    return readReport(this.#pool, profileId, q, this.#now(), this.#retention);
   }
 }
 
-/** The 15 parameter arrays of UPSERT_ALL; timestamps as ISO strings, one per window. */
-const upsertParams = (a: Aggregates): unknown[] => {
-  const iso = new Map<number, string>();
-  const at = (d: Date): string => {
-    const ms = d.getTime();
-    let s = iso.get(ms);
-    if (s === undefined) {
-      s = d.toISOString();
-      iso.set(ms, s);
-    }
-    return s;
-  };
-  return [
-    a.linkClicks.map((r) => r.profileId),
-    a.linkClicks.map((r) => at(r.windowStart)),
-    a.linkClicks.map((r) => r.linkId),
-    a.linkClicks.map((r) => r.n),
-    a.profileViews.map((r) => r.profileId),
-    a.profileViews.map((r) => at(r.windowStart)),
-    a.profileViews.map((r) => r.n),
-    a.referrers.map((r) => r.profileId),
-    a.referrers.map((r) => at(r.windowStart)),
-    a.referrers.map((r) => r.referrer),
-    a.referrers.map((r) => r.n),
-    a.countries.map((r) => r.profileId),
-    a.countries.map((r) => at(r.windowStart)),
-    a.countries.map((r) => r.country),
-    a.countries.map((r) => r.n),
-  ];
+const monthStart = (ms: number): number => {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
 };
 
-/** bigint arrives as a decimal string; counts stay far below 2^53, checked rather than assumed. */
-const exact = (raw: string | number): number => {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n)) throw new Error(`count ${raw} is not a safe integer`);
-  return n;
+/** The end of the range a partition named `..._pYYYYMMDD` (a day) or `..._pYYYYMM` (a month) holds. */
+export const partitionEnd = (name: string): number | undefined => {
+  const m = /_p(\d{4})(\d{2})(\d{2})?$/.exec(name);
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]) - 1, m[3] === undefined ? undefined : Number(m[3])];
+  return d === undefined ? Date.UTC(y, mo + 1, 1) : Date.UTC(y, mo, d + 1);
+};
+
+/** RECORD's 8 parameter arrays. */
+const recordParams = (ids: string[], a: Aggregates): unknown[] => [
+  ids,
+  a.visitors.map((v) => v.day),
+  a.visitors.map((v) => v.profileId),
+  a.visitors.map((v) => v.visitor),
+  a.linkVisitors.map((v) => v.day),
+  a.linkVisitors.map((v) => v.profileId),
+  a.linkVisitors.map((v) => v.linkId),
+  a.linkVisitors.map((v) => v.visitor),
+];
+
+/** UPSERT_ALL's parameter arrays, in its order; buckets in epoch seconds. */
+const upsertParams = (a: Aggregates): unknown[] => {
+  const out: unknown[] = [];
+  const columns = <R>(rows: R[], pick: Array<(r: R) => unknown>) => {
+    const cols = pick.map(() => new Array(rows.length));
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      for (let c = 0; c < pick.length; c++) cols[c][i] = pick[c](r);
+    }
+    out.push(...cols);
+  };
+  for (const t of TIERS) {
+    const { facts, sigs, dims } = a.tiers[t];
+    columns(facts, [
+      (f) => f.profileId,
+      (f) => f.bucket / 1000,
+      (f) => f.linkId,
+      (f) => f.country,
+      (f) => f.device,
+      (f) => f.views,
+      (f) => f.clicks,
+      (f) => f.visitors,
+      (f) => f.uniques,
+    ]);
+    columns(sigs, [
+      (r) => r.profileId,
+      (r) => r.bucket / 1000,
+      (r) => r.linkId,
+      (r) => r.country,
+      (r) => r.device,
+      (r) => r.referrer,
+      (r) => r.region,
+      (r) => r.city,
+      (r) => r.browser,
+      (r) => r.os,
+      (r) => r.utmSource,
+      (r) => r.utmMedium,
+      (r) => r.utmCampaign,
+      (r) => r.covered,
+      (r) => r.views,
+      (r) => r.clicks,
+    ]);
+    if (DIM_TIERS.includes(t)) {
+      columns(dims, [
+        (d) => d.profileId,
+        (d) => d.bucket / 1000,
+        (d) => d.dim,
+        (d) => d.country,
+        (d) => d.value,
+        (d) => d.views,
+        (d) => d.clicks,
+      ]);
+    }
+  }
+  return out;
 };

@@ -97,6 +97,13 @@ export const variableDocs = {
   },
   IDEMPOTENCY_TTL_S: { description: 'How long a claimed webhook-id is remembered.' },
   IDEMPOTENCY_LEASE_MS: { description: 'How long a claim blocks a concurrent duplicate (at least the function time-out).' },
+  VISITOR_SALT_TIMEOUT_MS: {
+    description: "The longest an event waits for the day's salt (once per day per container); later, it goes without visitor.",
+  },
+  SALTS_TABLE: {
+    description: "DynamoDB table of the visitors' daily salts (kept at most 48 h); unset: events go without visitor.",
+    defaultText: '`npm start`: a table on dynalite',
+  },
   WEBHOOK_RETRY_S: { description: 'Delays between attempts of an outgoing webhook delivery, in seconds.' },
   WEBHOOK_ENDPOINTS_TABLE: {
     description: 'DynamoDB table of the outgoing-webhook endpoints (with their signing secrets).',

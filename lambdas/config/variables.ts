@@ -206,6 +206,10 @@ export const variables = {
   IDEMPOTENCY_TTL_S: int({ default: 7 * DAY_S, min: 60, max: 365 * DAY_S, unit: 's' }),
   IDEMPOTENCY_LEASE_MS: int({ default: 30_000, min: 1_000, max: 900_000, unit: 'ms' }),
 
+  // Analytics visitors.
+  SALTS_TABLE: str({ accepts: 'a DynamoDB table name', pattern: /^[A-Za-z0-9_.-]{3,255}$/ }),
+  VISITOR_SALT_TIMEOUT_MS: int({ default: 250, min: 10, max: 5_000, unit: 'ms' }),
+
   // Webhooks out.
   WEBHOOK_RETRY_S: str({
     default: '5,300,1800,7200,18000,36000,50400,72000,86400',

@@ -28,6 +28,8 @@ import { MetricNames } from '../contracts/metrics.ts';
 
 export interface Pruner {
   prune(olderThan: Date, opts?: { chunk?: number; budgetMs?: number }): Promise<number>;
+  /** Analytics retention: partitions created ahead, expired ones dropped. */
+  maintain?(): Promise<{ created: number; dropped: string[] }>;
 }
 
 export interface ConsumerDeps {
@@ -130,8 +132,9 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     if (deps.cdn) failed.push(...(await announceChanges(deps.cdn, event)));
     if (deps.webhooks) failed.push(...(await fanOutChanges(deps.webhooks, event, new Set(failed), count)));
     await delayUnreachable(event, outcome);
-    // Ledger pruning piggybacks on a fraction of batches that reached the database: no scheduler
-    // to deploy, bounded work, and it keeps pace with inserts (each prune deletes up to its time budget).
+    // Ledger pruning and partition upkeep piggyback on a fraction of batches that reached the
+    // database: no scheduler to deploy, bounded work, and it keeps pace with inserts (each prune
+    // deletes up to its time budget; a partition DROP waits for its lock at most a second).
     const reached = outcome.applied + outcome.duplicates > 0 && !outcome.retry.some((r) => r.reason === 'unreachable');
     if (reached) await deps.recovery?.afterHealthyBatch();
     if (reached && store.prune && random() < pruneP) {
@@ -140,6 +143,13 @@ export const makeConsumer = (deps: ConsumerDeps) => {
         if (pruned) logger.info('pruned applied event ids', { pruned });
       } catch (err) {
         logger.warn('pruning applied event ids failed; next time', { error: err });
+      }
+      try {
+        const m = await store.maintain?.();
+        if (m && (m.created || m.dropped.length))
+          logger.info('analytics partitions maintained', { created: m.created, dropped: m.dropped });
+      } catch (err) {
+        logger.warn('analytics partition maintenance failed; next time', { error: err });
       }
     }
     return { batchItemFailures: [...new Set(failed)].map((itemIdentifier) => ({ itemIdentifier })) };

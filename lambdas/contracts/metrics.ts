@@ -43,6 +43,8 @@ export const MetricNames = {
   ClicksNotCounted: 'ClicksNotCounted',
   /** Beacon events accepted but not counted (the beacon came from a bot user agent). Count. */
   BeaconEventsNotCounted: 'BeaconEventsNotCounted',
+  /** A counted event that went without a visitor because the salts table failed or was slow. Count. */
+  VisitorSaltUnavailable: 'VisitorSaltUnavailable',
   /** Events the queue accepted (SendMessage or the successful entries of a batch). Count. */
   EventsPublished: 'EventsPublished',
   /** Events the queue finally refused, after retries or at once for a permanent error. Count. */

@@ -1,10 +1,12 @@
 // Click and view analytics, as plain functions: what a countable event is, how a batch of them
-// folds into 10-second aggregates (the rows the consumer upserts), and the analytics query's
-// parameters. No I/O here; the Postgres adapter (adapters/pg-analytics-store.ts) does that.
+// folds into the rows the consumer upserts (the same aggregation at three bucket widths: 10 s,
+// 1 h, 1 d), which tier answers which interval, and the analytics query's parameters and report.
+// No I/O here; the Postgres adapter (adapters/pg-analytics-store.ts) does that.
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { EventTypes } from '../contracts/events.ts';
-import { firstIssue, safeText } from '../shared/validation.ts';
+import { ValidationError } from '../shared/errors.ts';
+import { firstIssue, isSafeText, safeText } from '../shared/validation.ts';
 
 /** Aggregation granularity (contract section 4): occurredAt floored to 10 s, UTC. */
 export const WINDOW_MS = 10_000;
@@ -15,8 +17,21 @@ export type CountedType = (typeof COUNTED_TYPES)[number];
 
 export const DIRECT_REFERRER = '(direct)';
 export const UNKNOWN_COUNTRY = '(unknown)';
+/** Browser or OS family the edge could not tell. */
+export const OTHER_FAMILY = 'Other';
 
-/** A countable event as the consumer sees it, after validation. */
+export const DEVICES = ['mobile', 'tablet', 'desktop', 'other'] as const;
+export type Device = (typeof DEVICES)[number];
+
+export interface Utm {
+  source?: string;
+  medium?: string;
+  campaign?: string;
+  term?: string;
+  content?: string;
+}
+
+/** A countable event as the consumer sees it, after validation (the dimensions come from the edge). */
 export interface AnalyticsEvent {
   id: string;
   type: CountedType;
@@ -25,6 +40,16 @@ export interface AnalyticsEvent {
   linkId?: string;
   referrer?: string;
   country?: string;
+  /** CloudFront-Viewer-Country-Region (≤ 16). */
+  region?: string;
+  /** CloudFront-Viewer-City (≤ 128). */
+  city?: string;
+  device?: Device;
+  browser?: string;
+  os?: string;
+  /** 32 lowercase hex chars: the day's keyed visitor hash. */
+  visitor?: string;
+  utm?: Utm;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -127,18 +152,57 @@ export const parseMessage = (body: string): ParsedMessage => {
   const m = parsed.data;
   if (m.type === EventTypes.LinkClicked && !m.data.linkId)
     return { kind: 'invalid', reason: 'data.linkId: required for link.clicked', id: m.id };
-  return {
-    kind: 'counted',
-    event: {
-      id: m.id,
-      type: m.type,
-      occurredAt: new Date(m.occurredAt),
-      profileId: m.data.profileId,
-      ...(m.data.linkId ? { linkId: m.data.linkId } : {}),
-      ...(m.data.referrer ? { referrer: m.data.referrer } : {}),
-      ...(m.data.country ? { country: m.data.country } : {}),
-    },
+  const event: AnalyticsEvent = {
+    id: m.id,
+    type: m.type,
+    occurredAt: new Date(m.occurredAt),
+    profileId: m.data.profileId,
+    ...(m.data.linkId ? { linkId: m.data.linkId } : {}),
+    ...(m.data.referrer ? { referrer: m.data.referrer } : {}),
+    ...(m.data.country ? { country: m.data.country } : {}),
   };
+  addDimensions(event, (json as { data: Record<string, unknown> }).data);
+  return { kind: 'counted', event };
+};
+
+const VISITOR_RE = /^[0-9a-f]{32}$/;
+const DIM_MAX = { region: 16, city: 128, browser: 64, os: 64, utm: 256 } as const;
+const UTM_FIELDS = ['source', 'medium', 'campaign', 'term', 'content'] as const;
+
+/** A dimension value worth storing: a non-empty string of safe text within `max`. */
+const dimText = (v: unknown, max: number): string | undefined => {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) return undefined;
+  return plain(v) || isSafeText(v) ? v : undefined;
+};
+
+/**
+ * Copies the edge's dimensions onto the event. A dimension that is missing or unusable is left
+ * out (the event still counts, under `Other`/unknown): a garbled header must not lose a click.
+ */
+const addDimensions = (e: AnalyticsEvent, d: Record<string, unknown>): void => {
+  const region = dimText(d.region, DIM_MAX.region);
+  if (region) e.region = region;
+  const city = dimText(d.city, DIM_MAX.city);
+  if (city) e.city = city;
+  if (typeof d.device === 'string' && (DEVICES as readonly string[]).includes(d.device)) e.device = d.device as Device;
+  const browser = dimText(d.browser, DIM_MAX.browser);
+  if (browser) e.browser = browser;
+  const os = dimText(d.os, DIM_MAX.os);
+  if (os) e.os = os;
+  if (typeof d.visitor === 'string' && VISITOR_RE.test(d.visitor)) e.visitor = d.visitor;
+  if (typeof d.utm === 'object' && d.utm !== null && !Array.isArray(d.utm)) {
+    const raw = d.utm as Record<string, unknown>;
+    const utm: Utm = {};
+    let any = false;
+    for (const f of UTM_FIELDS) {
+      const v = dimText(raw[f], DIM_MAX.utm);
+      if (v) {
+        utm[f] = v;
+        any = true;
+      }
+    }
+    if (any) e.utm = utm;
+  }
 };
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -168,7 +232,7 @@ const fastCounted = (json: unknown): AnalyticsEvent | undefined => {
   if (!okStored(d.profileId)) return undefined;
   if (m.type === EventTypes.LinkClicked ? !okStored(d.linkId) : d.linkId !== undefined && !okStored(d.linkId)) return undefined;
   if (!okOptional(d.referrer, 4096) || !okOptional(d.country, 16)) return undefined;
-  return {
+  const e: AnalyticsEvent = {
     id: m.id,
     type: m.type,
     occurredAt: at,
@@ -177,99 +241,390 @@ const fastCounted = (json: unknown): AnalyticsEvent | undefined => {
     ...(typeof d.referrer === 'string' && d.referrer ? { referrer: d.referrer } : {}),
     ...(typeof d.country === 'string' && d.country ? { country: d.country } : {}),
   };
+  addDimensions(e, d as Record<string, unknown>);
+  return e;
 };
 
-export interface LinkClickRow {
-  profileId: string;
-  windowStart: Date;
-  linkId: string;
-  n: number;
-}
-export interface ProfileViewRow {
-  profileId: string;
-  windowStart: Date;
-  n: number;
-}
-export interface ReferrerRow {
-  profileId: string;
-  windowStart: Date;
-  referrer: string;
-  n: number;
-}
-export interface CountryRow {
-  profileId: string;
-  windowStart: Date;
-  country: string;
-  n: number;
-}
+/** The three storage tiers, by bucket width: raw (10 s), hourly, daily. */
+export const TIERS = ['10s', '1h', '1d'] as const;
+export type Tier = (typeof TIERS)[number];
+export const TIER_MS: Record<Tier, number> = { '10s': 10_000, '1h': 3_600_000, '1d': 86_400_000 };
 
-/** The rows one batch adds, each list unique by key and sorted by it (the lock order of the upserts). */
-export interface Aggregates {
-  linkClicks: LinkClickRow[];
-  profileViews: ProfileViewRow[];
-  referrers: ReferrerRow[];
-  countries: CountryRow[];
-}
-
-const SEP = '\u0000';
-
-const bump = <R extends { n: number }>(map: Map<string, R>, key: string, make: () => R): void => {
-  const row = map.get(key);
-  if (row) row.n++;
-  else map.set(key, make());
-};
-
-/** Plain code-unit order: any fixed total order works, as long as every batch uses the same one. */
-const byKey = <R>(map: Map<string, R>): R[] =>
-  [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+/** Breakdown dimensions (the `dim` column of the dims tables). */
+export const DIM = {
+  referrer: 1,
+  region: 2,
+  city: 3,
+  browser: 4,
+  os: 5,
+  utmSource: 6,
+  utmMedium: 7,
+  utmCampaign: 8,
+} as const;
+export type DimCode = (typeof DIM)[keyof typeof DIM];
 
 /**
- * Folds events into 10-second aggregates: clicks per link, views per profile, and (for clicks)
- * counts per referrer host and per country. Each event must appear once (dedupe by id first).
+ * One facts row: counts per (profile, bucket, link, country, device); `linkId` is '' for views.
+ * `visitors` counts visitors whose first event of the UTC day this row holds; `uniques`, the
+ * visitors whose first click of the day on this link it holds.
  */
-export const aggregate = (events: Iterable<AnalyticsEvent>): Aggregates => {
-  const links = new Map<string, LinkClickRow>();
-  const views = new Map<string, ProfileViewRow>();
-  const referrers = new Map<string, ReferrerRow>();
-  const countries = new Map<string, CountryRow>();
-  // Per-batch memos: a batch repeats the same few referrers, countries and windows.
+export interface FactRow {
+  profileId: string;
+  bucket: number;
+  linkId: string;
+  country: string;
+  device: Device;
+  views: number;
+  clicks: number;
+  visitors: number;
+  uniques: number;
+}
+
+/**
+ * One signature row: views and clicks per every dimension at once (the filter columns and the
+ * breakdown values; '' when absent). A long-tail profile's event is one row here rather than one
+ * per breakdown value; filtered breakdowns are these rows unpivoted. `covered`: the same counts
+ * are also in the dims rows of the tier (hourly/daily groups of at least COVER_MIN events in their
+ * batch), so an unfiltered read takes the dims rows and only the uncovered signatures.
+ */
+export interface SigRow {
+  profileId: string;
+  bucket: number;
+  linkId: string;
+  country: string;
+  device: Device;
+  referrer: string;
+  region: string;
+  city: string;
+  browser: string;
+  os: string;
+  utmSource: string;
+  utmMedium: string;
+  utmCampaign: string;
+  covered: boolean;
+  views: number;
+  clicks: number;
+}
+
+/**
+ * One breakdown row summed over links, countries and devices (hourly and daily only): an
+ * unfiltered report over months reads few of them. Region and city rows keep their country.
+ */
+export interface DimRow {
+  profileId: string;
+  bucket: number;
+  dim: DimCode;
+  country: string;
+  value: string;
+  views: number;
+  clicks: number;
+}
+
+export interface TierRows {
+  facts: FactRow[];
+  sigs: SigRow[];
+  dims: DimRow[];
+}
+
+/**
+ * A (profile, bucket) with at least this many events in a batch also gets summed dims rows; below
+ * it, its signatures alone hold its breakdowns (a busy profile's signatures would be many to read,
+ * a quiet one's dims rows would be many to write).
+ */
+export const COVER_MIN = 8;
+
+/** A visitor of a profile on a UTC day (`visitor` as Postgres prints a uuid). */
+export interface VisitorKey {
+  day: string;
+  profileId: string;
+  visitor: string;
+}
+export interface LinkVisitorKey extends VisitorKey {
+  linkId: string;
+}
+
+// \u0001 cannot occur in a stored id (safe text has no control characters), and Postgres can
+// build the same key (`chr(1)`) for the visitors it found new.
+export const visitorKey = (v: VisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.visitor}`;
+export const linkVisitorKey = (v: LinkVisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.linkId}\u0001${v.visitor}`;
+
+/** What one batch adds: rows per tier (unique by key), and the visitors it saw. */
+export interface Aggregates {
+  tiers: Record<Tier, TierRows>;
+  /** Each (day, profile, visitor) of the batch once: the store records them and answers which are new. */
+  visitors: VisitorKey[];
+  /** Each (day, profile, link, visitor) of the batch's clicks once. */
+  linkVisitors: LinkVisitorKey[];
+  /**
+   * Adds 1 to `visitors` (`uniques`) of the rows of the batch's first event (click) of each
+   * visitor the store found new, in every tier: the series then sums to the total in each.
+   */
+  credit(newVisitors: Iterable<string>, newLinkVisitors: Iterable<string>): void;
+}
+
+const dayString = (dayMs: number): string => new Date(dayMs).toISOString().slice(0, 10);
+const dashed = (hex: string): string =>
+  `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+
+const VALUE_BITS = 2 ** 20;
+const DIM_BITS = 2 ** 4;
+
+interface Norm {
+  e: AnalyticsEvent;
+  ms: number;
+  view: boolean;
+  linkId: string;
+  country: string;
+  device: Device;
+  referrer: string;
+  browser: string;
+  os: string;
+  /** [dim, value, keeps its country] of the event's breakdown values. */
+  values: Array<[DimCode, string, boolean]>;
+  /** The signature without profile and bucket. */
+  sig: string;
+}
+
+/**
+ * Folds events into the rows of the three tiers: the same counts at three bucket widths, so an
+ * hourly or daily row is exactly the sum of the 10-second rows it covers. Each event must appear
+ * once (dedupe by id first). Rows come unsorted: the store orders them by key in SQL, the lock
+ * order every batch shares.
+ */
+export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
+  // Per-batch memos: a batch repeats the same few referrers, countries, values and buckets.
   const hosts = new Map<string | undefined, string>();
   const codes = new Map<string | undefined, string>();
-  const windows = new Map<number, Date>();
-  for (const e of events) {
-    const ms = Math.floor(e.occurredAt.getTime() / WINDOW_MS) * WINDOW_MS;
-    let windowStart = windows.get(ms);
-    if (!windowStart) {
-      windowStart = new Date(ms);
-      windows.set(ms, windowStart);
-    }
-    // Keys sort by profile, then window, then the rest. Window keys are fixed-width (epoch ms
-    // offset so they stay 14 digits and non-negative), so string order is chronological.
-    const base = `${e.profileId}${SEP}${ms + 1e13}`;
-    if (e.type === EventTypes.ProfileViewed) {
-      bump(views, base, () => ({ profileId: e.profileId, windowStart, n: 1 }));
-      continue;
-    }
-    const linkId = e.linkId ?? '';
-    bump(links, `${base}${SEP}${linkId}`, () => ({ profileId: e.profileId, windowStart, linkId, n: 1 }));
+  const events: Norm[] = [];
+  for (const e of input) {
+    const view = e.type === EventTypes.ProfileViewed;
     let referrer = hosts.get(e.referrer);
     if (referrer === undefined) {
       referrer = referrerHost(e.referrer);
       hosts.set(e.referrer, referrer);
     }
-    bump(referrers, `${base}${SEP}${referrer}`, () => ({ profileId: e.profileId, windowStart, referrer, n: 1 }));
     let country = codes.get(e.country);
     if (country === undefined) {
       country = normalizeCountry(e.country);
       codes.set(e.country, country);
     }
-    bump(countries, `${base}${SEP}${country}`, () => ({ profileId: e.profileId, windowStart, country, n: 1 }));
+    const linkId = view ? '' : (e.linkId ?? '');
+    const device: Device = e.device ?? 'other';
+    const browser = e.browser ?? OTHER_FAMILY;
+    const os = e.os ?? OTHER_FAMILY;
+    const values: Norm['values'] = [
+      [DIM.referrer, referrer, false],
+      [DIM.browser, browser, false],
+      [DIM.os, os, false],
+    ];
+    if (e.region) values.push([DIM.region, e.region, true]);
+    if (e.city) values.push([DIM.city, e.city, true]);
+    if (e.utm?.source) values.push([DIM.utmSource, e.utm.source, false]);
+    if (e.utm?.medium) values.push([DIM.utmMedium, e.utm.medium, false]);
+    if (e.utm?.campaign) values.push([DIM.utmCampaign, e.utm.campaign, false]);
+    const sig = [
+      linkId,
+      country,
+      device,
+      referrer,
+      e.region ?? '',
+      e.city ?? '',
+      browser,
+      os,
+      e.utm?.source ?? '',
+      e.utm?.medium ?? '',
+      e.utm?.campaign ?? '',
+    ].join('\u0000');
+    events.push({ e, ms: e.occurredAt.getTime(), view, linkId, country, device, referrer, browser, os, values, sig });
   }
-  return { linkClicks: byKey(links), profileViews: byKey(views), referrers: byKey(referrers), countries: byKey(countries) };
+
+  const widths = TIERS.map((t) => TIER_MS[t]);
+  // Events per (profile, bucket) and tier: which groups get summed dims rows.
+  const groupSize = TIERS.map(() => new Map<string, number>());
+  for (const n of events) {
+    for (let t = 1; t < TIERS.length; t++) {
+      const k = `${n.e.profileId}\u0000${Math.floor(n.ms / widths[t])}`;
+      groupSize[t].set(k, (groupSize[t].get(k) ?? 0) + 1);
+    }
+  }
+
+  const facts = TIERS.map(() => new Map<string, FactRow>());
+  const sigs = TIERS.map(() => new Map<string, SigRow>());
+  const dims = TIERS.map(() => new Map<number, DimRow>());
+  const groups = TIERS.map(() => new Map<string, number>());
+  const valueIds = new Map<string, number>();
+  const intern = (v: string): number => {
+    let id = valueIds.get(v);
+    if (id === undefined) {
+      id = valueIds.size;
+      valueIds.set(v, id);
+    }
+    return id;
+  };
+  const days = new Map<number, string>();
+  const firstVisit = new Map<string, { at: number; rows: FactRow[]; key: VisitorKey }>();
+  const firstClick = new Map<string, { at: number; rows: FactRow[]; key: LinkVisitorKey }>();
+
+  for (const n of events) {
+    const { e, ms, view } = n;
+    const rows: FactRow[] = [];
+    for (let t = 0; t < TIERS.length; t++) {
+      const slot = Math.floor(ms / widths[t]);
+      const bucket = slot * widths[t];
+      const base = `${e.profileId}\u0000${slot}`;
+      const fkey = `${base}\u0000${n.linkId}\u0000${n.country}\u0000${n.device}`;
+      let f = facts[t].get(fkey);
+      if (!f) {
+        f = {
+          profileId: e.profileId,
+          bucket,
+          linkId: n.linkId,
+          country: n.country,
+          device: n.device,
+          views: 0,
+          clicks: 0,
+          visitors: 0,
+          uniques: 0,
+        };
+        facts[t].set(fkey, f);
+      }
+      if (view) f.views++;
+      else f.clicks++;
+      rows.push(f);
+
+      const covered = t > 0 && (groupSize[t].get(base) ?? 0) >= COVER_MIN;
+      const skey = `${base}\u0000${n.sig}`;
+      let s = sigs[t].get(skey);
+      if (!s) {
+        s = {
+          profileId: e.profileId,
+          bucket,
+          linkId: n.linkId,
+          country: n.country,
+          device: n.device,
+          referrer: n.referrer,
+          region: e.region ?? '',
+          city: e.city ?? '',
+          browser: n.browser,
+          os: n.os,
+          utmSource: e.utm?.source ?? '',
+          utmMedium: e.utm?.medium ?? '',
+          utmCampaign: e.utm?.campaign ?? '',
+          covered,
+          views: 0,
+          clicks: 0,
+        };
+        sigs[t].set(skey, s);
+      }
+      if (view) s.views++;
+      else s.clicks++;
+      if (!covered) continue;
+
+      let g = groups[t].get(base);
+      if (g === undefined) {
+        g = groups[t].size;
+        groups[t].set(base, g);
+      }
+      for (const [dim, value, keepsCountry] of n.values) {
+        const vid = intern(keepsCountry ? `${n.country}\u0000${value}` : value);
+        const dk = (g * DIM_BITS + dim) * VALUE_BITS + vid;
+        let d = dims[t].get(dk);
+        if (!d) {
+          d = { profileId: e.profileId, bucket, dim, country: keepsCountry ? n.country : '', value, views: 0, clicks: 0 };
+          dims[t].set(dk, d);
+        }
+        if (view) d.views++;
+        else d.clicks++;
+      }
+    }
+
+    if (e.visitor) {
+      const dayMs = Math.floor(ms / 86_400_000) * 86_400_000;
+      let day = days.get(dayMs);
+      if (day === undefined) {
+        day = dayString(dayMs);
+        days.set(dayMs, day);
+      }
+      const visitor = dashed(e.visitor);
+      const vk: VisitorKey = { day, profileId: e.profileId, visitor };
+      const k = visitorKey(vk);
+      const seen = firstVisit.get(k);
+      if (!seen) firstVisit.set(k, { at: ms, rows, key: vk });
+      else if (ms < seen.at) {
+        seen.at = ms;
+        seen.rows = rows;
+      }
+      if (!view) {
+        const lk: LinkVisitorKey = { day, profileId: e.profileId, linkId: n.linkId, visitor };
+        const kk = linkVisitorKey(lk);
+        const clicked = firstClick.get(kk);
+        if (!clicked) firstClick.set(kk, { at: ms, rows, key: lk });
+        else if (ms < clicked.at) {
+          clicked.at = ms;
+          clicked.rows = rows;
+        }
+      }
+    }
+  }
+
+  const tiers = {} as Record<Tier, TierRows>;
+  TIERS.forEach((tier, t) => {
+    tiers[tier] = { facts: [...facts[t].values()], sigs: [...sigs[t].values()], dims: [...dims[t].values()] };
+  });
+  return {
+    tiers,
+    visitors: [...firstVisit.values()].map((v) => v.key),
+    linkVisitors: [...firstClick.values()].map((v) => v.key),
+    credit(newVisitors, newLinkVisitors) {
+      for (const k of newVisitors) {
+        const v = firstVisit.get(k);
+        if (v) for (const r of v.rows) r.visitors++;
+      }
+      for (const k of newLinkVisitors) {
+        const c = firstClick.get(k);
+        if (c) for (const r of c.rows) r.uniques++;
+      }
+    },
+  };
 };
 
 export const rowCount = (a: Aggregates): number =>
-  a.linkClicks.length + a.profileViews.length + a.referrers.length + a.countries.length;
+  TIERS.reduce((n, t) => n + a.tiers[t].facts.length + a.tiers[t].sigs.length + a.tiers[t].dims.length, 0);
+
+// ---------------------------------------------------------------------------------------------
+// Retention: which tier holds which instants
+
+/** Hourly rows are kept this long (contract: 400 days); daily rows for good. */
+export const HOURLY_RETENTION_D = 400;
+
+export interface Retention {
+  /** `ANALYTICS_RAW_RETENTION_D` (default 14). */
+  rawDays: number;
+  hourlyDays?: number;
+}
+
+/**
+ * The finest interval the store can answer for a range starting at `from`: raw 10-second windows
+ * are dropped by whole UTC days once the day ended more than `rawDays` ago, hourly rows by whole
+ * months past 400 days, so an instant younger than the retention is always still there.
+ */
+export const finestInterval = (from: Date, now: number, r: Retention): Interval => {
+  const t = from.getTime();
+  if (t >= now - r.rawDays * 86_400_000) return '10s';
+  if (t >= now - (r.hourlyDays ?? HOURLY_RETENTION_D) * 86_400_000) return '1h';
+  return '1d';
+};
+
+/** Throws ValidationError (400) when `q.interval` is finer than the data kept for `q.from`. */
+export const assertIntervalKept = (q: Pick<AnalyticsQuery, 'from' | 'interval'>, now: number, r: Retention): void => {
+  const finest = finestInterval(q.from, now, r);
+  if (INTERVALS[q.interval] < INTERVALS[finest]) {
+    throw new ValidationError(
+      `interval ${q.interval} is finer than the data kept for ${q.from.toISOString()}: ${finest} or coarser ` +
+        `(10-second windows are kept ${r.rawDays} days, hourly ${r.hourlyDays ?? HOURLY_RETENTION_D} days, daily for good).`,
+    );
+  }
+};
 
 // ---------------------------------------------------------------------------------------------
 // The analytics query (GET /api/profiles/{username}/analytics)
@@ -288,6 +643,11 @@ export interface AnalyticsQuery {
   /** Exclusive, rounded up to 10 s. */
   to: Date;
   interval: Interval;
+  /** Filters: each narrows every number of the report (totals, series, visitors, breakdowns). */
+  linkId?: string;
+  /** ISO alpha-2 as stored (upper case), or `(unknown)`. */
+  country?: string;
+  device?: Device;
 }
 
 export type QueryParse = { ok: true; query: AnalyticsQuery } | { ok: false; message: string };
@@ -352,27 +712,44 @@ export const seriesBuckets = (q: AnalyticsQuery): number[] => {
 export interface AnalyticsTotals {
   views: number;
   clicks: number;
+  visitors: number;
 }
 export interface SeriesPoint {
   t: string;
   views: number;
   clicks: number;
+  visitors: number;
+}
+export interface ValueCount {
+  value: string;
+  views: number;
+  clicks: number;
 }
 
+/** The stored part of the analytics route's answer (the route adds username, from, to, interval). */
 export interface AnalyticsReport {
   totals: AnalyticsTotals;
   series: SeriesPoint[];
-  links: Array<{ linkId: string; clicks: number }>;
+  links: Array<{ linkId: string; clicks: number; uniqueClicks: number }>;
   referrers: Array<{ referrer: string; clicks: number }>;
   countries: Array<{ country: string; clicks: number }>;
+  regions: Array<{ country: string; region: string; clicks: number }>;
+  cities: Array<{ country: string; city: string; clicks: number }>;
+  devices: Array<{ device: string; views: number; clicks: number }>;
+  browsers: Array<{ browser: string; views: number; clicks: number }>;
+  os: Array<{ os: string; views: number; clicks: number }>;
+  utm: { source: ValueCount[]; medium: ValueCount[]; campaign: ValueCount[] };
 }
 
 /** Sparse rows from the store → the dense series the contract returns (empty buckets are zeros). */
-export const denseSeries = (q: AnalyticsQuery, rows: Array<{ t: number; views: number; clicks: number }>): SeriesPoint[] => {
+export const denseSeries = (
+  q: AnalyticsQuery,
+  rows: Array<{ t: number; views: number; clicks: number; visitors?: number }>,
+): SeriesPoint[] => {
   const byT = new Map(rows.map((r) => [r.t, r]));
   return seriesBuckets(q).map((t) => {
     const r = byT.get(t);
-    return { t: new Date(t).toISOString(), views: r?.views ?? 0, clicks: r?.clicks ?? 0 };
+    return { t: new Date(t).toISOString(), views: r?.views ?? 0, clicks: r?.clicks ?? 0, visitors: r?.visitors ?? 0 };
   });
 };
 
@@ -383,5 +760,11 @@ export interface AnalyticsStore {
    * (redelivery), adds the rest to the aggregates. All or nothing; rejects when the store fails.
    */
   apply(events: AnalyticsEvent[]): Promise<{ applied: number; duplicates: number; rows: number }>;
+  /**
+   * Rejects with ValidationError when the interval is finer than the data kept for `from`
+   * (assertIntervalKept): the route answers 400.
+   */
   report(profileId: string, q: AnalyticsQuery): Promise<AnalyticsReport>;
+  /** The finest interval answerable for a range starting at `from` (the route's 400 rule). */
+  finestInterval?(from: Date): Interval;
 }

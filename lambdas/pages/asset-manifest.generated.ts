@@ -10,10 +10,10 @@ export interface AssetInfo {
 }
 
 export const assetManifest = {
-  "page.js": { file: "page.f7c761133ef3.js", contentType: "text/javascript; charset=utf-8" },
+  "page.js": { file: "page.7666263ce1a6.js", contentType: "text/javascript; charset=utf-8" },
   "page.css": { file: "page.c19563a324d2.css", contentType: "text/css; charset=utf-8" },
-  "dashboard.js": { file: "dashboard.d46248bc4011.js", contentType: "text/javascript; charset=utf-8" },
-  "dashboard.css": { file: "dashboard.c1bd7ac693f5.css", contentType: "text/css; charset=utf-8" },
+  "dashboard.js": { file: "dashboard.7cc60ccc1578.js", contentType: "text/javascript; charset=utf-8" },
+  "dashboard.css": { file: "dashboard.c2ea08a8a397.css", contentType: "text/css; charset=utf-8" },
   "embed.js": { file: "embed.js", contentType: "text/javascript; charset=utf-8", cacheControl: "public, max-age=86400, stale-while-revalidate=604800" },
   "favicon.svg": { file: "favicon.03b61abb6b77.svg", contentType: "image/svg+xml" },
 } as const satisfies Record<string, AssetInfo>;

@@ -1,7 +1,8 @@
 // The owner's analytics dashboard shell: server-rendered from the cached profile (so an unknown
 // profile is a 404 page), with the link titles as an inert JSON data block. Everything else is
-// done by /assets/dashboard.<hash>.js: it asks for the admin token, keeps it in sessionStorage
-// and calls the analytics route with `Authorization: Bearer`.
+// done by /assets/dashboard.<hash>.js: it asks for a key (the admin token or a scoped
+// `analytics:read` key), keeps it in sessionStorage and calls the analytics route with
+// `Authorization: Bearer`, for the CSV download too (fetched, then saved from a Blob).
 import type { View } from '../core/profile-service.ts';
 import { type Profile, visibleLinks } from '../core/profile.ts';
 import { assetPath } from './assets.ts';
@@ -14,13 +15,26 @@ const INTERVALS = ['10s', '1m', '1h', '1d'] as const;
 const options = (values: readonly string[], selected: string): SafeHtml[] =>
   values.map((v) => html`<option value="${v}"${v === selected ? html` selected` : ''}>${v}</option>`);
 
-const table = (id: string, title: string, label: string): SafeHtml => html`<section class="card" aria-labelledby="${id}-title">
+const DEVICES = ['mobile', 'tablet', 'desktop', 'other'] as const;
+
+/** A breakdown table: a label column, then number columns (filled by the script). */
+const table = (
+  id: string,
+  title: string,
+  label: string,
+  columns: readonly string[] = ['Clicks'],
+): SafeHtml => html`<section class="card" aria-labelledby="${id}-title">
 <h3 id="${id}-title">${title}</h3>
 <table id="${id}">
-<thead><tr><th scope="col">${label}</th><th scope="col" class="num">Clicks</th></tr></thead>
-<tbody><tr><td colspan="2" class="empty">No data yet.</td></tr></tbody>
+<thead><tr><th scope="col">${label}</th>${columns.map((c) => html`<th scope="col" class="num">${c}</th>`)}</tr></thead>
+<tbody><tr><td colspan="${String(columns.length + 1)}" class="empty">No data yet.</td></tr></tbody>
 </table>
 </section>`;
+
+const stat = (id: string, label: string): SafeHtml =>
+  html`<div class="card stat"><span class="label">${label}</span><span id="total-${id}" class="value">–</span><span id="delta-${id}" class="delta" data-kind="none"></span></div>`;
+
+const VIEWS_CLICKS = ['Views', 'Clicks'] as const;
 
 export const renderDashboardPage = (profile: Profile): SafeHtml => {
   const username = profile.username.toLowerCase();
@@ -49,11 +63,11 @@ export const renderDashboardPage = (profile: Profile): SafeHtml => {
 <h2 id="auth-title">Sign in</h2>
 <p id="auth-error" class="error-text" role="alert" hidden></p>
 <form id="token-form" method="post" action="#" autocomplete="off">
-<label class="token-label" for="token">Admin token</label>
+<label class="token-label" for="token">Key</label>
 <input id="token" name="token" type="password" required autocomplete="off" spellcheck="false">
 <button type="submit">Open dashboard</button>
 </form>
-<p class="hint">The token stays in this browser tab and is only ever sent as an Authorization header.</p>
+<p class="hint">A key with the <code>analytics:read</code> scope for this profile (or the admin token). It stays in this browser tab and is only ever sent as an Authorization header.</p>
 </section>
 <section id="dash" aria-labelledby="dash-title" hidden>
 <h2 id="dash-title" class="visually-hidden">Analytics</h2>
@@ -61,22 +75,42 @@ export const renderDashboardPage = (profile: Profile): SafeHtml => {
 <label>Range <select id="range">${options(RANGES, '24h')}</select></label>
 <label>Interval <select id="interval">${options(INTERVALS, '1h')}</select></label>
 <button type="button" id="refresh">Refresh</button>
-<button type="button" id="signout" class="secondary">Forget token</button>
+<button type="button" id="csv" class="secondary">Download CSV</button>
+<button type="button" id="signout" class="secondary">Forget key</button>
+</div>
+<div class="controls filters">
+<label>Link <select id="filter-link"><option value="">All links</option>${data.links.map(
+    (l) => html`<option value="${l.id}">${l.title || l.id}</option>`,
+  )}</select></label>
+<label>Country <select id="filter-country"><option value="">All countries</option></select></label>
+<label>Device <select id="filter-device"><option value="">All devices</option>${DEVICES.map(
+    (d) => html`<option value="${d}">${d}</option>`,
+  )}</select></label>
 </div>
 <p id="status" role="status" aria-live="polite"></p>
 <div class="totals">
-<div class="card stat"><span class="label">Views</span><span id="total-views" class="value">–</span></div>
-<div class="card stat"><span class="label">Clicks</span><span id="total-clicks" class="value">–</span></div>
-<div class="card stat"><span class="label">Click-through</span><span id="total-ctr" class="value">–</span></div>
+${stat('views', 'Views')}
+${stat('visitors', 'Unique visitors')}
+${stat('clicks', 'Clicks')}
+${stat('ctr', 'Click-through')}
 </div>
+<p class="hint">Changes compare with the previous period of the same length.</p>
 <figure class="card">
-<figcaption>Views and clicks over time</figcaption>
-<div id="chart" role="img" aria-label="Chart of views and clicks"></div>
+<figcaption>Views, clicks and visitors over time</figcaption>
+<div id="chart" role="img" aria-label="Chart of views, clicks and visitors"></div>
 </figure>
 <div class="tables">
-${table('top-links', 'Top links', 'Link')}
+${table('top-links', 'Top links', 'Link', ['Clicks', 'Unique clicks', 'CTR'])}
 ${table('referrers', 'Referrers', 'Referrer')}
 ${table('countries', 'Countries', 'Country')}
+${table('regions', 'Regions', 'Region')}
+${table('cities', 'Cities', 'City')}
+${table('devices', 'Devices', 'Device', VIEWS_CLICKS)}
+${table('browsers', 'Browsers', 'Browser', VIEWS_CLICKS)}
+${table('os', 'Operating systems', 'OS', VIEWS_CLICKS)}
+${table('utm-source', 'Campaign sources (utm_source)', 'Source', VIEWS_CLICKS)}
+${table('utm-medium', 'Campaign media (utm_medium)', 'Medium', VIEWS_CLICKS)}
+${table('utm-campaign', 'Campaigns (utm_campaign)', 'Campaign', VIEWS_CLICKS)}
 </div>
 </section>
 </main>

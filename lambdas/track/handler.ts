@@ -12,6 +12,8 @@ import { parseUsername, USERNAME_RE } from '../shared/username.ts';
 import { firstIssue, headerText, safeText, safeTextCheck } from '../shared/validation.ts';
 import { routedHandler } from '../shared/router.ts';
 import { MetricNames } from '../contracts/metrics.ts';
+import { type UserAgentFacts, userAgentFacts } from '../core/user-agent.ts';
+import { clientIp, type VisitorHasher } from '../core/visitors.ts';
 
 export interface TrackDeps {
   service: Pick<ProfileService, 'profile'>;
@@ -24,6 +26,10 @@ export interface TrackDeps {
   clickBudgetMs: number;
   /** The events queue's retention (`QUEUE_RETENTION_S`): older beacon events are refused. */
   queueRetentionS: number;
+  /** Visitors (daily salted hashes); absent: events go without visitor. */
+  visitors?: Pick<VisitorHasher, 'visitor'>;
+  /** User-Agent → device and families; cached (core/user-agent.ts). */
+  userAgent?: (ua: string | undefined) => UserAgentFacts;
   telemetry: Telemetry;
   log: { error(message: string, extra?: Record<string, unknown>): void };
   now?: () => number;
@@ -35,6 +41,11 @@ export const MAX_LINK_ID = 128;
 export const MAX_UTM = 200;
 /** What the consumer accepts for a country; CloudFront sends two letters. */
 export const MAX_COUNTRY = 16;
+/** ISO 3166-2 subdivision codes are 1-3 characters; the interface allows 16. */
+export const MAX_REGION = 16;
+export const MAX_CITY = 128;
+/** What of the User-Agent goes into the visitor hash (browsers send ~150 characters). */
+const MAX_UA = 512;
 /** An ISO-8601 timestamp with nanoseconds and an offset is 35 characters. */
 export const MAX_TIMESTAMP = 40;
 
@@ -90,6 +101,35 @@ export const parseBeacon = (raw: string, now: number, retentionS: number): Beaco
 const country = (event: HttpEvent): string | undefined =>
   headerText(header(event, 'cloudfront-viewer-country'), MAX_COUNTRY, 'drop');
 const referer = (event: HttpEvent): string | undefined => headerText(header(event, 'referer'), MAX_REFERRER);
+const region = (event: HttpEvent): string | undefined => {
+  const r = headerText(header(event, 'cloudfront-viewer-country-region'), MAX_REGION, 'drop');
+  return r && /^[A-Za-z0-9-]+$/.test(r) ? r.toUpperCase() : undefined;
+};
+/** CloudFront URL-encodes non-ASCII city names ("S%C3%A3o%20Paulo"). */
+const city = (event: HttpEvent): string | undefined => {
+  const raw = header(event, 'cloudfront-viewer-city');
+  let decoded = raw;
+  if (raw?.includes('%')) {
+    try {
+      decoded = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+  }
+  return headerText(decoded, MAX_CITY, 'drop')?.trim() || undefined;
+};
+
+const UTM_FIELDS = ['source', 'medium', 'campaign', 'term', 'content'] as const;
+/** `utm_*` query parameters of a redirect; a bad one is dropped (a redirect never fails for it). */
+const queryUtm = (event: HttpEvent): Partial<Utm> | undefined => {
+  const q = event.queryStringParameters ?? {};
+  const out: Partial<Utm> = {};
+  for (const f of UTM_FIELDS) {
+    const v = headerText(q[`utm_${f}`], MAX_UTM, 'drop');
+    if (v) out[f] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+};
 
 /**
  * The queue event id of a beacon event that carries the client's id: a UUID (version 8) from
@@ -132,6 +172,42 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T> => {
 
 export const makeHandler = (deps: TrackDeps) => {
   const now = deps.now ?? Date.now;
+  const classify = deps.userAgent ?? userAgentFacts;
+
+  /** What the edge knows of the viewer, shared by every event of one request. */
+  const viewer = (event: HttpEvent) => {
+    const ua = header(event, 'user-agent') ?? '';
+    const facts = classify(ua);
+    const r = region(event);
+    const c = city(event);
+    return {
+      ua: ua.slice(0, MAX_UA),
+      ip: clientIp(header(event, 'cloudfront-viewer-address'), event.requestContext.http.sourceIp),
+      data: {
+        ...(r ? { region: r } : {}),
+        ...(c ? { city: c } : {}),
+        device: facts.device,
+        browser: facts.browser,
+        os: facts.os,
+      },
+    };
+  };
+
+  /** `visitor` and `day` of one event (no visitor when it cannot be computed; never throws). */
+  const visitorData = async (
+    v: ReturnType<typeof viewer>,
+    at: number,
+    username: string,
+  ): Promise<{ visitor?: string; day?: string }> => {
+    if (!deps.visitors) return {};
+    try {
+      const { visitor, day } = await deps.visitors.visitor(at, v.ip, v.ua, username);
+      return visitor ? { visitor, day } : { day };
+    } catch {
+      deps.telemetry.count(MetricNames.VisitorSaltUnavailable);
+      return {};
+    }
+  };
 
   const publishClick = async (event: QueueEvent): Promise<void> => {
     try {
@@ -155,6 +231,10 @@ export const makeHandler = (deps: TrackDeps) => {
     if (isCountable(method, header(event, 'user-agent'))) {
       const referrer = referer(event);
       const viewerCountry = country(event);
+      const v = viewer(event);
+      const at = now();
+      const utm = queryUtm(event);
+      const visitor = await visitorData(v, at, username);
       await publishClick(
         newEvent(
           'link.clicked',
@@ -164,8 +244,11 @@ export const makeHandler = (deps: TrackDeps) => {
             username,
             ...(referrer ? { referrer } : {}),
             ...(viewerCountry ? { country: viewerCountry } : {}),
+            ...v.data,
+            ...visitor,
+            ...(utm ? { utm } : {}),
           },
-          new Date(now()),
+          new Date(at),
         ),
       );
     } else {
@@ -190,24 +273,31 @@ export const makeHandler = (deps: TrackDeps) => {
       ),
     );
     const viewerCountry = country(event);
-    const events = body.events.map((e) => {
-      const username = e.username.toLowerCase();
-      const profile = profiles.get(username) as Profile;
-      const utm = utmData(e.utm);
-      const queued = newEvent(
-        e.type,
-        {
-          profileId: profile.id,
-          username,
-          ...(e.linkId ? { linkId: e.linkId } : {}),
-          ...(e.referrer ? { referrer: e.referrer } : {}),
-          ...(viewerCountry ? { country: viewerCountry } : {}),
-          ...(utm ? { utm } : {}),
-        },
-        e.occurredAt ? new Date(e.occurredAt) : new Date(now()),
-      );
-      return e.id ? { ...queued, id: beaconEventId(profile.id, e.type, e.id) } : queued;
-    });
+    const v = viewer(event);
+    const events = await Promise.all(
+      body.events.map(async (e) => {
+        const username = e.username.toLowerCase();
+        const profile = profiles.get(username) as Profile;
+        const utm = utmData(e.utm);
+        const at = e.occurredAt ? Date.parse(e.occurredAt) : now();
+        const visitor = await visitorData(v, at, username);
+        const queued = newEvent(
+          e.type,
+          {
+            profileId: profile.id,
+            username,
+            ...(e.linkId ? { linkId: e.linkId } : {}),
+            ...(e.referrer ? { referrer: e.referrer } : {}),
+            ...(viewerCountry ? { country: viewerCountry } : {}),
+            ...v.data,
+            ...visitor,
+            ...(utm ? { utm } : {}),
+          },
+          new Date(at),
+        );
+        return e.id ? { ...queued, id: beaconEventId(profile.id, e.type, e.id) } : queued;
+      }),
+    );
     try {
       await deps.publisher.publishBatch(events);
     } catch (err) {

@@ -5,6 +5,7 @@ import { RedisAnalyticsCache } from '../adapters/redis-analytics-cache.ts';
 import { secret } from '../adapters/secrets.ts';
 import type { AdminDeps } from '../admin/handler.ts';
 import { apiKeys } from './api-keys.ts';
+import { config } from '../config/config.ts';
 import { database } from './database.ts';
 import { profileInvalidator } from './invalidator.ts';
 import { eventPublisher } from './queue.ts';
@@ -24,7 +25,8 @@ export const wireAdmin = (): AdminDeps => {
     publisher: eventPublisher(),
     analytics: {
       store: () => {
-        store ??= new PgAnalyticsStore(database());
+        // The finest interval a range can be read at follows the consumer's raw retention.
+        store ??= new PgAnalyticsStore(database(), { rawRetentionDays: config().ANALYTICS_RAW_RETENTION_D });
         return store;
       },
       cache: () => cache,

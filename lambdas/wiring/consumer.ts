@@ -34,7 +34,11 @@ export const wireConsumer = (): ConsumerDeps => {
         })
       : undefined,
     store: () => {
-      store ??= new PgAnalyticsStore(database());
+      store ??= new PgAnalyticsStore(database(), {
+        rawRetentionDays: c.ANALYTICS_RAW_RETENTION_D,
+        // Past the ledger's horizon no event of the day can still be counted: its visitors may go.
+        dedupeRetentionDays: Math.ceil(c.APPLIED_EVENTS_RETENTION_H / 24) + 2,
+      });
       return store;
     },
     pruneProbability: c.PRUNE_PROBABILITY,

@@ -94,16 +94,17 @@ describe('analytics pipeline over HTTP', () => {
     }
     expect(body, `analytics never reached the expected counts; last: ${JSON.stringify(last)}`).toBeDefined();
     const report = body as {
-      totals: { views: number; clicks: number };
-      series: Array<{ t: string; views: number; clicks: number }>;
-      links: Array<{ linkId: string; clicks: number }>;
+      totals: { views: number; clicks: number; visitors: number };
+      series: Array<{ t: string; views: number; clicks: number; visitors: number }>;
+      links: Array<{ linkId: string; clicks: number; uniqueClicks: number }>;
       referrers: Array<{ referrer: string; clicks: number }>;
       countries: Array<{ country: string; clicks: number }>;
     };
-    expect(report.totals).toEqual({ views: 5, clicks: 9 });
+    expect(report.totals).toMatchObject({ views: 5, clicks: 9 });
     expect(report.series.reduce((n, p) => n + p.clicks, 0)).toBe(9);
     expect(report.series.reduce((n, p) => n + p.views, 0)).toBe(5);
-    expect(report.links).toEqual([
+    expect(report.series.reduce((n, p) => n + p.visitors, 0)).toBe(report.totals.visitors);
+    expect(report.links.map(({ linkId, clicks }) => ({ linkId, clicks }))).toEqual([
       { linkId: b.id, clicks: 5 },
       { linkId: a.id, clicks: 4 },
     ]);
@@ -125,7 +126,7 @@ describe('analytics pipeline over HTTP', () => {
     await new Promise((res) => setTimeout(res, 2_500));
     const query = { from, to: new Date(Date.now() + 3_600_000).toISOString(), interval: '1h' };
     const fresh = await analytics(query);
-    expect((fresh.body as { totals: unknown }).totals).toEqual({ views: 5, clicks: 9 });
+    expect((fresh.body as { totals: unknown }).totals).toEqual(report.totals);
     const cached = await analytics(query);
     expect(cached.body).toEqual(fresh.body);
     // Cached in Redis when the stack has one (REDIS_URL unreachable → in-process tier only).

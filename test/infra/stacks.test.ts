@@ -275,6 +275,21 @@ describe('stateful resources', () => {
     });
   });
 
+  it('keys the salts table on day with TTL expiration, and keeps no copy (no PITR, destroyed with the stack)', () => {
+    const tables = Object.values(s.statefulTemplate.findResources('AWS::DynamoDB::Table')).filter(
+      (t) => t.Properties.KeySchema[0].AttributeName === 'day',
+    );
+    expect(tables).toHaveLength(1);
+    expect(tables[0].Properties).toMatchObject({
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false },
+      SSESpecification: { SSEEnabled: true },
+    });
+    expect(tables[0].Properties.StreamSpecification).toBeUndefined();
+    expect(tables[0].DeletionPolicy).toBe('Delete');
+  });
+
   it('is disposable in dev (no termination protection)', () => {
     expect(s.stateful.terminationProtection).toBe(false);
   });
@@ -389,12 +404,24 @@ describe('least privilege', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
-    // The admin function's DynamoDB rights are on its own tables (test/infra/api-keys.test.ts).
-    for (const other of ['profile', 'site', 'track', 'migrate']) {
+    // The admin function's DynamoDB rights are on its own tables (test/infra/api-keys.test.ts), track's on the salts.
+    for (const other of ['profile', 'site', 'migrate']) {
       expect(allActions(s.serviceTemplate, role(other)).filter((a) => a.startsWith('dynamodb:'))).toEqual([]);
     }
     // The consumer's one DynamoDB right: listing webhook endpoints to fan out (outgoing-webhooks.test.ts).
     expect(allActions(s.serviceTemplate, role('consumer')).filter((a) => a.startsWith('dynamodb:'))).toEqual(['dynamodb:Scan']);
+  });
+
+  it("scopes track's DynamoDB rights to the salts table (get, make, delete old days) and names it in SALTS_TABLE", () => {
+    const tableId = logicalId(s.stateful.salts.table);
+    const ddb = statementsAllowing(s.serviceTemplate, role('track'), 'dynamodb:PutItem');
+    expect(ddb).toHaveLength(1);
+    expect(ddb[0].Resource).toEqual({ 'Fn::ImportValue': expect.stringMatching(new RegExp(`${tableId}Arn`)) });
+    expect(actionsOf(ddb[0]).sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+    const dynamo = allActions(s.serviceTemplate, role('track')).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo.sort()).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan']);
+    const env = fnByName(s.serviceTemplate, 'track')[1].Properties.Environment.Variables;
+    expect(importName(env.SALTS_TABLE)).toContain(tableId);
   });
 
   it('lets only track, webhook, admin and the consumer (moving the DLQ back) send to the events queue', () => {

@@ -45,7 +45,9 @@ describe('prod', () => {
     });
     for (const type of ['AWS::DynamoDB::Table', 'AWS::SQS::Queue', 'AWS::ElastiCache::ReplicationGroup']) {
       for (const [id, r] of Object.entries(s.statefulTemplate.findResources(type))) {
-        expect({ id, policy: (r as { DeletionPolicy?: string }).DeletionPolicy }).toEqual({ id, policy: 'Retain' });
+        // The visitors' salts are the exception: they must not outlive 48 h, so they go with the stack.
+        const policy = id.startsWith('SaltsTable') ? 'Delete' : 'Retain';
+        expect({ id, policy: (r as { DeletionPolicy?: string }).DeletionPolicy }).toEqual({ id, policy });
       }
     }
   });
@@ -114,6 +116,35 @@ describe('edge (cdn=true)', () => {
     const uncached = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad'; // Managed-CachingDisabled
     for (const p of ['/r/*', '/api/events', '/webhooks/*', '/api/cache/*', '/api/profiles/*/analytics']) {
       expect(behaviors.find((b) => b.PathPattern === p)?.CachePolicyId).toBe(uncached);
+    }
+  });
+
+  it('forwards the viewer address, country, region, city, User-Agent and query strings to the counting routes', () => {
+    const t = s.edgeTemplate;
+    if (!t) throw new Error('no edge stack');
+    const [, dist] = resources(t, 'AWS::CloudFront::Distribution')[0];
+    const behaviors = dist.Properties.DistributionConfig.CacheBehaviors as {
+      PathPattern: string;
+      OriginRequestPolicyId: { Ref?: string } | string;
+    }[];
+    const policies = Object.fromEntries(resources(t, 'AWS::CloudFront::OriginRequestPolicy'));
+    for (const p of ['/r/*', '/api/events']) {
+      const ref = behaviors.find((b) => b.PathPattern === p)?.OriginRequestPolicyId as { Ref: string };
+      const config = policies[ref.Ref]?.Properties.OriginRequestPolicyConfig;
+      expect(config.HeadersConfig.HeaderBehavior).toBe('whitelist');
+      expect(config.HeadersConfig.Headers).toEqual(
+        expect.arrayContaining([
+          'CloudFront-Viewer-Address',
+          'CloudFront-Viewer-Country',
+          'CloudFront-Viewer-Country-Region',
+          'CloudFront-Viewer-City',
+          'User-Agent',
+          'Referer',
+        ]),
+      );
+      expect(config.HeadersConfig.Headers.length).toBeLessThanOrEqual(10); // CloudFront's quota
+      expect(config.HeadersConfig.Headers).not.toContain('Host');
+      expect(config.QueryStringsConfig.QueryStringBehavior).toBe('all');
     }
   });
 

@@ -79,8 +79,8 @@ it('a beacon resent after a time-out is counted once; one without a client id tw
   expect((await consume(sqsEvent(bodies))).batchItemFailures).toEqual([]);
 
   const { rows } = await db.pool().query<{ clicks: string; views: string; ledger: string }>(
-    `SELECT (SELECT coalesce(sum(n), 0) FROM link_clicks WHERE profile_id = 'prof-demo') AS clicks,
-            (SELECT coalesce(sum(n), 0) FROM profile_views WHERE profile_id = 'prof-demo') AS views,
+    `SELECT (SELECT coalesce(sum(clicks), 0) FROM analytics_facts_10s WHERE profile_id = 'prof-demo') AS clicks,
+            (SELECT coalesce(sum(views), 0) FROM analytics_facts_10s WHERE profile_id = 'prof-demo') AS views,
             (SELECT count(*) FROM applied_events) AS ledger`,
   );
   expect(rows[0]).toEqual({ clicks: '3', views: '3', ledger: '6' });

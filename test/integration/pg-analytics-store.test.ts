@@ -13,7 +13,10 @@ import { sqsEvent } from '../helpers/sqs.ts';
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 /** The consumer's clock: the events at T0 are a minute old, well inside the ledger's horizon. */
 const consumerAt = (store: PgAnalyticsStore, over: Partial<ConsumerDeps> = {}) =>
-  makeConsumer({ store: () => store, now: () => T0 + 60_000, ...over });
+  makeConsumer({ store: () => store, now: () => T0 + 60_000, pruneProbability: 0, ...over });
+/** A store whose clock is a minute after T0, so the test days are inside every retention. */
+const storeAt = (pool: import('pg').Pool, opts: ConstructorParameters<typeof PgAnalyticsStore>[1] = {}) =>
+  new PgAnalyticsStore(pool, { now: () => T0 + 60_000, ...opts });
 
 let seq = 0;
 const click = (over: Partial<AnalyticsEvent> = {}): AnalyticsEvent => ({
@@ -45,17 +48,30 @@ const sums = async (db: TestDb) => {
   const p = db.pool();
   const one = async (sql: string) => Number((await p.query<{ n: string }>(sql)).rows[0].n ?? 0);
   return {
-    clicks: await one('SELECT coalesce(sum(n), 0) AS n FROM link_clicks'),
-    views: await one('SELECT coalesce(sum(n), 0) AS n FROM profile_views'),
-    referrers: await one('SELECT coalesce(sum(n), 0) AS n FROM referrer_clicks'),
-    countries: await one('SELECT coalesce(sum(n), 0) AS n FROM country_clicks'),
+    clicks: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_facts_10s'),
+    views: await one('SELECT coalesce(sum(views), 0) AS n FROM analytics_facts_10s'),
+    referrers: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_sig_10s'),
+    // Every tier counts the same clicks.
+    countries: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_facts_1d'),
     ledger: await one('SELECT count(*) AS n FROM applied_events'),
     rejected: await one('SELECT count(*) AS n FROM rejected_events'),
   };
 };
 
+const ANALYTICS_TABLES = [
+  'analytics_facts_10s',
+  'analytics_facts_1h',
+  'analytics_facts_1d',
+  'analytics_sig_10s',
+  'analytics_sig_1h',
+  'analytics_sig_1d',
+  'analytics_dims_1h',
+  'analytics_dims_1d',
+  'analytics_visitors',
+  'analytics_link_visitors',
+];
 const reset = async (db: TestDb) => {
-  await db.pool().query('TRUNCATE applied_events, link_clicks, profile_views, referrer_clicks, country_clicks, rejected_events');
+  await db.pool().query(`TRUNCATE applied_events, rejected_events, ${ANALYTICS_TABLES.join(', ')}`);
 };
 
 describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backend) => {
@@ -65,8 +81,8 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   beforeAll(async () => {
     db = await openTestDb(backend, 'store');
     const first = await db.migrate();
-    expect(first.applied).toEqual(['001_init', '002_applied_events_uuid', '003_rejected_events']);
-    store = new PgAnalyticsStore(db.pool());
+    expect(first.applied).toEqual(['001_init', '002_applied_events_uuid', '003_rejected_events', '004_analytics_tiers']);
+    store = storeAt(db.pool());
   });
   afterAll(async () => {
     await db?.close();
@@ -74,9 +90,9 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
 
   it('migrations are idempotent: a second run applies nothing and keeps the version', async () => {
     const again = await db.migrate();
-    expect(again).toEqual({ applied: [], version: 3 });
+    expect(again).toEqual({ applied: [], version: 4 });
     const { rows } = await db.pool().query('SELECT version FROM schema_migrations');
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(4);
   });
 
   it('ledgerId agrees with md5(id)::uuid in Postgres, so ids converted by migration 002 still dedupe', async () => {
@@ -101,8 +117,12 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
       await other
         .pool()
         .query(`INSERT INTO applied_events (id) VALUES ('legacy-text-id'), ('6F9619FF-8B86-4011-B42D-00C04FC964FF')`);
-      expect((await migrate(other.pool(), all)).applied).toEqual(['002_applied_events_uuid', '003_rejected_events']);
-      const r = await new PgAnalyticsStore(other.pool()).apply([...before, click()]);
+      expect((await migrate(other.pool(), all)).applied).toEqual([
+        '002_applied_events_uuid',
+        '003_rejected_events',
+        '004_analytics_tiers',
+      ]);
+      const r = await storeAt(other.pool()).apply([...before, click()]);
       expect(r).toMatchObject({ applied: 1, duplicates: 2 });
     } finally {
       await other.close();
@@ -122,8 +142,10 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     // A batch overlapping the first: only the new event counts.
     expect(await store.apply([batch[0], click({ linkId: 'l2' })])).toMatchObject({ applied: 1, duplicates: 1 });
     expect(await sums(db)).toEqual({ clicks: 3, views: 2, referrers: 3, countries: 3, ledger: 5, rejected: 0 });
-    const w = await db.pool().query<{ window_start: Date; n: string }>('SELECT window_start, n FROM profile_views ORDER BY 1');
-    expect(w.rows.map((r) => [r.window_start.toISOString(), Number(r.n)])).toEqual([
+    const w = await db
+      .pool()
+      .query<{ bucket: Date; n: string }>('SELECT bucket, views AS n FROM analytics_facts_10s WHERE views > 0 ORDER BY 1');
+    expect(w.rows.map((r) => [r.bucket.toISOString(), Number(r.n)])).toEqual([
       ['2026-03-01T12:00:00.000Z', 1],
       ['2026-03-01T12:00:10.000Z', 1],
     ]);
@@ -132,7 +154,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   it('a crash after commit and before the SQS delete does not double count on redelivery', async () => {
     await reset(db);
     // The COMMIT lands, then the connection is lost before the answer arrives.
-    const crashing = new PgAnalyticsStore(db.pool(), {
+    const crashing = storeAt(db.pool(), {
       afterCommit: () => {
         throw new Error('Connection terminated unexpectedly');
       },
@@ -152,7 +174,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   it('a failure after the commit that looks like data is split, and the re-applied parts count nothing again', async () => {
     await reset(db);
     let calls = 0;
-    const flaky = new PgAnalyticsStore(db.pool(), {
+    const flaky = storeAt(db.pool(), {
       afterCommit: () => {
         if (++calls === 1) throw new TypeError('mapping bug after COMMIT');
       },
@@ -188,7 +210,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
       const mine = b % 2 === 0 ? [...own, ...shared] : own;
       return b % 3 === 0 ? mine.reverse() : mine;
     });
-    const stores = Array.from({ length: 4 }, () => new PgAnalyticsStore(db.pool(4)));
+    const stores = Array.from({ length: 4 }, () => storeAt(db.pool(4)));
     const results = await Promise.all(batches.map((batch, i) => stores[i % stores.length].apply(batch)));
     const applied = results.reduce((n, r) => n + r.applied, 0);
     expect(applied).toBe(8 * 60 + 40);
@@ -199,7 +221,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     expect(s.countries).toBe(s.clicks);
   });
 
-  it('rolls 10-second windows up with date_bin and reports exact totals, tops and a dense series', async () => {
+  it('bins 10-second windows with date_bin and reports exact totals, tops and a dense series', async () => {
     await reset(db);
     await store.apply([
       click({ occurredAt: new Date(T0 + 1_000), linkId: 'a', referrer: 'https://t.co/x', country: 'US' }),
@@ -211,15 +233,15 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
       click({ profileId: 'other', occurredAt: new Date(T0 + 1_000) }),
     ]);
     const report = await store.report('p1', { from: new Date(T0), to: new Date(T0 + 180_000), interval: '1m' });
-    expect(report.totals).toEqual({ views: 2, clicks: 3 });
+    expect(report.totals).toEqual({ views: 2, clicks: 3, visitors: 0 });
     expect(report.series).toEqual([
-      { t: '2026-03-01T12:00:00.000Z', views: 1, clicks: 2 },
-      { t: '2026-03-01T12:01:00.000Z', views: 0, clicks: 1 },
-      { t: '2026-03-01T12:02:00.000Z', views: 1, clicks: 0 },
+      { t: '2026-03-01T12:00:00.000Z', views: 1, clicks: 2, visitors: 0 },
+      { t: '2026-03-01T12:01:00.000Z', views: 0, clicks: 1, visitors: 0 },
+      { t: '2026-03-01T12:02:00.000Z', views: 1, clicks: 0, visitors: 0 },
     ]);
     expect(report.links).toEqual([
-      { linkId: 'a', clicks: 2 },
-      { linkId: 'b', clicks: 1 },
+      { linkId: 'a', clicks: 2, uniqueClicks: 0 },
+      { linkId: 'b', clicks: 1, uniqueClicks: 0 },
     ]);
     expect(report.referrers).toEqual([
       { referrer: 't.co', clicks: 2 },
@@ -249,15 +271,15 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     await reset(db);
     const broken = db.pool(1);
     await broken.query('SELECT 1');
-    const failing = new PgAnalyticsStore(broken);
+    const failing = storeAt(broken);
     // Make the second statement fail mid-transaction.
-    await db.pool().query(`ALTER TABLE link_clicks RENAME TO link_clicks_gone`);
+    await db.pool().query(`ALTER TABLE analytics_facts_1d RENAME TO analytics_facts_1d_gone`);
     try {
       const consumer = consumerAt(failing);
       const res = await consumer(sqsEvent([body(click()), body(view()), 'not json']));
       expect(res.batchItemFailures).toHaveLength(3);
     } finally {
-      await db.pool().query(`ALTER TABLE link_clicks_gone RENAME TO link_clicks`);
+      await db.pool().query(`ALTER TABLE analytics_facts_1d_gone RENAME TO analytics_facts_1d`);
     }
     expect(await sums(db)).toMatchObject({ clicks: 0, views: 0, ledger: 0 });
   });
@@ -326,7 +348,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   it('a value the database refuses for an unforeseen reason is found by splitting and set aside, once', async () => {
     await reset(db);
     // Stands in for any row-level refusal the parser cannot foresee.
-    await db.pool().query(`ALTER TABLE link_clicks ADD CONSTRAINT no_poison CHECK (link_id <> 'lnk_poison')`);
+    await db.pool().query(`ALTER TABLE analytics_facts_1d ADD CONSTRAINT no_poison CHECK (link_id <> 'lnk_poison')`);
     try {
       const events = Array.from({ length: 25 }, (_, i) => click({ linkId: `l${i % 4}` }));
       const poison = click({ linkId: 'lnk_poison' });
@@ -337,13 +359,15 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
       const [row] = await rejectedRows();
       expect(row.message_id).toBe(records.Records[11].messageId);
       expect(row.event_id).toBe(poison.id);
-      expect(row.reason).toMatch(/^poison: 23514: new row for relation "link_clicks" violates check constraint "no_poison"/);
+      expect(row.reason).toMatch(
+        /^poison: 23514: new row for relation "analytics_facts_1d" violates check constraint "no_poison"/,
+      );
       expect(JSON.parse(row.body)).toMatchObject({ id: poison.id, data: { linkId: 'lnk_poison' } });
       // The same batch redelivered: nothing counted twice, no second rejected row.
       expect((await consume(records)).batchItemFailures).toEqual([]);
       expect(await sums(db)).toMatchObject({ clicks: 25, ledger: 25, rejected: 1 });
     } finally {
-      await db.pool().query('ALTER TABLE link_clicks DROP CONSTRAINT no_poison');
+      await db.pool().query('ALTER TABLE analytics_facts_1d DROP CONSTRAINT no_poison');
     }
   });
 
@@ -379,7 +403,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     pool.on('connect', () => {
       connects++;
     });
-    const own = new PgAnalyticsStore(pool);
+    const own = storeAt(pool);
     const poison = click({ linkId: 'x\u0000' });
     const batch = [click(), poison, click(), click()].map((event, i) => ({ message: { id: `m${i}`, body: '' }, event }));
     const r = await applyIsolating(own, batch, { budgetMs: 30_000, now: Date.now });

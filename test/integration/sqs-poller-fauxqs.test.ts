@@ -98,7 +98,7 @@ it('counts good events once, deletes them, and sets a poison message aside inste
   const sums = await db
     .pool()
     .query<{ c: string; v: string }>(
-      'SELECT (SELECT coalesce(sum(n),0) FROM link_clicks) AS c, (SELECT coalesce(sum(n),0) FROM profile_views) AS v',
+      'SELECT coalesce(sum(clicks), 0) AS c, coalesce(sum(views), 0) AS v FROM analytics_facts_10s',
     );
   expect(Number(sums.rows[0].c)).toBe(8);
   expect(Number(sums.rows[0].v)).toBe(4);

@@ -1,24 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { type AnalyticsCache, analyticsRoute } from '../../../lambdas/admin/analytics.ts';
-import type { AnalyticsQuery, AnalyticsReport, AnalyticsStore } from '../../../lambdas/core/analytics.ts';
+import { type AnalyticsCache, analyticsRoute, csvField, csvFilename, seriesCsv } from '../../../lambdas/admin/analytics.ts';
+import {
+  type AnalyticsQuery,
+  type AnalyticsReport,
+  type AnalyticsStore,
+  denseSeries,
+  INTERVALS,
+  type Interval,
+} from '../../../lambdas/core/analytics.ts';
 import type { Profile } from '../../../lambdas/core/profile.ts';
-import { ProfileNotFoundError } from '../../../lambdas/shared/errors.ts';
+import { ProfileNotFoundError, ValidationError } from '../../../lambdas/shared/errors.ts';
 import { errorResponse, type HttpResult } from '../../../lambdas/shared/http.ts';
 import { apiEvent } from '../../helpers/events.ts';
 
 const NOW = Date.parse('2026-03-02T10:17:31Z');
 const profile = { id: 'prof-1', username: 'demo', links: [] } as unknown as Profile;
-const empty: AnalyticsReport = { totals: { views: 0, clicks: 0 }, series: [], links: [], referrers: [], countries: [] };
+const empty: AnalyticsReport = {
+  totals: { views: 0, clicks: 0, visitors: 0 },
+  series: [],
+  links: [],
+  referrers: [],
+  countries: [],
+  regions: [],
+  cities: [],
+  devices: [],
+  browsers: [],
+  os: [],
+  utm: { source: [], medium: [], campaign: [] },
+};
 
-const setup = (opts: { storeFails?: boolean; cacheFails?: boolean; ttlS?: number } = {}) => {
+const setup = (
+  opts: { storeFails?: boolean; cacheFails?: boolean; ttlS?: number; finest?: Interval; storeRefuses?: boolean } = {},
+) => {
   const queries: Array<{ profileId: string; q: AnalyticsQuery }> = [];
   const store: AnalyticsStore = {
     apply: async () => ({ applied: 0, duplicates: 0, rows: 0 }),
     report: async (profileId, q) => {
       if (opts.storeFails) throw new Error('ECONNREFUSED');
+      if (opts.storeRefuses) throw new ValidationError('interval 10s is finer than the data kept');
       queries.push({ profileId, q });
-      return { ...empty, totals: { views: 7, clicks: 3 } };
+      const step = INTERVALS[q.interval];
+      return {
+        ...empty,
+        totals: { views: 7, clicks: 3, visitors: 2 },
+        series: denseSeries(q, [{ t: Math.floor(q.from.getTime() / step) * step, views: 7, clicks: 3, visitors: 2 }]),
+      };
     },
+    ...(opts.finest ? { finestInterval: () => opts.finest as Interval } : {}),
   };
   const entries = new Map<string, string>();
   const cache: AnalyticsCache = {
@@ -67,12 +95,11 @@ describe('analytics route', () => {
       from: '2026-03-01T10:18:00.000Z',
       to: '2026-03-02T10:18:00.000Z',
       interval: '1h',
-      totals: { views: 7, clicks: 3 },
-      series: [],
-      links: [],
-      referrers: [],
-      countries: [],
+      ...empty,
+      totals: { views: 7, clicks: 3, visitors: 2 },
+      series: expect.any(Array),
     });
+    expect(body.series).toHaveLength(25);
     expect(t.queries[0].profileId).toBe('prof-1');
   });
 
@@ -124,5 +151,79 @@ describe('analytics route', () => {
     const res = await t.call('demo');
     expect(res.statusCode).toBe(503);
     expect(JSON.parse(res.body as string).error.code).toBe('SERVICE_UNAVAILABLE');
+  });
+});
+
+describe('analytics route: filters, CSV, intervals kept', () => {
+  it('passes linkId, country (upper-cased) and device to the store, and caches each filter apart', async () => {
+    const t = setup();
+    await t.call('demo', { linkId: 'lnk_shop', country: 'de', device: 'mobile' });
+    expect(t.queries[0].q).toMatchObject({ linkId: 'lnk_shop', country: 'DE', device: 'mobile' });
+    await t.call('demo', { linkId: 'lnk_shop', country: 'DE', device: 'mobile' });
+    expect(t.queries).toHaveLength(1); // same query: from the cache
+    await t.call('demo', { linkId: 'lnk_shop', country: 'DE', device: 'desktop' });
+    await t.call('demo', { country: '(unknown)' });
+    expect(t.queries).toHaveLength(3);
+    expect(t.queries[2].q.country).toBe('(unknown)');
+    expect(t.queries[2].q).not.toHaveProperty('linkId');
+  });
+
+  it.each([
+    [{ country: 'DEU' }],
+    [{ country: 'd1' }],
+    [{ device: 'phone' }],
+    [{ linkId: 'a\u0000b' }],
+    [{ linkId: 'x'.repeat(129) }],
+    [{ format: 'xml' }],
+  ])('400s for %o, without asking the store', async (query) => {
+    const t = setup();
+    const res = await t.call('demo', query);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body as string).error.code).toBe('INVALID_REQUEST');
+    expect(t.queries).toEqual([]);
+  });
+
+  it('format=csv: text/csv, the series under a t,views,clicks,visitors header, as a named attachment', async () => {
+    const t = setup();
+    const query = { from: '2026-03-02T08:00:00Z', to: '2026-03-02T10:00:00Z', interval: '1h', format: 'csv' };
+    const res = await t.call('demo', query);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toBe(
+      'attachment; filename="analytics-demo-20260302T080000Z-20260302T100000Z.csv"',
+    );
+    expect(res.body).toBe('t,views,clicks,visitors\r\n2026-03-02T08:00:00.000Z,7,3,2\r\n2026-03-02T09:00:00.000Z,0,0,0\r\n');
+    // The JSON answer of the same query is cached; the CSV one is rendered from it.
+    const again = await t.call('demo', query);
+    expect(again.headers['x-cache']).toBe('HIT');
+    expect(again.body).toBe(res.body);
+    expect(t.queries).toHaveLength(1);
+  });
+
+  it('escapes CSV fields that need it', () => {
+    expect(csvField('plain')).toBe('plain');
+    expect(csvField(12)).toBe('12');
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(seriesCsv([])).toBe('t,views,clicks,visitors\r\n');
+    expect(csvFilename('a.b_c', new Date('2026-03-02T00:00:00Z'), new Date('2026-03-03T00:00:00Z'))).toBe(
+      'analytics-a.b_c-20260302T000000Z-20260303T000000Z.csv',
+    );
+  });
+
+  it("400s an interval finer than the store keeps for 'from', before reading", async () => {
+    const t = setup({ finest: '1h' });
+    const range = { from: '2026-01-01T00:00:00Z', to: '2026-01-01T01:00:00Z' };
+    const res = await t.call('demo', { interval: '10s', ...range });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body as string).error.message).toMatch(/finer than the data kept.*1h or coarser/);
+    expect(t.queries).toEqual([]);
+    expect((await t.call('demo', { interval: '1h', ...range })).statusCode).toBe(200);
+  });
+
+  it("the store's own 400 passes through (not a 503)", async () => {
+    const t = setup({ storeRefuses: true });
+    expect((await t.call('demo')).statusCode).toBe(400);
   });
 });

@@ -46,6 +46,13 @@ class FakeStore implements AnalyticsStore, RejectedEventStore {
     this.pruned.push(olderThan);
     return 0;
   }
+  maintained = 0;
+  maintainFail: Error | undefined;
+  async maintain() {
+    this.maintained++;
+    if (this.maintainFail) throw this.maintainFail;
+    return { created: 0, dropped: [] };
+  }
 }
 
 const consumer = (store: FakeStore, over: Partial<ConsumerDeps> = {}) => {
@@ -203,6 +210,19 @@ describe('consumer', () => {
     expect(store.pruned).toEqual([]);
     await consume(sqsEvent([msg('b')]));
     expect(store.pruned).toEqual([new Date('2026-02-24T12:05:00Z')]);
+  });
+
+  it('maintains the analytics partitions with the prune, and a failed maintenance fails nothing', async () => {
+    const store = new FakeStore();
+    const { consume } = consumer(store, { pruneProbability: 0.02, random: () => 0.01 });
+    await consume(sqsEvent([msg('a')]));
+    expect(store.maintained).toBe(1);
+    store.maintainFail = new Error('lock timeout');
+    expect((await consume(sqsEvent([msg('b')]))).batchItemFailures).toEqual([]);
+    expect(store.maintained).toBe(2);
+    const quiet = new FakeStore();
+    await consumer(quiet, { pruneProbability: 0.02, random: () => 0.5 }).consume(sqsEvent([msg('c')]));
+    expect(quiet.maintained).toBe(0);
   });
 });
 

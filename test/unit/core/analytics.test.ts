@@ -2,14 +2,22 @@ import { describe, expect, it } from 'vitest';
 import {
   aggregate,
   type AnalyticsEvent,
+  assertIntervalKept,
+  COVER_MIN,
   denseSeries,
+  finestInterval,
   floorToWindow,
   ledgerId,
+  linkVisitorKey,
   normalizeCountry,
   parseAnalyticsQuery,
   parseMessage,
   referrerHost,
+  rowCount,
+  type Tier,
+  visitorKey,
 } from '../../../lambdas/core/analytics.ts';
+import { ValidationError } from '../../../lambdas/shared/errors.ts';
 
 const ev = (over: Partial<AnalyticsEvent>): AnalyticsEvent => ({
   id: Math.random().toString(36),
@@ -48,51 +56,166 @@ describe('referrerHost and normalizeCountry', () => {
   });
 });
 
+const V1 = '0123456789abcdef0123456789abcdef';
+const V2 = 'fedcba9876543210fedcba9876543210';
+const V1U = '01234567-89ab-cdef-0123-456789abcdef';
+
 describe('aggregate', () => {
-  it('counts clicks per link, views per profile, referrers and countries per window', () => {
+  it('counts views and clicks per (profile, bucket, link, country, device) at 10 s, 1 h and 1 d', () => {
     const a = aggregate([
-      ev({ linkId: 'l1', referrer: 'https://t.co/a', country: 'US' }),
-      ev({ linkId: 'l1', referrer: 'https://t.co/b', country: 'US' }),
-      ev({ linkId: 'l2', occurredAt: new Date('2026-03-01T12:00:10Z') }),
+      ev({ linkId: 'l1', country: 'us', device: 'mobile' }),
+      ev({ linkId: 'l1', country: 'US', device: 'mobile', occurredAt: new Date('2026-03-01T12:00:09Z') }),
+      ev({ linkId: 'l1', country: 'US', device: 'mobile', occurredAt: new Date('2026-03-01T12:00:10Z') }),
       ev({ type: 'profile.viewed', linkId: undefined }),
-      ev({ type: 'profile.viewed', linkId: undefined, referrer: 'https://t.co' }),
-      ev({ profileId: 'p0', linkId: 'l1' }),
     ]);
-    const w0 = new Date('2026-03-01T12:00:00Z');
-    const w1 = new Date('2026-03-01T12:00:10Z');
-    expect(a.linkClicks).toEqual([
-      { profileId: 'p0', windowStart: w0, linkId: 'l1', n: 1 },
-      { profileId: 'p1', windowStart: w0, linkId: 'l1', n: 2 },
-      { profileId: 'p1', windowStart: w1, linkId: 'l2', n: 1 },
+    const facts = (t: '10s' | '1h' | '1d') =>
+      a.tiers[t].facts.map((f) => [new Date(f.bucket).toISOString(), f.linkId, f.country, f.device, f.views, f.clicks]);
+    expect(facts('10s')).toEqual([
+      ['2026-03-01T12:00:00.000Z', 'l1', 'US', 'mobile', 0, 2],
+      ['2026-03-01T12:00:10.000Z', 'l1', 'US', 'mobile', 0, 1],
+      ['2026-03-01T12:00:00.000Z', '', '(unknown)', 'other', 1, 0],
     ]);
-    expect(a.profileViews).toEqual([{ profileId: 'p1', windowStart: w0, n: 2 }]);
-    // Views carry no referrer/country counts: those are per click (contract: referrers.clicks).
-    expect(a.referrers).toEqual([
-      { profileId: 'p0', windowStart: w0, referrer: '(direct)', n: 1 },
-      { profileId: 'p1', windowStart: w0, referrer: 't.co', n: 2 },
-      { profileId: 'p1', windowStart: w1, referrer: '(direct)', n: 1 },
+    expect(facts('1h')).toEqual([
+      ['2026-03-01T12:00:00.000Z', 'l1', 'US', 'mobile', 0, 3],
+      ['2026-03-01T12:00:00.000Z', '', '(unknown)', 'other', 1, 0],
     ]);
-    expect(a.countries.map((r) => [r.profileId, r.country, r.n])).toEqual([
-      ['p0', '(unknown)', 1],
-      ['p1', 'US', 2],
-      ['p1', '(unknown)', 1],
+    expect(facts('1d')).toEqual([
+      ['2026-03-01T00:00:00.000Z', 'l1', 'US', 'mobile', 0, 3],
+      ['2026-03-01T00:00:00.000Z', '', '(unknown)', 'other', 1, 0],
     ]);
   });
 
-  it('produces the same sorted rows whatever the input order (the upserts lock in this order)', () => {
-    const events = Array.from({ length: 200 }, (_, i) =>
-      ev({ profileId: `p${i % 7}`, linkId: `l${i % 5}`, occurredAt: new Date(Date.UTC(2026, 2, 1, 12, 0, i % 60)) }),
+  it('keeps one signature row per combination of every dimension, and sums busy hours and days per breakdown value', () => {
+    const a = aggregate([
+      ev({ linkId: 'l1', country: 'DE', region: 'BY', city: 'Munich', browser: 'Safari', os: 'iOS', referrer: 'https://t.co/x' }),
+      ev({ linkId: 'l2', country: 'DE', region: 'BY', city: 'Munich', utm: { source: 'ig', term: 'not kept' } }),
+      ev({ type: 'profile.viewed', linkId: undefined, country: 'AT', region: 'BY' }),
+    ]);
+    const sigs = a.tiers['10s'].sigs.map((r) =>
+      [
+        r.linkId,
+        r.country,
+        r.device,
+        r.referrer,
+        r.region,
+        r.city,
+        r.browser,
+        r.os,
+        r.utmSource,
+        r.covered,
+        r.views,
+        r.clicks,
+      ].join('|'),
     );
-    const forward = aggregate(events);
-    const backward = aggregate([...events].reverse());
-    expect(backward).toEqual(forward);
-    const keys = forward.linkClicks.map((r) => `${r.profileId}\u0000${r.windowStart.getTime() + 1e13}\u0000${r.linkId}`);
-    expect(keys).toEqual([...keys].sort());
-    expect(forward.linkClicks.reduce((n, r) => n + r.n, 0)).toBe(200);
+    expect(sigs).toEqual([
+      'l1|DE|other|t.co|BY|Munich|Safari|iOS||false|0|1',
+      'l2|DE|other|(direct)|BY|Munich|Other|Other|ig|false|0|1',
+      '|AT|other|(direct)|BY||Other|Other||false|1|0',
+    ]);
+    // Three events are below COVER_MIN: no dims rows, the signatures hold the breakdowns.
+    expect(a.tiers['1d'].dims).toEqual([]);
+    expect(a.tiers['1d'].sigs.every((r) => !r.covered)).toBe(true);
+
+    const busy = aggregate(
+      Array.from({ length: COVER_MIN }, (_, i) =>
+        ev({ linkId: `l${i % 2}`, country: i % 2 ? 'DE' : 'AT', region: 'BY', browser: 'Chrome', referrer: 'https://t.co' }),
+      ),
+    );
+    expect(busy.tiers['10s'].dims).toEqual([]);
+    expect(busy.tiers['1h'].sigs.every((r) => r.covered)).toBe(true);
+    const dims = busy.tiers['1d'].dims.map((d) => `${d.dim}|${d.country}|${d.value}=${d.views}/${d.clicks}`).sort();
+    // Region rows stay apart per country; the others are summed over links, countries and devices.
+    expect(dims).toEqual(
+      [`1||t.co=0/${COVER_MIN}`, `4||Chrome=0/${COVER_MIN}`, `5||Other=0/${COVER_MIN}`, '2|AT|BY=0/4', '2|DE|BY=0/4'].sort(),
+    );
+  });
+
+  it('holds the same counts in every tier: each coarse row is the sum of the fine rows it covers', () => {
+    const rnd = (n: number) => Math.floor(Math.random() * n);
+    const events = Array.from({ length: 2_000 }, () =>
+      ev({
+        type: rnd(5) ? 'profile.viewed' : 'link.clicked',
+        linkId: `l${rnd(3)}`,
+        profileId: `p${rnd(3)}`,
+        occurredAt: new Date(Date.UTC(2026, 2, 1) + rnd(3 * 86_400_000)),
+        country: ['DE', 'US', 'FR'][rnd(3)],
+        device: (['mobile', 'desktop'] as const)[rnd(2)],
+        browser: ['Chrome', 'Safari'][rnd(2)],
+        visitor: rnd(2) ? V1 : V2,
+      }),
+    );
+    const a = aggregate(events);
+    a.credit(
+      a.visitors.map((v) => visitorKey(v)),
+      a.linkVisitors.map((v) => linkVisitorKey(v)),
+    );
+    const roll = (t: Tier, w: number) => {
+      const m = new Map<string, number[]>();
+      for (const f of a.tiers[t].facts) {
+        const k = `${f.profileId}|${Math.floor(f.bucket / w) * w}|${f.linkId}|${f.country}|${f.device}`;
+        const s = m.get(k) ?? [0, 0, 0, 0];
+        m.set(k, [s[0] + f.views, s[1] + f.clicks, s[2] + f.visitors, s[3] + f.uniques]);
+      }
+      return [...m.entries()].sort();
+    };
+    expect(roll('10s', 3_600_000)).toEqual(roll('1h', 3_600_000));
+    expect(roll('1h', 86_400_000)).toEqual(roll('1d', 86_400_000));
+    const total = (t: Tier) => a.tiers[t].facts.reduce((n, f) => n + f.views + f.clicks, 0);
+    expect([total('10s'), total('1h'), total('1d')]).toEqual([2_000, 2_000, 2_000]);
+    // Two visitors on three profiles and three days: 18 visitor-days.
+    expect(a.tiers['1d'].facts.reduce((n, f) => n + f.visitors, 0)).toBe(a.visitors.length);
+  });
+
+  it('credits a new visitor to the rows of its earliest event of the day, and a unique click to its earliest click on the link', () => {
+    const a = aggregate([
+      ev({ type: 'profile.viewed', linkId: undefined, visitor: V1, occurredAt: new Date('2026-03-01T12:00:25Z') }),
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:15Z') }),
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:35Z') }),
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-02T08:00:00Z') }),
+    ]);
+    expect(a.visitors).toEqual([
+      { day: '2026-03-01', profileId: 'p1', visitor: V1U },
+      { day: '2026-03-02', profileId: 'p1', visitor: V1U },
+    ]);
+    expect(a.linkVisitors.map((v) => v.linkId)).toEqual(['l1', 'l1']);
+    // Postgres says only the first day's visitor (and click) is new.
+    a.credit([visitorKey(a.visitors[0])], [linkVisitorKey(a.linkVisitors[0])]);
+    const raw = a.tiers['10s'].facts.map((f) => [new Date(f.bucket).toISOString().slice(11, 19), f.visitors, f.uniques]);
+    expect(raw).toEqual([
+      ['12:00:20', 0, 0],
+      ['12:00:10', 1, 1],
+      ['12:00:30', 0, 0],
+      ['08:00:00', 0, 0],
+    ]);
+    expect(a.tiers['1d'].facts.map((f) => [f.visitors, f.uniques])).toEqual([
+      [0, 0],
+      [1, 1],
+      [0, 0],
+    ]);
   });
 
   it('is empty for no events', () => {
-    expect(aggregate([])).toEqual({ linkClicks: [], profileViews: [], referrers: [], countries: [] });
+    const a = aggregate([]);
+    expect(rowCount(a)).toBe(0);
+    expect(a.visitors).toEqual([]);
+  });
+});
+
+describe('finestInterval and assertIntervalKept', () => {
+  const now = Date.parse('2026-12-01T12:00:00Z');
+  const r = { rawDays: 14 };
+  it('answers 10 s within the raw retention, 1 h within 400 days, 1 d beyond', () => {
+    expect(finestInterval(new Date(now - 14 * 86_400_000), now, r)).toBe('10s');
+    expect(finestInterval(new Date(now - 14 * 86_400_000 - 1), now, r)).toBe('1h');
+    expect(finestInterval(new Date(now - 400 * 86_400_000), now, r)).toBe('1h');
+    expect(finestInterval(new Date(now - 401 * 86_400_000), now, r)).toBe('1d');
+  });
+  it('refuses an interval finer than the data kept with a 400', () => {
+    const old = new Date(now - 20 * 86_400_000);
+    expect(() => assertIntervalKept({ from: old, interval: '1m' }, now, r)).toThrow(ValidationError);
+    expect(() => assertIntervalKept({ from: old, interval: '1m' }, now, r)).toThrow(/finer than the data kept/);
+    expect(() => assertIntervalKept({ from: old, interval: '1h' }, now, r)).not.toThrow();
+    expect(() => assertIntervalKept({ from: new Date(now - 500 * 86_400_000), interval: '1h' }, now, r)).toThrow(ValidationError);
   });
 });
 
@@ -107,6 +230,43 @@ describe('parseMessage', () => {
     const r = parseMessage(JSON.stringify(ok));
     expect(r.kind).toBe('counted');
     if (r.kind === 'counted') expect(r.event).toMatchObject({ id: 'e1', profileId: 'p1', linkId: 'l1', country: 'DE' });
+  });
+  it('takes the dimensions the edge computed, and leaves out an unusable one instead of the event', () => {
+    const data = {
+      ...ok.data,
+      region: 'BY',
+      city: 'München',
+      device: 'tablet',
+      browser: 'Safari',
+      os: 'iOS',
+      visitor: V1,
+      day: '2026-03-01',
+      utm: { source: 'ig', medium: 'social', campaign: 'x\u0000y', term: 1 },
+    };
+    const r = parseMessage(JSON.stringify({ ...ok, data }));
+    expect(r).toMatchObject({
+      kind: 'counted',
+      event: {
+        region: 'BY',
+        city: 'München',
+        device: 'tablet',
+        browser: 'Safari',
+        os: 'iOS',
+        visitor: V1,
+        utm: { source: 'ig', medium: 'social' },
+      },
+    });
+    if (r.kind === 'counted') expect(r.event.utm).toEqual({ source: 'ig', medium: 'social' });
+    const bad = parseMessage(
+      JSON.stringify({ ...ok, data: { ...ok.data, device: 'phone', visitor: 'XYZ', city: 'c'.repeat(129), region: 'a\u0007' } }),
+    );
+    expect(bad.kind).toBe('counted');
+    if (bad.kind === 'counted') {
+      expect(bad.event).not.toHaveProperty('device');
+      expect(bad.event).not.toHaveProperty('visitor');
+      expect(bad.event).not.toHaveProperty('city');
+      expect(bad.event).not.toHaveProperty('region');
+    }
   });
   it('skips other event types on the queue', () => {
     expect(parseMessage(JSON.stringify({ ...ok, type: 'profile.updated', data: { profileId: 'p1' } }))).toEqual({
@@ -176,9 +336,9 @@ describe('denseSeries', () => {
   it('fills empty buckets with zeros, aligned to UTC', () => {
     const q = { from: new Date('2026-03-01T10:30:00Z'), to: new Date('2026-03-01T12:10:00Z'), interval: '1h' as const };
     expect(denseSeries(q, [{ t: Date.parse('2026-03-01T11:00:00Z'), views: 2, clicks: 1 }])).toEqual([
-      { t: '2026-03-01T10:00:00.000Z', views: 0, clicks: 0 },
-      { t: '2026-03-01T11:00:00.000Z', views: 2, clicks: 1 },
-      { t: '2026-03-01T12:00:00.000Z', views: 0, clicks: 0 },
+      { t: '2026-03-01T10:00:00.000Z', views: 0, clicks: 0, visitors: 0 },
+      { t: '2026-03-01T11:00:00.000Z', views: 2, clicks: 1, visitors: 0 },
+      { t: '2026-03-01T12:00:00.000Z', views: 0, clicks: 0, visitors: 0 },
     ]);
   });
 });

@@ -148,11 +148,17 @@ describe('the admin function answers as documented', () => {
       apply: async () => ({ applied: 0, duplicates: 0, rows: 0 }),
       // What the Postgres store returns, built by the same dense-series code.
       report: async (_id: string, q: AnalyticsQuery) => ({
-        totals: { views: 3, clicks: 2 },
-        series: denseSeries(q, [{ t: Math.floor(q.from.getTime() / 3_600_000) * 3_600_000, views: 3, clicks: 2 }]),
-        links: [{ linkId: 'lnk_shop', clicks: 2 }],
+        totals: { views: 3, clicks: 2, visitors: 1 },
+        series: denseSeries(q, [{ t: Math.floor(q.from.getTime() / 3_600_000) * 3_600_000, views: 3, clicks: 2, visitors: 1 }]),
+        links: [{ linkId: 'lnk_shop', clicks: 2, uniqueClicks: 1 }],
         referrers: [{ referrer: '(direct)', clicks: 2 }],
         countries: [{ country: 'DE', clicks: 2 }],
+        regions: [{ country: 'DE', region: 'BE', clicks: 2 }],
+        cities: [{ country: 'DE', city: 'Berlin', clicks: 2 }],
+        devices: [{ device: 'mobile', views: 3, clicks: 2 }],
+        browsers: [{ browser: 'Safari', views: 3, clicks: 2 }],
+        os: [{ os: 'iOS', views: 3, clicks: 2 }],
+        utm: { source: [{ value: 'ig', views: 3, clicks: 2 }], medium: [], campaign: [] },
       }),
     };
     const handler = makeAdminHandler({
@@ -185,6 +191,18 @@ describe('the admin function answers as documented', () => {
       await t.call({ route: path, pathParameters: { username: 'demo' }, query: { interval: '5m' }, headers: auth }),
     );
     expectDocumented('GET', path, await t.call({ route: path, pathParameters: { username: 'demo' } }));
+    const csv = await t.call({ route: path, pathParameters: { username: 'demo' }, query: { format: 'csv' }, headers: auth });
+    expect(csv.statusCode).toBe(200);
+    expect(csv.body).toMatch(/^t,views,clicks,visitors\r\n/);
+    // The CSV form is documented beside the JSON one, with the header that names the file.
+    const doc = JSON.parse(JSON.stringify(v.response('GET', path, 200)));
+    expect(Object.keys(doc.content)).toContain(csv.headers['content-type']);
+    expect(Object.keys(doc.headers)).toContain('content-disposition');
+    expectDocumented(
+      'GET',
+      path,
+      await t.call({ route: path, pathParameters: { username: 'demo' }, query: { device: 'phone' }, headers: auth }),
+    );
   });
 
   it('PATCH .../links: 200 Profile; POST /api/cache/invalidate: 200', async () => {

@@ -15,10 +15,12 @@ import {
   type TrackDeps,
 } from '../../../lambdas/track/handler.ts';
 import { makeClickPublisher } from '../../../lambdas/wiring/track.ts';
+import { makeVisitorHasher, visitorHash } from '../../../lambdas/core/visitors.ts';
 import { apiEvent, lambdaContext } from '../../helpers/events.ts';
 import { makeProfile } from '../../helpers/fakes.ts';
 
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const CHROME_FACTS = { device: 'desktop', browser: 'Chrome', os: 'macOS' };
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
 const profile: Profile = makeProfile('demo', {
@@ -104,6 +106,9 @@ describe('GET /r/{username}/{linkId}', () => {
       username: 'demo',
       referrer: 'https://www.instagram.com/',
       country: 'DE',
+      device: 'desktop',
+      browser: 'Chrome',
+      os: 'macOS',
     });
     expect(e.id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -195,7 +200,13 @@ describe('GET /r/{username}/{linkId}: headers copied into the event', () => {
     const res = await t.call(click('ok', { 'user-agent': CHROME, referer, 'cloudfront-viewer-country': 'DE' }));
     expect(res.statusCode).toBe(302);
     expect(t.clicks.published).toHaveLength(1);
-    expect(t.clicks.published[0].data).toEqual({ linkId: 'ok', profileId: 'prof-1', username: 'demo', country: 'DE' });
+    expect(t.clicks.published[0].data).toEqual({
+      ...CHROME_FACTS,
+      linkId: 'ok',
+      profileId: 'prof-1',
+      username: 'demo',
+      country: 'DE',
+    });
   });
 
   it('cuts an over-long Referer to its bound without leaving half a surrogate pair', async () => {
@@ -494,6 +505,88 @@ describe('POST /api/events: client ids and utm', () => {
     expect(a.data.utm).toEqual({ source: 'ig', campaign: 'spring' });
     expect(b.data).not.toHaveProperty('utm');
     expect(c.data).not.toHaveProperty('utm');
+  });
+});
+
+describe('edge dimensions and visitors', () => {
+  const SALT = Buffer.alloc(32, 7);
+  const hasher = (fail = false) => {
+    const seen: Array<[number, string | undefined, string, string]> = [];
+    return {
+      seen,
+      visitors: makeVisitorHasher({
+        store: {
+          saltFor: async () => {
+            if (fail) throw new Error('DynamoDB unavailable');
+            return { salt: SALT, createdAt: NOW - 1_000 };
+          },
+        },
+        telemetry: { count: () => {}, warn: () => {} },
+        metric: 'VisitorSaltUnavailable',
+        now: () => NOW,
+      }),
+    };
+  };
+
+  it('a click carries visitor, day, region, city and the utm_* of its URL', async () => {
+    const h = hasher();
+    const t = setup({ visitors: h.visitors });
+    const e = apiEvent({
+      route: '/r/{username}/{linkId}',
+      pathParameters: { username: 'demo', linkId: 'ok' },
+      query: { utm_source: 'ig', utm_campaign: 'spring', utm_medium: 'bad\u0000', other: 'x' },
+      headers: {
+        'user-agent': CHROME,
+        'cloudfront-viewer-address': '198.51.100.10:46532',
+        'cloudfront-viewer-country-region': 'wa',
+        'cloudfront-viewer-city': 'S%C3%A3o%20Paulo',
+      },
+    });
+    expect((await t.call(e)).statusCode).toBe(302);
+    const data = t.clicks.published[0].data;
+    expect(data).toMatchObject({ ...CHROME_FACTS, region: 'WA', city: 'São Paulo', day: '2026-03-01' });
+    expect(data.utm).toEqual({ source: 'ig', campaign: 'spring' });
+    // The viewer address wins over the connection's source (CloudFront's own address).
+    expect(data.visitor).toBe(visitorHash(SALT, '198.51.100.10', CHROME, 'demo'));
+  });
+
+  it('without CloudFront the source IP is the visitor IP; garbled region/city are dropped', async () => {
+    const t = setup({ visitors: hasher().visitors });
+    const e = apiEvent({
+      route: '/r/{username}/{linkId}',
+      pathParameters: { username: 'demo', linkId: 'ok' },
+      sourceIp: '127.0.0.2',
+      headers: { 'user-agent': CHROME, 'cloudfront-viewer-country-region': 'W A', 'cloudfront-viewer-city': 'x\u0000' },
+    });
+    expect((await t.call(e)).statusCode).toBe(302);
+    const data = t.clicks.published[0].data;
+    expect(data.visitor).toBe(visitorHash(SALT, '127.0.0.2', CHROME, 'demo'));
+    expect(data).not.toHaveProperty('region');
+    expect(data).not.toHaveProperty('city');
+  });
+
+  it('a failing salt store: the click is still redirected and counted, without visitor', async () => {
+    const t = setup({ visitors: hasher(true).visitors });
+    expect((await t.call(click('ok'))).statusCode).toBe(302);
+    expect(t.clicks.published).toHaveLength(1);
+    expect(t.clicks.published[0].data).not.toHaveProperty('visitor');
+  });
+
+  it('beacon events get the visitor of their own day; one older than yesterday gets none', async () => {
+    const t = setup({ visitors: hasher().visitors });
+    const res = await t.call(
+      beacon({
+        events: [
+          { type: 'profile.viewed', username: 'demo' },
+          { type: 'profile.viewed', username: 'demo', occurredAt: '2026-02-27T12:00:00Z' },
+        ],
+      }),
+    );
+    expect(res.statusCode).toBe(202);
+    const [today, old] = t.beacons.batches[0];
+    expect(today.data).toMatchObject({ visitor: expect.stringMatching(/^[0-9a-f]{32}$/), day: '2026-03-01', ...CHROME_FACTS });
+    expect(old.data).not.toHaveProperty('visitor');
+    expect(old.data.day).toBe('2026-02-27');
   });
 });
 
