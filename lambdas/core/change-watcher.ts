@@ -12,8 +12,10 @@
 //   the copy on its own (TTL, no Redis) must not hide the change from the events.
 // - A 404 for a cached profile is treated like a profile.deleted webhook: every tier invalidated
 //   (the next read caches the 404 negatively) and `profile.deleted` enqueued with source watcher.
-// - Event ids derive from (profileId, content hash), so the same change found twice (overlapping
-//   runs, two processes, a retry after a crash) is counted and fanned out once.
+// - Event ids derive from (profileId, content hash, the cached copy's fetch time), so the same
+//   change found twice against the same copy (overlapping runs, two processes, a retry after a
+//   crash) is counted and fanned out once, while a later change back to earlier content (A → B →
+//   A → B), found against a newer copy, is an event of its own.
 // - A failure (cache, origin, queue) is counted and the run goes on; after a few in a row (the
 //   origin is down, or the shared budget is spent by user reads) the run stops early.
 import { createHash } from 'node:crypto';
@@ -103,9 +105,9 @@ const canonicalJson = (value: unknown): string => {
   return JSON.stringify(value) ?? 'null';
 };
 
-/** The event id of "this profile now has this content": the same change, the same id. */
-export const watcherEventId = (type: string, profileId: string, hash: string): string =>
-  uuidFrom(`watcher:${type}:${profileId}:${hash}`);
+/** The event id of "this profile now has this content, found against the copy fetched at `since`". */
+export const watcherEventId = (type: string, profileId: string, hash: string, since: number): string =>
+  uuidFrom(`watcher:${type}:${profileId}:${hash}:${since}`);
 
 export class ChangeWatcher {
   readonly #d: ChangeWatcherDeps;
@@ -217,7 +219,7 @@ export class ChangeWatcher {
     try {
       if (!fresh) {
         const { event } = await changes.apply({
-          eventId: watcherEventId(EventTypes.ProfileDeleted, cached.profile.id, before),
+          eventId: watcherEventId(EventTypes.ProfileDeleted, cached.profile.id, before, cached.fetchedAt),
           type: EventTypes.ProfileDeleted,
           occurredAt: new Date(this.#now()).toISOString(),
           data: { profileId: cached.profile.id, username, source: WATCHER_SOURCE },
@@ -228,7 +230,7 @@ export class ChangeWatcher {
         after = contentHash(fresh);
         if (after !== before || (lastSeen !== undefined && after !== lastSeen)) {
           const { event } = await changes.apply({
-            eventId: watcherEventId(EventTypes.ProfileUpdated, fresh.id, after),
+            eventId: watcherEventId(EventTypes.ProfileUpdated, fresh.id, after, cached.fetchedAt),
             type: EventTypes.ProfileUpdated,
             occurredAt: new Date(this.#now()).toISOString(),
             data: { profileId: fresh.id, username, source: WATCHER_SOURCE, contentHash: after },

@@ -113,13 +113,14 @@ describe('ChangeWatcher', () => {
     const s = setup(['alice', 'bob']);
     const changed = edit(s.origin.profiles.get('alice') as Profile, { bio: 'new bio' });
     s.origin.profiles.set('alice', changed);
+    const since = (s.cached.get('alice') as { fetchedAt: number }).fetchedAt;
     const r = await s.watcher.run(s.now() + 60_000);
     expect(r).toMatchObject({ checked: 2, changed: 1, failures: 0, stoppedBy: 'done' });
     expect(s.invalidator.calls).toEqual([{ profileId: 'prof_alice', username: 'alice' }]);
     expect(s.publisher.published).toHaveLength(1);
     const [event] = s.publisher.published;
     expect(event).toMatchObject({
-      id: watcherEventId('profile.updated', 'prof_alice', contentHash(changed)),
+      id: watcherEventId('profile.updated', 'prof_alice', contentHash(changed), since),
       type: 'profile.updated',
       data: { profileId: 'prof_alice', username: 'alice', source: 'watcher' },
     });
@@ -140,6 +141,24 @@ describe('ChangeWatcher', () => {
     s.origin.profiles.set('alice', edit(s.origin.profiles.get('alice') as Profile, { displayName: 'Alice 3' }));
     await s.watcher.run(s.now() + 60_000);
     expect(s.publisher.published[2].id).not.toBe(s.publisher.published[0].id);
+  });
+
+  it('a change back and forth (A → B → A → B), each found against a newer copy, is an event each time', async () => {
+    const s = setup(['alice']);
+    const a = s.origin.profiles.get('alice') as Profile;
+    const b = edit(a, { bio: 'B' });
+    const ids: string[] = [];
+    let fetchedAt = 10;
+    for (const next of [b, a, b]) {
+      s.origin.profiles.set('alice', next);
+      await s.watcher.run(s.now() + 60_000);
+      ids.push(s.publisher.published.at(-1)?.id as string);
+      // The next read refills the cache with what the origin has now.
+      s.cached.set('alice', { kind: 'profile', profile: structuredClone(next), fetchedAt: ++fetchedAt });
+      s.advance(1_000);
+    }
+    expect(s.publisher.published).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('an unchanged profile (other fetch time, keys in another order) causes nothing', async () => {
@@ -165,7 +184,7 @@ describe('ChangeWatcher', () => {
     const r = await s.watcher.run(s.now() + 60_000);
     expect(r.changed).toBe(1);
     expect(s.publisher.published.map((e) => e.id)).toEqual([
-      watcherEventId('profile.updated', 'prof_alice', contentHash(changed)),
+      watcherEventId('profile.updated', 'prof_alice', contentHash(changed), 2),
     ]);
     // Seen now: the next run finds nothing.
     s.advance(1_000);
