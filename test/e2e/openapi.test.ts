@@ -30,6 +30,16 @@ const resolveParam = (p: OpenApiParameter | Ref): OpenApiParameter =>
 /** Valid values for the parameters of the documented routes. */
 const PATH_VALUES: Record<string, string> = { username: 'demo', linkId: 'lnk_shop', file: assetManifest['page.css'].file };
 
+/**
+ * Webhook endpoint URLs are resolved when they are registered, and the document's example host
+ * does not resolve offline: the calls here register a loopback receiver instead, which the local
+ * stack accepts over http.
+ */
+const LOOPBACK_RECEIVER = 'http://127.0.0.1:9/linkcache-hook';
+const BODY_OVERRIDES: Record<string, (example: Record<string, unknown>) => unknown> = {
+  'POST /api/webhook-endpoints': (example) => ({ ...example, url: LOOPBACK_RECEIVER }),
+};
+
 interface Call {
   url: string;
   init: RequestInit;
@@ -48,6 +58,15 @@ describe('the documented API, called over HTTP', () => {
       body: JSON.stringify({ scopes: ['analytics:read'] }),
     });
     ids['/api/keys/{id}'] = ((await key.json()) as { id: string }).id;
+    // One endpoint to delete and one whose deliveries are listed: the routes run in document order.
+    for (const path of ['/api/webhook-endpoints/{id}', '/api/webhook-endpoints/{id}/deliveries']) {
+      const endpoint = await fetch(`${stack.url}/api/webhook-endpoints`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${stack.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: LOOPBACK_RECEIVER, events: ['profile.updated'] }),
+      });
+      ids[path] = ((await endpoint.json()) as { id: string }).id;
+    }
   });
   afterAll(async () => {
     if (stack) expect(await stack.stop()).toBe(0);
@@ -83,7 +102,8 @@ describe('the documented API, called over HTTP', () => {
     const media = op.requestBody && Object.values(op.requestBody.content)[0];
     if (media) {
       if (media.example === undefined) throw new Error(`${method} ${path}: the document has no example body`);
-      body = JSON.stringify(media.example);
+      const override = BODY_OVERRIDES[`${method} ${path}`];
+      body = JSON.stringify(override ? override(media.example as Record<string, unknown>) : media.example);
       headers['content-type'] = 'application/json';
       if (params.some((p) => p.name === 'webhook-signature'))
         Object.assign(headers, signWebhook(stack.webhookSecret as string, body).headers);
