@@ -1,39 +1,16 @@
 // The scoped API keys' table for `npm start` (docs/api-keys.md): made on the DynamoDB endpoint the
 // idempotency part chose (dynalite in memory, or the user's AWS_ENDPOINT_URL), before the handlers
 // load. In memory like the rest of dynalite: keys made locally last until the stack stops.
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { awsClientConfig } from '../lambdas/adapters/aws-client.ts';
 import { parseConfig } from '../lambdas/config/variables.ts';
+import { ensureTable } from './aws-emulators.ts';
 import type { LocalPart } from './stack.ts';
 
 export const API_KEYS_TABLE_NAME = 'linkcache-api-keys';
 
 /** Creates the keys table (partition key `hash`, TTL on `expiration`) unless it exists. */
-export const ensureApiKeysTable = async (client: DynamoDBClient, table: string): Promise<void> => {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [{ AttributeName: 'hash', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'hash', AttributeType: 'S' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (err) {
-    if ((err as Error).name !== 'ResourceInUseException') throw err;
-  }
-  for (let i = 0; i < 50; i++) {
-    const d = await client.send(new DescribeTableCommand({ TableName: table }));
-    if (d.Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  // dynalite has no TTL API; the key service checks expiresAt itself, so TTL only saves space.
-  await client
-    .send(
-      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),
-    )
-    .catch(() => {});
-};
+export const ensureApiKeysTable = (client: DynamoDBClient, table: string): Promise<void> => ensureTable(client, table, 'hash');
 
 /** After the AWS emulator parts, which set AWS_ENDPOINT_URL_DYNAMODB (and fake credentials). */
 export const apiKeysPart = (): LocalPart => ({

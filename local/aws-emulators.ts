@@ -88,14 +88,24 @@ export const ensureQueues = async (
 /** Creates the idempotency table (partition key `id`, TTL on `expiration`) unless it exists. */
 export const ensureIdempotencyTable = (client: DynamoDBClient, table: string): Promise<void> => ensureTable(client, table, 'id');
 
-/** A pay-per-request table keyed by one string attribute, TTL on `expiration`, unless it exists. */
-const ensureTable = async (client: DynamoDBClient, table: string, key: string): Promise<void> => {
+/**
+ * A pay-per-request table keyed by string attributes (`hash`, and `range` when given), TTL on
+ * `expiration`, unless it exists. dynalite has no TTL API; every store checks `expiration` (or its
+ * own expiry) itself, so TTL only saves space.
+ */
+export const ensureTable = async (client: DynamoDBClient, table: string, hash: string, range?: string): Promise<void> => {
   try {
     await client.send(
       new CreateTableCommand({
         TableName: table,
-        KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+        KeySchema: [
+          { AttributeName: hash, KeyType: 'HASH' },
+          ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
+        ],
+        AttributeDefinitions: [
+          { AttributeName: hash, AttributeType: 'S' },
+          ...(range ? [{ AttributeName: range, AttributeType: 'S' as const }] : []),
+        ],
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
@@ -107,7 +117,6 @@ const ensureTable = async (client: DynamoDBClient, table: string, key: string): 
     if (d.Table?.TableStatus === 'ACTIVE') break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  // dynalite has no TTL API; the store checks `expiration` itself, so TTL only saves space.
   await client
     .send(
       new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),

@@ -11,11 +11,11 @@
 //                 (batches of 10, a half-second window), after the API listens.
 // Ordered around the analytics parts by local/parts.ts: the queue part starts before the consumer
 // (so it is kept after the consumer drained, with the jobs the drain fanned out), the poller after.
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { awsClientConfig } from '../lambdas/adapters/aws-client.ts';
 import { type Environment, parseConfig } from '../lambdas/config/variables.ts';
-import { ensureQueues } from './aws-emulators.ts';
+import { ensureQueues, ensureTable } from './aws-emulators.ts';
 import {
   checkSpoolWritable,
   type QueueSpool,
@@ -39,41 +39,6 @@ const DELIVERY_VISIBILITY_S = 120;
 /** `.data/queue-spool.json` → `.data/queue-spool.deliveries.json`. */
 export const deliverySpoolFile = (queueSpoolFile: string): string =>
   /\.json$/.test(queueSpoolFile) ? queueSpoolFile.replace(/\.json$/, '.deliveries.json') : `${queueSpoolFile}.deliveries`;
-
-const isResourceInUse = (err: unknown): boolean => (err as Error).name === 'ResourceInUseException';
-
-/** Creates a table with the given key attributes (strings) and TTL on `expiration`, unless it exists. */
-export const ensureTable = async (client: DynamoDBClient, table: string, hash: string, range?: string): Promise<void> => {
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: table,
-        KeySchema: [
-          { AttributeName: hash, KeyType: 'HASH' },
-          ...(range ? [{ AttributeName: range, KeyType: 'RANGE' as const }] : []),
-        ],
-        AttributeDefinitions: [
-          { AttributeName: hash, AttributeType: 'S' },
-          ...(range ? [{ AttributeName: range, AttributeType: 'S' as const }] : []),
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-  } catch (err) {
-    if (!isResourceInUse(err)) throw err;
-  }
-  for (let i = 0; i < 50; i++) {
-    const d = await client.send(new DescribeTableCommand({ TableName: table }));
-    if (d.Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  // dynalite has no TTL API; the delivery log skips expired entries itself.
-  await client
-    .send(
-      new UpdateTimeToLiveCommand({ TableName: table, TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true } }),
-    )
-    .catch(() => {});
-};
 
 interface InspectedQueue {
   messages?: {

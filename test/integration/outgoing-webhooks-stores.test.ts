@@ -14,7 +14,8 @@ import { makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { newEvent } from '../../lambdas/core/events.ts';
 import { type DeliveryJob, webhookIdFor } from '../../lambdas/core/outgoing-webhooks.ts';
 import { ensureQueues } from '../../local/aws-emulators.ts';
-import { ensureTable, inspectFauxqs } from '../../local/webhooks-out-parts.ts';
+import { ensureTable } from '../../local/aws-emulators.ts';
+import { inspectFauxqs } from '../../local/webhooks-out-parts.ts';
 import { sqsEvent } from '../helpers/sqs.ts';
 import { makeEndpoint } from '../helpers/outgoing-webhooks.ts';
 
