@@ -408,17 +408,40 @@ export const partitionEnd = (name: string): number | undefined => {
   return d === undefined ? Date.UTC(y, mo + 1, 1) : Date.UTC(y, mo, d + 1);
 };
 
+/**
+ * A Postgres array literal of non-null strings, numbers or booleans: what node-postgres would
+ * send for the array, built in one pass (its per-element escaping was a tenth of a batch's time).
+ * Strings are always quoted, with backslash and double quote escaped.
+ */
+export const arrayLiteral = (values: ReadonlyArray<string | number | boolean>): string => {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v === 'string') {
+      parts[i] = NEEDS_ESCAPE.test(v) ? `"${v.replace(ESCAPE, '\\$&')}"` : `"${v}"`;
+    } else if (typeof v === 'number') {
+      parts[i] = String(v);
+    } else {
+      parts[i] = v ? 't' : 'f';
+    }
+  }
+  return `{${parts.join(',')}}`;
+};
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPE = /["\\]/g;
+
 /** RECORD's 8 parameter arrays. */
-const recordParams = (ids: string[], a: Aggregates): unknown[] => [
-  ids,
-  a.visitors.map((v) => v.day),
-  a.visitors.map((v) => v.profileId),
-  a.visitors.map((v) => v.visitor),
-  a.linkVisitors.map((v) => v.day),
-  a.linkVisitors.map((v) => v.profileId),
-  a.linkVisitors.map((v) => v.linkId),
-  a.linkVisitors.map((v) => v.visitor),
-];
+const recordParams = (ids: string[], a: Aggregates): unknown[] =>
+  [
+    ids,
+    a.visitors.map((v) => v.day),
+    a.visitors.map((v) => v.profileId),
+    a.visitors.map((v) => v.visitor),
+    a.linkVisitors.map((v) => v.day),
+    a.linkVisitors.map((v) => v.profileId),
+    a.linkVisitors.map((v) => v.linkId),
+    a.linkVisitors.map((v) => v.visitor),
+  ].map(arrayLiteral);
 
 /** UPSERT_ALL's parameter arrays, in its order; buckets in epoch seconds. */
 const upsertParams = (a: Aggregates): unknown[] => {
@@ -429,7 +452,7 @@ const upsertParams = (a: Aggregates): unknown[] => {
       const r = rows[i];
       for (let c = 0; c < pick.length; c++) cols[c][i] = pick[c](r);
     }
-    out.push(...cols);
+    for (const c of cols) out.push(arrayLiteral(c));
   };
   for (const t of TIERS) {
     const { facts, sigs, dims } = a.tiers[t];
