@@ -366,7 +366,6 @@ const dayString = (dayMs: number): string => new Date(dayMs).toISOString().slice
 const dashed = (hex: string): string =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
-const VALUE_BITS = 2 ** 20;
 const DIM_BITS = 2 ** 4;
 
 interface Norm {
@@ -379,10 +378,13 @@ interface Norm {
   referrer: string;
   browser: string;
   os: string;
-  /** [dim, value, keeps its country] of the event's breakdown values. */
-  values: Array<[DimCode, string, boolean]>;
-  /** The signature without profile and bucket. */
-  sig: string;
+  /** The interned (link, country, device) and full signature (without profile and bucket). */
+  factId: number;
+  sigId: number;
+  /** [dim, value, keeps its country, interned value] of the event's breakdown values. */
+  values: Array<[DimCode, string, boolean, number]>;
+  /** Per tier: the interned (profile, bucket). */
+  groups: number[];
 }
 
 /**
@@ -393,8 +395,25 @@ interface Norm {
  */
 export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
   // Per-batch memos: a batch repeats the same few referrers, countries, values and buckets.
+  // Every composite key is interned to a small integer once per event, so the per-tier maps are
+  // keyed by numbers (a long signature string is hashed once, not once per tier).
   const hosts = new Map<string | undefined, string>();
   const codes = new Map<string | undefined, string>();
+  const factIds = new Map<string, number>();
+  const sigIds = new Map<string, number>();
+  const valueIds = new Map<string, number>();
+  const intern = (m: Map<string, number>, v: string): number => {
+    let id = m.get(v);
+    if (id === undefined) {
+      id = m.size;
+      m.set(v, id);
+    }
+    return id;
+  };
+  const widths = TIERS.map((t) => TIER_MS[t]);
+  // (profile, bucket) per tier, and its events in the batch: which groups get summed dims rows.
+  const groupIds = TIERS.map(() => new Map<string, number>());
+  const groupSize = TIERS.map(() => [] as number[]);
   const events: Norm[] = [];
   for (const e of input) {
     const view = e.type === EventTypes.ProfileViewed;
@@ -413,54 +432,38 @@ export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
     const browser = e.browser ?? OTHER_FAMILY;
     const os = e.os ?? OTHER_FAMILY;
     const values: Norm['values'] = [
-      [DIM.referrer, referrer, false],
-      [DIM.browser, browser, false],
-      [DIM.os, os, false],
+      [DIM.referrer, referrer, false, intern(valueIds, referrer)],
+      [DIM.browser, browser, false, intern(valueIds, browser)],
+      [DIM.os, os, false, intern(valueIds, os)],
     ];
-    if (e.region) values.push([DIM.region, e.region, true]);
-    if (e.city) values.push([DIM.city, e.city, true]);
-    if (e.utm?.source) values.push([DIM.utmSource, e.utm.source, false]);
-    if (e.utm?.medium) values.push([DIM.utmMedium, e.utm.medium, false]);
-    if (e.utm?.campaign) values.push([DIM.utmCampaign, e.utm.campaign, false]);
-    const sig = [
-      linkId,
-      country,
-      device,
-      referrer,
-      e.region ?? '',
-      e.city ?? '',
-      browser,
-      os,
-      e.utm?.source ?? '',
-      e.utm?.medium ?? '',
-      e.utm?.campaign ?? '',
-    ].join('\u0000');
-    events.push({ e, ms: e.occurredAt.getTime(), view, linkId, country, device, referrer, browser, os, values, sig });
-  }
-
-  const widths = TIERS.map((t) => TIER_MS[t]);
-  // Events per (profile, bucket) and tier: which groups get summed dims rows.
-  const groupSize = TIERS.map(() => new Map<string, number>());
-  for (const n of events) {
-    for (let t = 1; t < TIERS.length; t++) {
-      const k = `${n.e.profileId}\u0000${Math.floor(n.ms / widths[t])}`;
-      groupSize[t].set(k, (groupSize[t].get(k) ?? 0) + 1);
+    if (e.region) values.push([DIM.region, e.region, true, intern(valueIds, `${country}\u0000${e.region}`)]);
+    if (e.city) values.push([DIM.city, e.city, true, intern(valueIds, `${country}\u0000${e.city}`)]);
+    if (e.utm?.source) values.push([DIM.utmSource, e.utm.source, false, intern(valueIds, e.utm.source)]);
+    if (e.utm?.medium) values.push([DIM.utmMedium, e.utm.medium, false, intern(valueIds, e.utm.medium)]);
+    if (e.utm?.campaign) values.push([DIM.utmCampaign, e.utm.campaign, false, intern(valueIds, e.utm.campaign)]);
+    const fact = `${linkId}\u0000${country}\u0000${device}`;
+    const factId = intern(factIds, fact);
+    const sigId = intern(
+      sigIds,
+      `${fact}\u0000${referrer}\u0000${e.region ?? ''}\u0000${e.city ?? ''}\u0000${browser}\u0000${os}\u0000${e.utm?.source ?? ''}\u0000${e.utm?.medium ?? ''}\u0000${e.utm?.campaign ?? ''}`,
+    );
+    const ms = e.occurredAt.getTime();
+    const groups: number[] = [];
+    for (let t = 0; t < TIERS.length; t++) {
+      const g = intern(groupIds[t], `${e.profileId}\u0000${Math.floor(ms / widths[t])}`);
+      groupSize[t][g] = (groupSize[t][g] ?? 0) + 1;
+      groups.push(g);
     }
+    events.push({ e, ms, view, linkId, country, device, referrer, browser, os, factId, sigId, values, groups });
   }
 
-  const facts = TIERS.map(() => new Map<string, FactRow>());
-  const sigs = TIERS.map(() => new Map<string, SigRow>());
+  // Numeric keys: group * (number of distinct ids) + id stays exact far beyond any batch size.
+  const nFacts = Math.max(1, factIds.size);
+  const nSigs = Math.max(1, sigIds.size);
+  const nValues = Math.max(1, valueIds.size);
+  const facts = TIERS.map(() => new Map<number, FactRow>());
+  const sigs = TIERS.map(() => new Map<number, SigRow>());
   const dims = TIERS.map(() => new Map<number, DimRow>());
-  const groups = TIERS.map(() => new Map<string, number>());
-  const valueIds = new Map<string, number>();
-  const intern = (v: string): number => {
-    let id = valueIds.get(v);
-    if (id === undefined) {
-      id = valueIds.size;
-      valueIds.set(v, id);
-    }
-    return id;
-  };
   const days = new Map<number, string>();
   const firstVisit = new Map<string, { at: number; rows: FactRow[]; key: VisitorKey }>();
   const firstClick = new Map<string, { at: number; rows: FactRow[]; key: LinkVisitorKey }>();
@@ -469,10 +472,9 @@ export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
     const { e, ms, view } = n;
     const rows: FactRow[] = [];
     for (let t = 0; t < TIERS.length; t++) {
-      const slot = Math.floor(ms / widths[t]);
-      const bucket = slot * widths[t];
-      const base = `${e.profileId}\u0000${slot}`;
-      const fkey = `${base}\u0000${n.linkId}\u0000${n.country}\u0000${n.device}`;
+      const g = n.groups[t];
+      const bucket = Math.floor(ms / widths[t]) * widths[t];
+      const fkey = g * nFacts + n.factId;
       let f = facts[t].get(fkey);
       if (!f) {
         f = {
@@ -492,8 +494,8 @@ export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
       else f.clicks++;
       rows.push(f);
 
-      const covered = t > 0 && (groupSize[t].get(base) ?? 0) >= COVER_MIN;
-      const skey = `${base}\u0000${n.sig}`;
+      const covered = t > 0 && groupSize[t][g] >= COVER_MIN;
+      const skey = g * nSigs + n.sigId;
       let s = sigs[t].get(skey);
       if (!s) {
         s = {
@@ -520,14 +522,8 @@ export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
       else s.clicks++;
       if (!covered) continue;
 
-      let g = groups[t].get(base);
-      if (g === undefined) {
-        g = groups[t].size;
-        groups[t].set(base, g);
-      }
-      for (const [dim, value, keepsCountry] of n.values) {
-        const vid = intern(keepsCountry ? `${n.country}\u0000${value}` : value);
-        const dk = (g * DIM_BITS + dim) * VALUE_BITS + vid;
+      for (const [dim, value, keepsCountry, vid] of n.values) {
+        const dk = (g * DIM_BITS + dim) * nValues + vid;
         let d = dims[t].get(dk);
         if (!d) {
           d = { profileId: e.profileId, bucket, dim, country: keepsCountry ? n.country : '', value, views: 0, clicks: 0 };
