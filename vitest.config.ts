@@ -9,7 +9,7 @@ export default defineConfig({
         extends: true,
         test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'], testTimeout: 20_000 },
       },
-      // Integration and e2e suites share real Redis/Postgres: run files one at a time.
+      // Integration suites share real Redis/Postgres tables: run files one at a time.
       {
         extends: true,
         test: {
@@ -25,7 +25,9 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
-          fileParallelism: false,
+          // Two files at a time: each spawns stacks of its own (free ports, its own queue, tables,
+          // spool and Redis key prefix); most of a file's time is a stack starting up.
+          maxWorkers: 2,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -47,7 +47,8 @@ describe('the dashboard with a scoped API key', () => {
     await prepareBrowserTest();
     userDataDir = await mkdtemp(path.join(tmpdir(), 'linkcache-chromium-'));
     pgliteDir = await mkdtemp(path.join(tmpdir(), 'linkcache-pglite-'));
-    stack = await spawnStack({ BATCH_WINDOW_S: '1', PGLITE_DIR: pgliteDir }, 150_000);
+    // ANALYTICS_TTL_S=0: the poll below reads fresh totals, not a cached summary.
+    stack = await spawnStack({ BATCH_WINDOW_S: '1', ANALYTICS_TTL_S: '0', PGLITE_DIR: pgliteDir }, 150_000);
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
