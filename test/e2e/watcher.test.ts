@@ -137,7 +137,9 @@ for (const mode of modes) {
         type: 'profile.updated',
         data: { username: u, source: 'watcher', profileId: `prof_${u}` },
       });
-      expect(stack.output()).toMatch(new RegExp(`watcher: ${u} changed: profile\\.updated ${events[0].id} enqueued`));
+      // The event reaches the queue before its log line crosses the child's stdout pipe: wait for it.
+      const line = new RegExp(`watcher: ${u} changed: profile\\.updated ${events[0].id} enqueued`);
+      await until("the watcher's log line", 5_000, async () => (line.test(stack.output()) ? true : undefined));
       expect(stack.output()).toMatch(/watcher: checked \d+, changed \d+, budget \d+ \(of 75\/min\)/);
 
       // Further runs find nothing new: the same change is not enqueued again, the unedited one never.
