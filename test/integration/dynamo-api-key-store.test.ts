@@ -1,30 +1,20 @@
 // The DynamoDB key store against dynalite (DynamoDB's API, in memory), through the key service.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo-api-key-store.ts';
 import { ApiKeys, hashKey } from '../../lambdas/core/api-keys.ts';
 import { ensureApiKeysTable } from '../../local/api-keys-part.ts';
 
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 let n = 0;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  dynamo = await startDynalite();
+  client = dynamo.client;
 });
-afterAll(async () => {
-  client?.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => dynamo?.close());
 
 /** A fresh table per test, so listings hold only that test's keys. */
 const fresh = async (now: () => number = Date.now, scanPageSize?: number) => {

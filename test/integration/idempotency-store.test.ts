@@ -1,31 +1,21 @@
 // The DynamoDB idempotency store against dynalite (DynamoDB's API, in memory).
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { DynamoIdempotencyStore } from '../../lambdas/adapters/dynamo-idempotency-store.ts';
 import { ensureIdempotencyTable } from '../../local/aws-emulators.ts';
 
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 const TABLE = 'idempotency-test';
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  dynamo = await startDynalite();
+  client = dynamo.client;
   await ensureIdempotencyTable(client, TABLE);
   await ensureIdempotencyTable(client, TABLE); // idempotent
 });
-afterAll(async () => {
-  client?.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => dynamo?.close());
 
 const store = (now: () => number = Date.now, ttlS = 3600) => new DynamoIdempotencyStore({ client, table: TABLE, ttlS, now });
 let n = 0;

@@ -1,32 +1,22 @@
 // The visitors' salt store against dynalite (DynamoDB's API, in memory): one salt per day across
 // concurrent creators, older days deleted when a new day's salt is made, expired salts refused.
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startDynalite } from '../helpers/dynalite.ts';
 import { DynamoSaltStore, SaltExpiredError } from '../../lambdas/adapters/dynamo-salt-store.ts';
 import { DAY_MS } from '../../lambdas/core/visitors.ts';
 import { ensureSaltsTable } from '../../local/aws-emulators.ts';
 
-let server: Server;
+let dynamo: LocalDynamo;
 let client: DynamoDBClient;
 let n = 0;
 const table = () => `salts-test-${++n}`;
 
 beforeAll(async () => {
-  server = dynalite({ createTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-  });
+  dynamo = await startDynalite();
+  client = dynamo.client;
 });
-afterAll(async () => {
-  client?.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => dynamo?.close());
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const days = async (t: string) =>
