@@ -273,9 +273,15 @@ db.on('error', () => {});
 let profileId = '';
 const counted = async (): Promise<{ views: number; clicks: number; rejected: number }> => {
   const q = await db.query<{ views: string; clicks: string; rejected: string }>(
-    `SELECT (SELECT coalesce(sum(views), 0) FROM analytics_facts_1d WHERE profile_id = $1) AS views,
-            (SELECT coalesce(sum(clicks), 0) FROM analytics_facts_1d WHERE profile_id = $1) AS clicks,
-            (SELECT count(*) FROM rejected_events) AS rejected`,
+    // The daily tier plus the raw rows of batches the rollup job has not taken yet, in one
+    // statement (one snapshot): every applied event exactly once, whenever the job ran.
+    `SELECT coalesce(sum(views), 0) AS views, coalesce(sum(clicks), 0) AS clicks,
+            (SELECT count(*) FROM rejected_events) AS rejected
+       FROM (SELECT views, clicks FROM analytics_dsig WHERE profile_id = $1
+             UNION ALL
+             SELECT r.views, r.clicks FROM analytics_pending p
+               JOIN analytics_raw r ON r.batch = p.batch AND r.bucket >= p.lo AND r.bucket <= p.hi
+              WHERE r.profile_id = $1) t`,
     [profileId],
   );
   const r = q.rows[0];

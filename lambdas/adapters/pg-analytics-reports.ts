@@ -1,23 +1,27 @@
-// Reading an analytics report from the three tiers (migration 004).
+// Reading an analytics report from the three tiers (migrations 004-005).
 //
 // The range is cut into pieces, each read from the coarsest tier whose buckets it covers whole:
 // for interval 1d, the whole UTC days from the daily tables, the whole hours at either end from
-// the hourly ones, and the 10-second remainder at either end from the raw ones. Every tier holds
-// the same counts (the consumer writes them in one statement), so the answer is the same whatever
-// tiers it came from: coarse and fine agree exactly wherever both exist. A range starting where
-// only coarser data is kept is first widened down to that tier's bucket (the interval check
-// guarantees the interval is no finer).
+// the hourly ones, and the 10-second remainder at either end from the raw rows. An hourly or
+// daily piece also reads the raw rows of the batches the rollup job has not taken yet, in the
+// same statement (one snapshot): a batch is either still pending or in the coarse tiers, never
+// both, never neither, so the answer is the same whatever tiers it came from and whenever the job
+// last ran. A range starting where only coarser data is kept is first widened down to that tier's
+// bucket (the interval check guarantees the interval is no finer).
 //
-// Two statements: the facts (series, totals, links, countries, devices, in one GROUPING SETS
-// scan) and the breakdowns (signature rows unpivoted). Unfiltered reads of hourly and daily pieces
-// use the dims rows (already summed over links, countries and devices) and only the signatures
-// they do not cover, so a busy profile's 90-day report reads dims rows, not one per signature.
+// One statement (one snapshot): the signature rows (raw, hourly, daily, pending) read once; the
+// totals summed per series bucket from them and the dims totals rows (dim 0); every other dim
+// summed over the range from the signatures (grouping sets, one pass) and the dims rows, ranked
+// and cut to the report's top values in SQL. Unfiltered hourly and daily pieces read the dims
+// rows and only the signatures they do not cover, so a busy profile's 90-day report reads dims
+// rows, not one per signature. Run with JIT off (see `select`).
 import type pg from 'pg';
 import {
   type AnalyticsQuery,
   type AnalyticsReport,
   assertIntervalKept,
   DIM,
+  type DimCode,
   denseSeries,
   type INTERVALS,
   type Retention,
@@ -25,8 +29,48 @@ import {
   type Tier,
   type ValueCount,
 } from '../core/analytics.ts';
+import { TIER_TABLES } from './pg-analytics-schema.ts';
 
 const TOP = { links: 100, referrers: 50, countries: 250, regions: 100, cities: 100, families: 50, utm: 50 } as const;
+
+/**
+ * How many values of each dim the statement returns, best first: the report's cut. Every value a
+ * list skips (no clicks, or no views and clicks) ranks after those it keeps, so the first N are
+ * enough. Devices are few and all listed.
+ */
+const DIM_TOP: Record<Exclude<DimCode, typeof DIM.total>, number> = {
+  [DIM.referrer]: TOP.referrers,
+  [DIM.region]: TOP.regions,
+  [DIM.city]: TOP.cities,
+  [DIM.browser]: TOP.families,
+  [DIM.os]: TOP.families,
+  [DIM.utmSource]: TOP.utm,
+  [DIM.utmMedium]: TOP.utm,
+  [DIM.utmCampaign]: TOP.utm,
+  [DIM.link]: TOP.links,
+  [DIM.country]: TOP.countries,
+  [DIM.device]: 1_000,
+};
+
+/**
+ * The breakdowns of the signature rows `s`, one hash pass for every dim (cheaper than unpivoting
+ * each row into twelve): (dim, country, value) with views, clicks and uniques summed, '' values
+ * included (the caller drops them, as the dims rows never hold them). The same rows as the dims
+ * rows of UNPIVOT hold, but dim 0, summed.
+ */
+const SIG_BREAKDOWNS = `SELECT CASE
+           WHEN GROUPING(referrer) = 0 THEN ${DIM.referrer} WHEN GROUPING(region) = 0 THEN ${DIM.region}
+           WHEN GROUPING(city) = 0 THEN ${DIM.city} WHEN GROUPING(browser) = 0 THEN ${DIM.browser}
+           WHEN GROUPING(os) = 0 THEN ${DIM.os} WHEN GROUPING(utm_source) = 0 THEN ${DIM.utmSource}
+           WHEN GROUPING(utm_medium) = 0 THEN ${DIM.utmMedium} WHEN GROUPING(utm_campaign) = 0 THEN ${DIM.utmCampaign}
+           WHEN GROUPING(link_id) = 0 THEN ${DIM.link} WHEN GROUPING(device) = 0 THEN ${DIM.device}
+           ELSE ${DIM.country} END::int2 AS dim,
+         CASE WHEN GROUPING(region) = 0 OR GROUPING(city) = 0 THEN country ELSE '' END AS country,
+         coalesce(referrer, region, city, browser, os, utm_source, utm_medium, utm_campaign, link_id, device, country) AS value,
+         sum(views)::int8 AS views, sum(clicks)::int8 AS clicks, sum(uniques)::int8 AS uniques
+    FROM s
+   GROUP BY GROUPING SETS ((referrer), (country, region), (country, city), (browser), (os), (utm_source),
+                           (utm_medium), (utm_campaign), (link_id), (country), (device))`;
 
 const INTERVAL_SQL: Record<keyof typeof INTERVALS, string> = {
   '10s': '10 seconds',
@@ -108,68 +152,95 @@ export const readReport = async (
     filters.push(`device = $${params.length}`);
   }
   const filtered = filters.length > 0;
-  const ranges = parts.map((p) => {
+  const range = (p: Piece) => {
     params.push(new Date(p.from).toISOString(), new Date(p.to).toISOString());
-    return { tier: p.tier, range: `bucket >= $${params.length - 1} AND bucket < $${params.length}` };
-  });
-  const where = (range: string, extra: string[] = []) => ['profile_id = $1', range, ...filters, ...extra].join(' AND ');
+    return `bucket >= $${params.length - 1} AND bucket < $${params.length}`;
+  };
+  const where = (cond: string, extra: string[] = []) => ['profile_id = $1', cond, ...filters, ...extra].join(' AND ');
+  const SIG_SELECT = `bucket, link_id, country, device, referrer, region, city, browser, os, utm_source, utm_medium, utm_campaign,
+         views, clicks, visitors, uniques`;
 
-  const factsSource = ranges
-    .map(
-      (r) =>
-        `SELECT bucket, link_id, country, device, views, clicks, visitors, uniques FROM analytics_facts_${r.tier} WHERE ${where(r.range)}`,
-    )
-    .join('\nUNION ALL\n');
-  // Breakdowns: signatures unpivoted (one row per present value); unfiltered hourly and daily
-  // pieces read the dims rows instead, plus the signatures they do not cover.
-  const unpivot = (tier: Tier, cond: string) =>
-    `SELECT x.dim, CASE WHEN x.dim IN (${DIM.region}, ${DIM.city}) THEN s.country ELSE '' END AS country, x.value, s.views, s.clicks
-       FROM analytics_sig_${tier} s
-      CROSS JOIN LATERAL (VALUES (${DIM.referrer}::int2, s.referrer), (${DIM.region}::int2, s.region), (${DIM.city}::int2, s.city),
-                                 (${DIM.browser}::int2, s.browser), (${DIM.os}::int2, s.os), (${DIM.utmSource}::int2, s.utm_source),
-                                 (${DIM.utmMedium}::int2, s.utm_medium), (${DIM.utmCampaign}::int2, s.utm_campaign)) AS x (dim, value)
-      WHERE ${cond} AND x.value <> ''`;
-  const dimsSource = ranges
-    .flatMap((r) =>
-      filtered || r.tier === '10s'
-        ? [unpivot(r.tier, where(r.range))]
-        : [
-            `SELECT dim, country, value, views, clicks FROM analytics_dims_${r.tier} WHERE ${where(r.range)}`,
-            unpivot(r.tier, where(r.range, ['NOT s.covered'])),
-          ],
-    )
-    .join('\nUNION ALL\n');
-
+  const sigs: string[] = [];
+  const totalRows: string[] = [];
+  const dimRows: string[] = [];
+  const coarse: string[] = [];
+  for (const p of parts) {
+    const cond = range(p);
+    if (p.tier === '10s') {
+      sigs.push(`SELECT ${SIG_SELECT} FROM analytics_raw WHERE ${where(cond)}`);
+      continue;
+    }
+    const t = TIER_TABLES[p.tier];
+    coarse.push(cond.replaceAll('bucket', 'r.bucket'));
+    if (filtered) {
+      sigs.push(`SELECT ${SIG_SELECT} FROM ${t.sig} WHERE ${where(cond)}`);
+    } else {
+      sigs.push(`SELECT ${SIG_SELECT} FROM ${t.sig} WHERE ${where(cond, ['NOT covered'])}`);
+      // The totals rows by their buckets (one index descent each, not a walk over every dims
+      // row of the range).
+      const buckets: string[] = [];
+      for (let b = p.from; b < p.to; b += TIER_MS[p.tier]) buckets.push(new Date(b).toISOString());
+      params.push(buckets);
+      totalRows.push(
+        `SELECT bucket, views, clicks, visitors, uniques FROM ${t.dims}
+          WHERE profile_id = $1 AND bucket = ANY($${params.length}::timestamptz[]) AND dim = ${DIM.total}`,
+      );
+      dimRows.push(
+        `SELECT dim, country, value, views, clicks, uniques FROM ${t.dims} WHERE ${where(cond, [`dim <> ${DIM.total}`])}`,
+      );
+    }
+  }
+  if (coarse.length) {
+    // The coarse pieces' rows of batches still pending: each batch's raw rows lie in [lo, hi].
+    // Probed per pending batch (an index range of the profile's windows, partitions pruned at
+    // run time; OFFSET 0 keeps the planner from flattening it into a scan of every partition),
+    // so nothing is read when none is pending.
+    const r = (f: string) => f.replace(/\b(link_id|country|device) =/g, 'r.$1 =');
+    sigs.push(`SELECT r.* FROM analytics_pending p CROSS JOIN LATERAL (
+         SELECT ${SIG_SELECT.replace(/(\w+)/g, 'r.$1')} FROM analytics_raw r
+          WHERE r.profile_id = $1 AND r.bucket >= p.lo AND r.bucket <= p.hi AND r.batch = p.batch
+            AND (${coarse.join(' OR ')})${filters.map((f) => ` AND ${r(f)}`).join('')}
+         OFFSET 0) r`);
+  }
   const bin = `date_bin('${INTERVAL_SQL[q.interval]}', bucket, TIMESTAMPTZ 'epoch')`;
-  const factsSql = `
-SELECT grouping(t, link_id, country, device) AS g, t, link_id, country, device,
-       sum(views)::int8 AS views, sum(clicks)::int8 AS clicks, sum(visitors)::int8 AS visitors, sum(uniques)::int8 AS uniques
-  FROM (SELECT ${bin} AS t, link_id, country, device, views, clicks, visitors, uniques FROM (${factsSource}) s) f
- GROUP BY GROUPING SETS ((t), (link_id), (country), (device))`;
-  const dimsSql = `
-SELECT dim, c AS country, value, views, clicks FROM (
-  SELECT dim, c, value, views, clicks,
-         row_number() OVER (PARTITION BY dim ORDER BY clicks DESC, views DESC, c COLLATE "C", value COLLATE "C") AS rn
-    FROM (SELECT dim, country AS c, value, sum(views)::int8 AS views, sum(clicks)::int8 AS clicks
-            FROM (${dimsSource}) s
-           GROUP BY 1, 2, 3) d
-   WHERE views + clicks > 0
-) r WHERE rn <= ${Math.max(...Object.values(TOP))}`;
+  const top = Object.entries(DIM_TOP)
+    .map(([dim, n]) => `WHEN ${dim} THEN ${n}`)
+    .join(' ');
+  // Breakdown rows need views, clicks and (links) uniques: visitors are the totals'. A value
+  // with neither views nor clicks is listed nowhere, so it is not ranked.
+  const sql = `
+WITH s AS MATERIALIZED (
+${sigs.join('\nUNION ALL\n')}
+), t AS (
+  SELECT ${bin} AS t, sum(views)::int8 AS views, sum(clicks)::int8 AS clicks,
+         sum(visitors)::int8 AS visitors, sum(uniques)::int8 AS uniques
+    FROM (SELECT bucket, views, clicks, visitors, uniques FROM s${totalRows.map((x) => `\n          UNION ALL ${x}`).join('')}) u
+   GROUP BY 1
+), b AS (
+  SELECT dim, country, value, sum(views)::int8 AS views, sum(clicks)::int8 AS clicks, sum(uniques)::int8 AS uniques
+    FROM (SELECT * FROM (${SIG_BREAKDOWNS}) g WHERE value <> ''${dimRows.map((x) => `\n          UNION ALL ${x}`).join('')}) u
+   GROUP BY 1, 2, 3
+), k AS (
+  SELECT b.*, row_number() OVER (PARTITION BY dim ORDER BY clicks DESC, views DESC, country COLLATE "C", value COLLATE "C") AS rn
+    FROM b WHERE views + clicks > 0
+)
+SELECT ${DIM.total}::int2 AS dim, '' AS country, '' AS value, t, views, clicks, visitors, uniques, 0::int8 AS rn
+  FROM t WHERE views + clicks + visitors + uniques > 0
+UNION ALL
+SELECT dim, country, value, NULL, views, clicks, 0, uniques, rn
+  FROM k WHERE rn <= CASE dim ${top} ELSE ${Math.max(...Object.values(DIM_TOP))} END
+ORDER BY dim, rn`;
 
-  const [facts, dims] = await Promise.all([
-    pool.query<{
-      g: number;
-      t: Date | null;
-      link_id: string | null;
-      country: string | null;
-      device: string | null;
-      views: string;
-      clicks: string;
-      visitors: string;
-      uniques: string;
-    }>(factsSql, params),
-    pool.query<{ dim: number; country: string; value: string; views: string; clicks: string }>(dimsSql, params),
-  ]);
+  const rows = await select<{
+    dim: number;
+    country: string;
+    value: string;
+    t: Date | null;
+    views: string;
+    clicks: string;
+    visitors: string;
+    uniques: string;
+  }>(pool, sql, params);
 
   // Under a linkId filter the visitors are that link's unique clickers (core/analytics.ts).
   const byLink = q.linkId !== undefined;
@@ -178,39 +249,12 @@ SELECT dim, c AS country, value, views, clicks FROM (
   const countries: AnalyticsReport['countries'] = [];
   const devices: AnalyticsReport['devices'] = [];
   const totals = { views: 0, clicks: 0, visitors: 0 };
-  for (const r of facts.rows) {
-    const views = exact(r.views);
-    const clicks = exact(r.clicks);
-    // grouping() bits: t, link_id, country, device (1 = not grouped by it).
-    const g = Number(r.g);
-    if (g === 0b0111 && r.t) {
-      const visitors = exact(byLink ? r.uniques : r.visitors);
-      series.push({ t: r.t.getTime(), views, clicks, visitors });
-      totals.views += views;
-      totals.clicks += clicks;
-      totals.visitors += visitors;
-    } else if (g === 0b1011 && r.link_id !== null) {
-      if (r.link_id !== '' && clicks > 0) links.push({ linkId: r.link_id, clicks, uniqueClicks: exact(r.uniques) });
-    } else if (g === 0b1101 && r.country !== null) {
-      if (clicks > 0) countries.push({ country: r.country, clicks });
-    } else if (g === 0b1110 && r.device !== null) {
-      if (views + clicks > 0) devices.push({ device: r.device, views, clicks });
-    }
-  }
-  const byClicks =
-    <T extends { clicks: number }>(key: (x: T) => string) =>
-    (a: T, b: T) =>
-      b.clicks - a.clicks || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-  links.sort(byClicks((x) => x.linkId));
-  countries.sort(byClicks((x) => x.country));
-  devices.sort((a, b) => b.views + b.clicks - (a.views + a.clicks) || (a.device < b.device ? -1 : 1));
-
   const report: AnalyticsReport = {
     totals,
-    series: denseSeries(q, series),
-    links: links.slice(0, TOP.links),
+    series: [],
+    links,
     referrers: [],
-    countries: countries.slice(0, TOP.countries),
+    countries,
     regions: [],
     cities: [],
     devices,
@@ -218,20 +262,35 @@ SELECT dim, c AS country, value, views, clicks FROM (
     os: [],
     utm: { source: [], medium: [], campaign: [] },
   };
-  // Rows arrive ordered per dim by clicks, then views (row_number above); kept in that order.
-  const ranked = [...dims.rows].sort(
-    (a, b) =>
-      exact(b.clicks) - exact(a.clicks) ||
-      exact(b.views) - exact(a.views) ||
-      (a.country + a.value < b.country + b.value ? -1 : 1),
-  );
+  // Ranked per dim by clicks, then views, then key (ORDER BY dim, rn above), kept in that order.
+  const ranked = rows.filter((r) => Number(r.dim) !== DIM.total);
+  for (const r of rows) {
+    if (Number(r.dim) !== DIM.total || !r.t) continue;
+    const views = exact(r.views);
+    const clicks = exact(r.clicks);
+    const visitors = exact(byLink ? r.uniques : r.visitors);
+    series.push({ t: r.t.getTime(), views, clicks, visitors });
+    totals.views += views;
+    totals.clicks += clicks;
+    totals.visitors += visitors;
+  }
+  report.series = denseSeries(q, series);
   const families = (x: { views: string; clicks: string }) => ({ views: exact(x.views), clicks: exact(x.clicks) });
   const utm = (list: ValueCount[], x: (typeof ranked)[number]) => {
-    if (list.length < TOP.utm) list.push({ value: x.value, ...families(x) });
+    if (list.length < TOP.utm && exact(x.views) + exact(x.clicks) > 0) list.push({ value: x.value, ...families(x) });
   };
   for (const x of ranked) {
     const clicks = exact(x.clicks);
     switch (Number(x.dim)) {
+      case DIM.link:
+        if (clicks > 0 && links.length < TOP.links) links.push({ linkId: x.value, clicks, uniqueClicks: exact(x.uniques) });
+        break;
+      case DIM.country:
+        if (clicks > 0 && countries.length < TOP.countries) countries.push({ country: x.value, clicks });
+        break;
+      case DIM.device:
+        if (exact(x.views) + clicks > 0) devices.push({ device: x.value, ...families(x) });
+        break;
       case DIM.referrer:
         if (clicks > 0 && report.referrers.length < TOP.referrers) report.referrers.push({ referrer: x.value, clicks });
         break;
@@ -243,10 +302,11 @@ SELECT dim, c AS country, value, views, clicks FROM (
         if (clicks > 0 && report.cities.length < TOP.cities) report.cities.push({ country: x.country, city: x.value, clicks });
         break;
       case DIM.browser:
-        if (report.browsers.length < TOP.families) report.browsers.push({ browser: x.value, ...families(x) });
+        if (exact(x.views) + clicks > 0 && report.browsers.length < TOP.families)
+          report.browsers.push({ browser: x.value, ...families(x) });
         break;
       case DIM.os:
-        if (report.os.length < TOP.families) report.os.push({ os: x.value, ...families(x) });
+        if (exact(x.views) + clicks > 0 && report.os.length < TOP.families) report.os.push({ os: x.value, ...families(x) });
         break;
       case DIM.utmSource:
         utm(report.utm.source, x);
@@ -259,7 +319,36 @@ SELECT dim, c AS country, value, views, clicks FROM (
         break;
     }
   }
+  const byClicks =
+    <T extends { clicks: number }>(key: (x: T) => string) =>
+    (a: T, b: T) =>
+      b.clicks - a.clicks || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+  links.sort(byClicks((x) => x.linkId));
+  countries.sort(byClicks((x) => x.country));
+  devices.sort((a, b) => b.views + b.clicks - (a.views + a.clicks) || (a.device < b.device ? -1 : 1));
   return report;
+};
+
+/**
+ * The statement with JIT off: its estimates (hundreds of thousands of dims rows) pass JIT's cost
+ * threshold, and compiling takes far longer than the query runs.
+ */
+const select = async <R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, params: unknown[]): Promise<R[]> => {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN READ ONLY; SET LOCAL jit = off');
+    const { rows } = await client.query<R>(sql, params);
+    await client.query('COMMIT');
+    return rows;
+  } catch (err) {
+    await client.query('ROLLBACK').catch((e: Error) => {
+      broken = e;
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 };
 
 /** bigint arrives as a decimal string; counts stay far below 2^53, checked rather than assumed. */

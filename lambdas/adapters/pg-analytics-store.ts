@@ -1,24 +1,30 @@
-// The analytics store on Postgres (Aurora in AWS, PGlite locally); schema in migration 004.
+// The analytics store on Postgres (Aurora in AWS, PGlite locally); schema in migrations 004-005.
 //
-// apply(): one transaction per batch, two statements. The first records the event ids in
-// `applied_events` and the batch's visitors in the day's dedupe tables (ON CONFLICT DO NOTHING);
-// it answers how many ids were new and which visitors. The second upserts the facts and dims rows
-// of the three tiers (10 s, 1 h, 1 d), built by one aggregation in JS, with the new visitors
-// credited to the rows of their first event. Ledger, visitors and counters commit together, so a
-// redelivered message, a retried batch, or a crash between commit and the SQS delete can never
-// count an event, a visitor or a unique click twice; and since every tier is written by the same
-// statement, an hourly or daily row is exactly the sum of the raw windows it covers.
-// Every insert takes its rows in the table's key order (the ledger and visitors sorted in SQL, the
-// aggregate rows sorted in JS and taken in array order), so concurrent batches take row locks in
-// the same order and cannot deadlock.
+// apply(): one transaction per batch, two statements. The first records the event ids and the
+// batch's visitor keys in `applied_events` (ON CONFLICT DO NOTHING); it answers how many ids were
+// new and which visitors. The second appends the batch's raw rows
+// (one per 10-second window and signature, built in JS, the new visitors credited to the row of
+// their first event) and the batch's row in `analytics_pending`. Ledger, visitors, raw rows and
+// the pending row commit together, so a redelivered message, a retried batch, or a crash between
+// commit and the SQS delete can never count an event, a visitor or a unique click twice. Ids and
+// visitor keys are inserted in key order (ids first), so concurrent batches lock in the same
+// order; the raw rows conflict with nothing.
+//
+// rollup(): the job that sums pending batches into the hourly and daily tiers (see the method).
+// Reports read those tiers plus the raw rows of the batches still pending (adapters/
+// pg-analytics-reports.ts), so an answer never depends on when the job last ran.
 //
 // maintain(): partitions ahead, expired partitions dropped (raw after ANALYTICS_RAW_RETENTION_D
-// days, hourly after 400, visitor dedupe after the ledger's horizon), each DROP under a short
-// lock_timeout so it never queues the batches behind it.
+// days, hourly after 400), each DROP under a short
+// lock_timeout so it never queues the batches behind it; a raw partition holding rows of a
+// pending batch is kept until the job has taken them.
 //
 // setAside(): the messages the consumer will not count (core/batch-apply.ts), one row each in
 // `rejected_events`, keyed by message id so a redelivery adds nothing.
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import {
   type AnalyticsEvent,
   type AnalyticsQuery,
@@ -26,24 +32,21 @@ import {
   type AnalyticsStore,
   type Aggregates,
   aggregate,
-  type DimRow,
-  type FactRow,
-  type SigRow,
+  COVER_MIN,
   finestInterval,
   type Interval,
   ledgerId,
   type Retention,
-  rowCount,
-  TIERS,
-  type Tier,
 } from '../core/analytics.ts';
 import type { RejectedEventStore, Rejection } from '../core/batch-apply.ts';
 import { readReport } from './pg-analytics-reports.ts';
+import { TIER_TABLES, UNPIVOT, UNPIVOT_KEEP } from './pg-analytics-schema.ts';
 
 const DAY_MS = 86_400_000;
 
-// Records ids and visitors; answers only how many ids were new (10,000 ids need not travel
-// back) and the visitor keys that were new (as core/analytics.ts visitorKey builds them).
+// Records the event ids and the visitor keys (core/analytics.ts visitorKey, linkVisitorKey) in the
+// ledger's one uuid index; answers only how many ids were new (10,000 ids need not travel back)
+// and which visitor keys were.
 const RECORD = `
 WITH ins AS (
   INSERT INTO applied_events (id)
@@ -51,40 +54,19 @@ WITH ins AS (
   ON CONFLICT (id) DO NOTHING
   RETURNING 1
 ), v AS (
-  INSERT INTO analytics_visitors (day, profile_id, visitor)
-  SELECT d, p, v FROM unnest($2::date[], $3::text[], $4::uuid[]) AS u (d, p, v) ORDER BY d, p COLLATE "C", v
-  ON CONFLICT DO NOTHING
-  RETURNING to_char(day, 'YYYY-MM-DD') || chr(1) || profile_id || chr(1) || visitor::text AS k
-), l AS (
-  INSERT INTO analytics_link_visitors (day, profile_id, link_id, visitor)
-  SELECT d, p, l, v FROM unnest($5::date[], $6::text[], $7::text[], $8::uuid[]) AS u (d, p, l, v)
-  ORDER BY d, p COLLATE "C", l COLLATE "C", v
-  ON CONFLICT DO NOTHING
-  RETURNING to_char(day, 'YYYY-MM-DD') || chr(1) || profile_id || chr(1) || link_id || chr(1) || visitor::text AS k
+  INSERT INTO applied_events (id)
+  SELECT id FROM unnest($2::uuid[]) AS u (id) ORDER BY id
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
 )
-SELECT (SELECT count(*) FROM ins)::int AS n,
-       coalesce((SELECT array_agg(k) FROM v), '{}') AS v,
-       coalesce((SELECT array_agg(k) FROM l), '{}') AS l`;
+SELECT (SELECT count(*) FROM ins)::int AS n, coalesce((SELECT array_agg(id::text) FROM v), '{}') AS v`;
 
 // When some were not new: the ones this transaction inserted are exactly those whose xmin is ours.
 const NEW_IDS = `
 SELECT id::text AS id FROM applied_events
 WHERE id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid`;
 
-const factsUpsert = (tier: Tier, at: number) => {
-  const p = (i: number) => `$${at + i}`;
-  return `f${tier} AS (
-  INSERT INTO analytics_facts_${tier} AS t (profile_id, bucket, link_id, country, device, views, clicks, visitors, uniques)
-  SELECT p, to_timestamp(b), l, c, d, v, k, vi, un
-    FROM unnest(${p(0)}::text[], ${p(1)}::int8[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::text[],
-                ${p(5)}::int8[], ${p(6)}::int8[], ${p(7)}::int8[], ${p(8)}::int8[]) WITH ORDINALITY AS u (p, b, l, c, d, v, k, vi, un, o)
-   ORDER BY o
-  ON CONFLICT (profile_id, bucket, link_id, country, device) DO UPDATE
-    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks,
-        visitors = t.visitors + EXCLUDED.visitors, uniques = t.uniques + EXCLUDED.uniques
-)`;
-};
-const SIG_COLS = [
+const RAW_COLS = [
   'profile_id',
   'bucket',
   'link_id',
@@ -98,56 +80,81 @@ const SIG_COLS = [
   'utm_source',
   'utm_medium',
   'utm_campaign',
-  'covered',
+  'views',
+  'clicks',
+  'visitors',
+  'uniques',
 ] as const;
-const sigUpsert = (tier: Tier, at: number) => {
-  const p = (i: number) => `$${at + i}`;
-  const types = SIG_COLS.map((c, i) => `${p(i)}::${c === 'bucket' ? 'int8' : c === 'covered' ? 'bool' : 'text'}[]`);
-  const alias = SIG_COLS.map((_, i) => `c${i}`);
-  return `s${tier} AS (
-  INSERT INTO analytics_sig_${tier} AS t (${SIG_COLS.join(', ')}, views, clicks)
-  SELECT ${alias.map((a, i) => (SIG_COLS[i] === 'bucket' ? `to_timestamp(${a})` : a)).join(', ')}, v, k
-    FROM unnest(${types.join(', ')}, ${p(14)}::int8[], ${p(15)}::int8[]) WITH ORDINALITY AS u (${alias.join(', ')}, v, k, o)
-   ORDER BY o
-  ON CONFLICT (${SIG_COLS.join(', ')}) DO UPDATE
-    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks
-)`;
-};
-const dimsUpsert = (tier: Tier, at: number) => {
-  const p = (i: number) => `$${at + i}`;
-  return `d${tier} AS (
-  INSERT INTO analytics_dims_${tier} AS t (profile_id, bucket, dim, country, value, views, clicks)
-  SELECT p, to_timestamp(b), m, c, x, v, k
-    FROM unnest(${p(0)}::text[], ${p(1)}::int8[], ${p(2)}::int2[], ${p(3)}::text[], ${p(4)}::text[],
-                ${p(5)}::int8[], ${p(6)}::int8[]) WITH ORDINALITY AS u (p, b, m, c, x, v, k, o)
-   ORDER BY o
-  ON CONFLICT (profile_id, bucket, dim, country, value) DO UPDATE
-    SET views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks
+/** The signature columns (every dimension; what the coarser tiers group by). */
+const SIG = RAW_COLS.slice(0, 13).join(', ');
+const SIG_NO_BUCKET = RAW_COLS.slice(2, 13).join(', ');
+
+// The batch's raw rows and its pending row, in one statement: $1-$17 the columns, $18/$19 the
+// first and last window (epoch seconds). Append-only: no conflicts, no row locks to order.
+const APPEND = `
+WITH p AS (
+  INSERT INTO analytics_pending (batch, lo, hi)
+  VALUES (nextval('analytics_batch_seq'), to_timestamp($18), to_timestamp($19))
+  RETURNING batch
+)
+INSERT INTO analytics_raw (${RAW_COLS.join(', ')}, batch)
+SELECT c0, to_timestamp(c1), c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, (SELECT batch FROM p)
+  FROM unnest(${RAW_COLS.map((c, i) => `$${i + 1}::${c === 'bucket' ? 'int8' : i >= 13 ? 'int4' : 'text'}[]`).join(', ')})
+       AS u (${RAW_COLS.map((_, i) => `c${i}`).join(', ')})`;
+
+const sums =
+  'sum(views)::int8 AS views, sum(clicks)::int8 AS clicks, sum(visitors)::int8 AS visitors, sum(uniques)::int8 AS uniques';
+const addCounts = `views = t.views + EXCLUDED.views, clicks = t.clicks + EXCLUDED.clicks,
+        visitors = t.visitors + EXCLUDED.visitors, uniques = t.uniques + EXCLUDED.uniques`;
+
+const tierUpserts = (tier: '1h' | '1d', from: string) => {
+  const { sig, dims } = TIER_TABLES[tier];
+  const w = tier === '1h' ? '1 hour' : '1 day';
+  return `g${tier} AS MATERIALIZED (
+  SELECT profile_id, date_bin('${w}', bucket, TIMESTAMPTZ 'epoch') AS bucket, ${SIG_NO_BUCKET}, ${sums}
+    FROM ${from} GROUP BY profile_id, 2, ${SIG_NO_BUCKET}
+), c${tier} AS MATERIALIZED (
+  SELECT g.*, n.covered
+    FROM g${tier} g
+    JOIN (SELECT profile_id, bucket, sum(views + clicks) >= ${COVER_MIN} AS covered FROM g${tier} GROUP BY 1, 2) n
+   USING (profile_id, bucket)
+), s${tier} AS (
+  INSERT INTO ${sig} AS t (${SIG}, covered, views, clicks, visitors, uniques)
+  SELECT ${SIG}, covered, views, clicks, visitors, uniques FROM c${tier}
+  ON CONFLICT (${SIG}, covered) DO UPDATE SET ${addCounts}
+  RETURNING 1
+), d${tier} AS (
+  INSERT INTO ${dims} AS t (profile_id, bucket, dim, country, value, views, clicks, visitors, uniques)
+  SELECT s.profile_id, s.bucket, x.dim, x.country, x.value, ${sums}
+    FROM c${tier} s ${UNPIVOT('s')}
+   WHERE s.covered AND ${UNPIVOT_KEEP}
+   GROUP BY 1, 2, 3, 4, 5
+  ON CONFLICT (profile_id, bucket, dim, country, value) DO UPDATE SET ${addCounts}
+  RETURNING 1
 )`;
 };
 
-/** Tiers with dims tables (summed over the filter columns). */
-const DIM_TIERS: readonly Tier[] = ['1h', '1d'];
+// The rollup of the pending batches $1 (their raw rows lie in [$2, $3]): grouped per hour, the
+// hours per day, each upserted with its dims. One job at a time (an advisory lock), so the
+// upserts need no lock order.
+const ROLLUP = `
+WITH r AS MATERIALIZED (
+  SELECT ${RAW_COLS.join(', ')} FROM analytics_raw WHERE batch = ANY($1::int8[]) AND bucket >= $2 AND bucket <= $3
+), ${tierUpserts('1h', 'r')}, ${tierUpserts('1d', 'g1h')}
+SELECT (SELECT count(*) FROM s1h)::int + (SELECT count(*) FROM d1h)::int
+     + (SELECT count(*) FROM s1d)::int + (SELECT count(*) FROM d1d)::int AS rows`;
 
-// All upserts in one statement (one round trip, one plan). Sub-statements the main query does
-// not read run to completion one after another, in this order, for every batch: the same table
-// order everywhere, and within a table the key order of the ORDER BY. Per tier: 9 facts columns,
-// 16 signature columns, then (hourly, daily) 7 dims columns.
-const UPSERT_ALL = (() => {
-  const parts: string[] = [];
-  let at = 1;
-  for (const t of TIERS) {
-    parts.push(factsUpsert(t, at));
-    at += 9;
-    parts.push(sigUpsert(t, at));
-    at += 16;
-    if (DIM_TIERS.includes(t)) {
-      parts.push(dimsUpsert(t, at));
-      at += 7;
-    }
-  }
-  return `WITH ${parts.join(',\n')}\nSELECT 1`;
-})();
+// The COPY path: the pending row first (its batch id goes into every raw row), then the rows.
+const PENDING = `
+INSERT INTO analytics_pending (batch, lo, hi)
+VALUES (nextval('analytics_batch_seq'), to_timestamp($1), to_timestamp($2))
+RETURNING batch::text AS batch`;
+const COPY_RAW = `COPY analytics_raw (${RAW_COLS.join(', ')}, batch) FROM STDIN`;
+
+const TAKE_PENDING = `
+DELETE FROM analytics_pending
+ WHERE batch IN (SELECT batch FROM analytics_pending WHERE hi < $2::timestamptz ORDER BY batch LIMIT $1)
+RETURNING batch::text AS batch, lo, hi`;
 
 const SET_ASIDE = `
 INSERT INTO rejected_events (message_id, event_id, reason, body)
@@ -164,16 +171,21 @@ export interface PgAnalyticsStoreOptions {
   rawRetentionDays?: number;
   /** Hourly rows kept (default 400 days). */
   hourlyRetentionDays?: number;
-  /**
-   * Days of visitor dedupe rows kept (default 7). Must exceed the ledger's horizon: a late event
-   * of a day whose dedupe rows are gone would count its visitor again.
-   */
-  dedupeRetentionDays?: number;
   /** Days of partitions created ahead (default 7). */
   aheadDays?: number;
   now?: () => number;
+  /**
+   * Raw rows go in by COPY (default, on Postgres: a third of the time of the array INSERT, which
+   * parses every value of 17 arrays), or with `false`, and always on PGlite, by one INSERT of arrays.
+   */
+  copy?: boolean;
   /** Where apply's time goes (the bench profiles with it). */
-  onPhase?: (phase: 'aggregate' | 'record' | 'upsert' | 'commit', ms: number) => void;
+  onPhase?: (phase: 'aggregate' | 'record' | 'append' | 'commit', ms: number) => void;
+  /**
+   * Visitor keys this process remembers as recorded (default 200,000; 0 = none): a returning
+   * visitor is then not sent to the ledger again. Only keys of committed batches.
+   */
+  knownVisitors?: number;
 }
 
 const utcDay = (ms: number): string => new Date(Math.floor(ms / DAY_MS) * DAY_MS).toISOString().slice(0, 10);
@@ -185,6 +197,9 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
   readonly #retention: Required<Retention>;
   /** UTC days (epoch day numbers) whose partitions this process has seen exist. */
   readonly #ready = new Set<number>();
+  #copy: boolean | undefined;
+  /** Visitor keys recorded by committed batches (see `knownVisitors`). */
+  readonly #known = new Set<string>();
 
   constructor(pool: pg.Pool, opts: PgAnalyticsStoreOptions = {}) {
     this.#pool = pool;
@@ -222,7 +237,7 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     // which are new.
     const phase = this.#opts.onPhase;
     let t = performance.now();
-    const lap = (name: 'aggregate' | 'record' | 'upsert' | 'commit') => {
+    const lap = (name: 'aggregate' | 'record' | 'append' | 'commit') => {
       if (!phase) return;
       const n = performance.now();
       phase(name, n - t);
@@ -232,11 +247,12 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     lap('aggregate');
 
     const client = await this.#pool.connect();
-    let rows = 0;
     let fresh = byId.size;
+    // Visitors this process saw recorded by a committed batch are not new: not sent again.
+    const sent = [...a.visitorKeys, ...a.linkVisitorKeys].filter((k) => !this.#known.has(k));
     try {
       await client.query('BEGIN');
-      const rec = (await client.query<{ n: number; v: string[]; l: string[] }>(RECORD, recordParams(ids, a))).rows[0];
+      const rec = (await client.query<{ n: number; v: string[] }>(RECORD, [arrayLiteral(ids), arrayLiteral(sent)])).rows[0];
       lap('record');
       if (rec.n !== byId.size) {
         const mine = rec.n === 0 ? [] : (await client.query<{ id: string }>(NEW_IDS, [ids])).rows;
@@ -245,10 +261,15 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
       }
       // A visitor new to the day always has a fresh event in the batch: had any of its events
       // been applied before, that application would have recorded it.
-      a.credit(rec.v, rec.l);
-      rows = rowCount(a);
-      if (rows) await client.query(UPSERT_ALL, upsertParams(a));
-      lap('upsert');
+      // Visitor and link-visitor keys never coincide: each finds its own kind.
+      a.credit(rec.v, rec.v);
+      if (a.rows.length && (await this.#copies(client))) {
+        const { rows: p } = await client.query<{ batch: string }>(PENDING, [a.lo / 1000, a.hi / 1000]);
+        await pipeline(Readable.from([copyText(a, p[0].batch)]), client.query(copyFrom(COPY_RAW)));
+      } else if (a.rows.length) {
+        await client.query(APPEND, appendParams(a));
+      }
+      lap('append');
       await client.query('COMMIT');
       lap('commit');
     } catch (err) {
@@ -263,8 +284,83 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
       throw err;
     }
     client.release();
+    this.#remember(sent);
     await this.#opts.afterCommit?.();
-    return { applied: fresh, duplicates: events.length - fresh, rows };
+    return { applied: fresh, duplicates: events.length - fresh, rows: a.rows.length };
+  }
+
+  /** Whether raw rows go in by COPY: asked once (PGlite's wire protocol has no COPY FROM STDIN). */
+  async #copies(client: pg.PoolClient): Promise<boolean> {
+    if (this.#copy === undefined) {
+      if (this.#opts.copy === false) this.#copy = false;
+      else {
+        const { rows } = await client.query<{ v: string }>('SELECT version() AS v');
+        this.#copy = !/PGlite|emscripten/i.test(rows[0].v);
+      }
+    }
+    return this.#copy;
+  }
+
+  /** Keys recorded by a committed batch; the oldest half forgotten past `knownVisitors`. */
+  #remember(keys: string[]): void {
+    const cap = this.#opts.knownVisitors ?? 200_000;
+    if (cap <= 0) return;
+    for (const k of keys) this.#known.add(k);
+    if (this.#known.size <= cap) return;
+    let drop = this.#known.size - Math.floor(cap / 2);
+    for (const k of this.#known) {
+      if (drop-- <= 0) break;
+      this.#known.delete(k);
+    }
+  }
+
+  /**
+   * The rollup job: takes the pending batches whose rows all lie before `upTo` (default: the
+   * start of the current UTC hour, so each hour is summed about once, when it has closed; at most
+   * `maxBatches`, oldest first), adds their raw rows to the hourly and daily tiers and deletes
+   * their pending rows, in one transaction. Exact: a batch's rows are added when, and only when,
+   * its pending row goes. Idempotent: a run that fails rolls back whole and the batches stay
+   * pending. Another run in progress (any process) → returns at once with 0.
+   */
+  async rollup(opts: { upTo?: number; maxBatches?: number } = {}): Promise<{ batches: number; rows: number }> {
+    const upTo = opts.upTo ?? Math.floor(this.#now() / 3_600_000) * 3_600_000;
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows: lock } = await client.query<{ ok: boolean }>(
+        `SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':analytics-rollup')) AS ok`,
+      );
+      if (!lock[0].ok) {
+        await client.query('COMMIT');
+        return { batches: 0, rows: 0 };
+      }
+      const { rows: taken } = await client.query<{ batch: string; lo: Date; hi: Date }>(TAKE_PENDING, [
+        opts.maxBatches ?? 2_000,
+        Number.isFinite(upTo) ? new Date(upTo).toISOString() : 'infinity',
+      ]);
+      let rows = 0;
+      if (taken.length) {
+        let lo = taken[0].lo.getTime();
+        let hi = taken[0].hi.getTime();
+        for (const t of taken) {
+          lo = Math.min(lo, t.lo.getTime());
+          hi = Math.max(hi, t.hi.getTime());
+        }
+        const res = await client.query<{ rows: number }>(ROLLUP, [
+          `{${taken.map((t) => t.batch).join(',')}}`,
+          new Date(lo).toISOString(),
+          new Date(hi).toISOString(),
+        ]);
+        rows = res.rows[0].rows;
+      }
+      await client.query('COMMIT');
+      return { batches: taken.length, rows };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /**
@@ -317,15 +413,12 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     const created = await this.ensurePartitions(new Date(now - DAY_MS), new Date(now + (this.#opts.aheadDays ?? 7) * DAY_MS));
     const rawCut = now - this.#retention.rawDays * DAY_MS;
     const hourCut = now - this.#retention.hourlyDays * DAY_MS;
-    const dedupeCut = now - (this.#opts.dedupeRetentionDays ?? 7) * DAY_MS;
+    // Raw rows of a batch still pending are not rolled up yet: what holds them is kept.
+    await this.rollup().catch(() => {});
     const plan: Array<{ parent: string; col: string; cut: number }> = [
-      { parent: 'analytics_facts_10s', col: 'bucket', cut: rawCut },
-      { parent: 'analytics_sig_10s', col: 'bucket', cut: rawCut },
-      { parent: 'analytics_facts_1h', col: 'bucket', cut: hourCut },
-      { parent: 'analytics_sig_1h', col: 'bucket', cut: hourCut },
-      { parent: 'analytics_dims_1h', col: 'bucket', cut: hourCut },
-      { parent: 'analytics_visitors', col: 'day', cut: dedupeCut },
-      { parent: 'analytics_link_visitors', col: 'day', cut: dedupeCut },
+      { parent: 'analytics_raw', col: 'bucket', cut: rawCut },
+      { parent: TIER_TABLES['1h'].sig, col: 'bucket', cut: hourCut },
+      { parent: TIER_TABLES['1h'].dims, col: 'bucket', cut: hourCut },
     ];
     const dropped: string[] = [];
     const lockMs = Math.max(1, Math.round(opts.lockTimeoutMs ?? 1_000));
@@ -343,6 +436,16 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
           await client.query('BEGIN');
           await client.query(`SET LOCAL lock_timeout = ${lockMs}`);
           await client.query(`DROP TABLE IF EXISTS "${name}"`);
+          if (parent === 'analytics_raw') {
+            const { rows: held } = await client.query<{ n: number }>(
+              'SELECT count(*)::int AS n FROM analytics_pending WHERE lo < $1 AND hi >= $2',
+              [new Date(end).toISOString(), new Date(end - DAY_MS).toISOString()],
+            );
+            if (held[0].n > 0) {
+              await client.query('ROLLBACK');
+              continue;
+            }
+          }
           await client.query('COMMIT');
           dropped.push(name);
         } catch {
@@ -352,9 +455,10 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
         }
       }
       // Whole days (months) only, like the partitions, so what is kept stays whole.
-      const cutDay = parent.endsWith('_1h') ? monthStart(cut) : Math.floor(cut / DAY_MS) * DAY_MS;
+      const cutDay = parent.startsWith('analytics_h') ? monthStart(cut) : Math.floor(cut / DAY_MS) * DAY_MS;
+      const unheld = parent === 'analytics_raw' ? ' AND batch NOT IN (SELECT batch FROM analytics_pending)' : '';
       await this.#pool
-        .query(`DELETE FROM "${parent}_default" WHERE ${col} < $1`, [new Date(cutDay).toISOString()])
+        .query(`DELETE FROM "${parent}_default" WHERE ${col} < $1${unheld}`, [new Date(cutDay).toISOString()])
         .catch(() => {});
     }
     return { created, dropped };
@@ -434,105 +538,51 @@ export const arrayLiteral = (values: ReadonlyArray<string | number | boolean>): 
 const NEEDS_ESCAPE = /["\\]/;
 const ESCAPE = /["\\]/g;
 
-/** RECORD's 8 parameter arrays. */
-const recordParams = (ids: string[], a: Aggregates): unknown[] =>
-  [
-    ids,
-    a.visitors.map((v) => v.day),
-    a.visitors.map((v) => v.profileId),
-    a.visitors.map((v) => v.visitor),
-    a.linkVisitors.map((v) => v.day),
-    a.linkVisitors.map((v) => v.profileId),
-    a.linkVisitors.map((v) => v.linkId),
-    a.linkVisitors.map((v) => v.visitor),
-  ].map(arrayLiteral);
-
-// The lock order: every batch sends its rows sorted by the table's key (strings by UTF-16 code
-// unit, any fixed total order does) and the upserts take them in array order (ORDER BY the
-// ordinality), so concurrent batches lock shared rows in the same order. Sorting in JS with an
-// early-exit comparator costs a few ms; Postgres sorting the wide rows by up to 14 collated
-// columns cost about a third of the upsert statement.
-const str = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const byFactKey = (a: FactRow, b: FactRow): number =>
-  str(a.profileId, b.profileId) ||
-  a.bucket - b.bucket ||
-  str(a.linkId, b.linkId) ||
-  str(a.country, b.country) ||
-  str(a.device, b.device);
-const bySigKey = (a: SigRow, b: SigRow): number =>
-  str(a.profileId, b.profileId) ||
-  a.bucket - b.bucket ||
-  str(a.linkId, b.linkId) ||
-  str(a.country, b.country) ||
-  str(a.device, b.device) ||
-  str(a.referrer, b.referrer) ||
-  str(a.region, b.region) ||
-  str(a.city, b.city) ||
-  str(a.browser, b.browser) ||
-  str(a.os, b.os) ||
-  str(a.utmSource, b.utmSource) ||
-  str(a.utmMedium, b.utmMedium) ||
-  str(a.utmCampaign, b.utmCampaign) ||
-  Number(a.covered) - Number(b.covered);
-const byDimKey = (a: DimRow, b: DimRow): number =>
-  str(a.profileId, b.profileId) || a.bucket - b.bucket || a.dim - b.dim || str(a.country, b.country) || str(a.value, b.value);
-
-/** UPSERT_ALL's parameter arrays, in its order; buckets in epoch seconds. */
-const upsertParams = (a: Aggregates): unknown[] => {
-  const out: unknown[] = [];
-  const columns = <R>(rows: R[], pick: Array<(r: R) => unknown>) => {
-    const cols = pick.map(() => new Array(rows.length));
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i];
-      for (let c = 0; c < pick.length; c++) cols[c][i] = pick[c](r);
+/**
+ * The raw rows as COPY text: tab-separated, one line per row, the batch id last. Stored text is
+ * safe text (no control characters), but a backslash, tab or line break is escaped regardless.
+ */
+const copyText = (a: Aggregates, batch: string): string => {
+  const times = new Map<number, string>();
+  const esc = (v: string) => (COPY_SPECIAL.test(v) ? v.replace(COPY_ESCAPE, (c) => COPY_CODES[c] ?? c) : v);
+  let out = '';
+  for (const r of a.rows) {
+    let t = times.get(r.bucket);
+    if (t === undefined) {
+      t = new Date(r.bucket).toISOString();
+      times.set(r.bucket, t);
     }
-    for (const c of cols) out.push(arrayLiteral(c));
-  };
-  for (const t of TIERS) {
-    const { facts, sigs, dims } = a.tiers[t];
-    facts.sort(byFactKey);
-    sigs.sort(bySigKey);
-    dims.sort(byDimKey);
-    columns(facts, [
-      (f) => f.profileId,
-      (f) => f.bucket / 1000,
-      (f) => f.linkId,
-      (f) => f.country,
-      (f) => f.device,
-      (f) => f.views,
-      (f) => f.clicks,
-      (f) => f.visitors,
-      (f) => f.uniques,
-    ]);
-    columns(sigs, [
-      (r) => r.profileId,
-      (r) => r.bucket / 1000,
-      (r) => r.linkId,
-      (r) => r.country,
-      (r) => r.device,
-      (r) => r.referrer,
-      (r) => r.region,
-      (r) => r.city,
-      (r) => r.browser,
-      (r) => r.os,
-      (r) => r.utmSource,
-      (r) => r.utmMedium,
-      (r) => r.utmCampaign,
-      (r) => r.covered,
-      (r) => r.views,
-      (r) => r.clicks,
-    ]);
-    if (DIM_TIERS.includes(t)) {
-      columns(dims, [
-        (d) => d.profileId,
-        (d) => d.bucket / 1000,
-        (d) => d.dim,
-        (d) => d.country,
-        (d) => d.value,
-        (d) => d.views,
-        (d) => d.clicks,
-      ]);
-    }
+    out += `${esc(r.profileId)}\t${t}\t${esc(r.linkId)}\t${esc(r.country)}\t${esc(r.device)}\t${esc(r.referrer)}\t${esc(r.region)}\t${esc(r.city)}\t${esc(r.browser)}\t${esc(r.os)}\t${esc(r.utmSource)}\t${esc(r.utmMedium)}\t${esc(r.utmCampaign)}\t${r.views}\t${r.clicks}\t${r.visitors}\t${r.uniques}\t${batch}\n`;
   }
   return out;
+};
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_ESCAPE = /[\\\t\n\r]/g;
+const COPY_CODES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** APPEND's parameters: the 17 column arrays (buckets in epoch seconds), then the batch's span. */
+const appendParams = (a: Aggregates): unknown[] => {
+  const n = a.rows.length;
+  const cols = RAW_COLS.map(() => new Array<string | number>(n));
+  for (let i = 0; i < n; i++) {
+    const r = a.rows[i];
+    cols[0][i] = r.profileId;
+    cols[1][i] = r.bucket / 1000;
+    cols[2][i] = r.linkId;
+    cols[3][i] = r.country;
+    cols[4][i] = r.device;
+    cols[5][i] = r.referrer;
+    cols[6][i] = r.region;
+    cols[7][i] = r.city;
+    cols[8][i] = r.browser;
+    cols[9][i] = r.os;
+    cols[10][i] = r.utmSource;
+    cols[11][i] = r.utmMedium;
+    cols[12][i] = r.utmCampaign;
+    cols[13][i] = r.views;
+    cols[14][i] = r.clicks;
+    cols[15][i] = r.visitors;
+    cols[16][i] = r.uniques;
+  }
+  return [...cols.map(arrayLiteral), a.lo / 1000, a.hi / 1000];
 };

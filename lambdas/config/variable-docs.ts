@@ -155,6 +155,10 @@ export const variableDocs = {
   BATCH_WINDOW_S: { description: 'Consumer batching window (the SQS event source in AWS).' },
   BATCH_SIZE: { description: 'Largest batch the local SQS poller hands the consumer.', scope: 'local' },
   PRUNE_PROBABILITY: { description: 'Share of batches that also prune old exactly-once ledger ids.' },
+  ANALYTICS_ROLLUP_S: {
+    description:
+      'How often a consumer container may run the rollup job after a batch: the batches of closed hours summed into the hourly and daily tiers. Reports are exact either way.',
+  },
   APPLIED_EVENTS_RETENTION_H: {
     description: 'How long the exactly-once ledger keeps an event id; older events are set aside, never counted blind.',
   },

@@ -30,12 +30,21 @@ export interface Pruner {
   prune(olderThan: Date, opts?: { chunk?: number; budgetMs?: number }): Promise<number>;
   /** Analytics retention: partitions created ahead, expired ones dropped. */
   maintain?(): Promise<{ created: number; dropped: string[] }>;
+  /** The rollup job: applied batches summed into the coarser tiers. */
+  rollup?(): Promise<{ batches: number; rows: number }>;
 }
 
 export interface ConsumerDeps {
   store: () => AnalyticsStore & RejectedEventStore & Partial<Pruner>;
   /** Fraction of batches that also prune old ledger ids (`PRUNE_PROBABILITY`, default 0.02). */
   pruneProbability?: number;
+  /**
+   * After a batch that reached the database, the rollup job (which takes the batches of closed
+   * hours) runs when this container last ran it at least this long ago (`ANALYTICS_ROLLUP_S`,
+   * default 60 s; 0, which tests use, after every batch). Batches that counted nothing (only
+   * change events) do not run it: with no counted traffic there is nothing new to roll up.
+   */
+  rollupEveryMs?: number;
   /**
    * Ledger ids older than this are pruned (`APPLIED_EVENTS_RETENTION_H`, default 120 h); events
    * that occurred before it are set aside, never counted blind.
@@ -58,6 +67,13 @@ export interface ConsumerDeps {
   webhooks?: FanOutDeps;
 }
 
+/**
+ * The ledger also holds the visitor keys: a visitor's key must outlive every event of its day the
+ * horizon still admits (up to a day after the key was first recorded, plus the 5 minutes an event
+ * may be dated ahead), so ids and keys are pruned this much later than the horizon.
+ */
+export const VISITOR_KEY_EXTRA_MS = 25 * 3_600_000;
+
 /** Left of the function's time when splitting stops: for the set-aside write and the answer. */
 export const TIMEOUT_RESERVE_MS = 5_000;
 
@@ -71,6 +87,8 @@ export const makeConsumer = (deps: ConsumerDeps) => {
   const retentionMs = deps.retentionMs ?? 120 * 3_600_000;
   const splitBudgetMs = deps.splitBudgetMs ?? 60_000;
   const backoff = deps.backoff ?? { baseS: 30, capS: 43_200 };
+  const rollupEveryMs = deps.rollupEveryMs ?? 60_000;
+  let lastRollup = Number.NEGATIVE_INFINITY;
 
   /** Hides each record that failed on an unreachable database for base × 3^(receives − 1). */
   const delayUnreachable = async (event: SQSEvent, outcome: BatchOutcome): Promise<void> => {
@@ -137,9 +155,19 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     // deletes up to its time budget; a partition DROP waits for its lock at most a second).
     const reached = outcome.applied + outcome.duplicates > 0 && !outcome.retry.some((r) => r.reason === 'unreachable');
     if (reached) await deps.recovery?.afterHealthyBatch();
+    if (reached && store.rollup && now() - lastRollup >= rollupEveryMs) {
+      lastRollup = now();
+      try {
+        const r = await store.rollup();
+        if (r.batches) logger.debug('analytics rolled up', { batches: r.batches, rows: r.rows });
+      } catch (err) {
+        // The batches stay pending (reports still count them); the next run takes them.
+        logger.warn('analytics rollup failed; next time', { error: err });
+      }
+    }
     if (reached && store.prune && random() < pruneP) {
       try {
-        const pruned = await store.prune(new Date(now() - retentionMs));
+        const pruned = await store.prune(new Date(now() - retentionMs - VISITOR_KEY_EXTRA_MS));
         if (pruned) logger.info('pruned applied event ids', { pruned });
       } catch (err) {
         logger.warn('pruning applied event ids failed; next time', { error: err });

@@ -1,6 +1,6 @@
 // Click and view analytics, as plain functions: what a countable event is, how a batch of them
-// folds into the rows the consumer upserts (the same aggregation at three bucket widths: 10 s,
-// 1 h, 1 d), which tier answers which interval, and the analytics query's parameters and report.
+// folds into the raw 10-second rows the consumer appends (the rollup job sums them into hours and
+// days), which tier answers which interval, and the analytics query's parameters and report.
 // No I/O here; the Postgres adapter (adapters/pg-analytics-store.ts) does that.
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
@@ -250,8 +250,12 @@ export const TIERS = ['10s', '1h', '1d'] as const;
 export type Tier = (typeof TIERS)[number];
 export const TIER_MS: Record<Tier, number> = { '10s': 10_000, '1h': 3_600_000, '1d': 86_400_000 };
 
-/** Breakdown dimensions (the `dim` column of the dims tables). */
+/**
+ * The report's dimensions (the `dim` column of the hourly and daily dims tables): 0 the totals,
+ * 1-8 the breakdowns, 9-11 the filter columns.
+ */
 export const DIM = {
+  total: 0,
   referrer: 1,
   region: 2,
   city: 3,
@@ -260,36 +264,29 @@ export const DIM = {
   utmSource: 6,
   utmMedium: 7,
   utmCampaign: 8,
+  link: 9,
+  country: 10,
+  device: 11,
 } as const;
 export type DimCode = (typeof DIM)[keyof typeof DIM];
 
 /**
- * One facts row: counts per (profile, bucket, link, country, device); `linkId` is '' for views.
- * `visitors` counts visitors whose first event of the UTC day this row holds; `uniques`, the
- * visitors whose first click of the day on this link it holds.
+ * A (profile, bucket) with at least this many events in one rollup run also gets summed dims
+ * rows; below it, its signatures alone hold its breakdowns (a busy profile's signatures would be
+ * many to read, a quiet one's dims rows many to write).
  */
-export interface FactRow {
-  profileId: string;
-  bucket: number;
-  linkId: string;
-  country: string;
-  device: Device;
-  views: number;
-  clicks: number;
-  visitors: number;
-  uniques: number;
-}
+export const COVER_MIN = 8;
 
 /**
- * One signature row: views and clicks per every dimension at once (the filter columns and the
- * breakdown values; '' when absent). A long-tail profile's event is one row here rather than one
- * per breakdown value; filtered breakdowns are these rows unpivoted. `covered`: the same counts
- * are also in the dims rows of the tier (hourly/daily groups of at least COVER_MIN events in their
- * batch), so an unfiltered read takes the dims rows and only the uncovered signatures.
+ * One raw row: the counts of one signature (every dimension at once; '' where absent) in one
+ * 10-second window of one batch. `visitors` counts the visitors whose first event of the UTC day
+ * this row holds; `uniques`, the visitors whose first click of the day on this link it holds.
  */
-export interface SigRow {
+export interface RawRow {
   profileId: string;
+  /** Window start, epoch ms. */
   bucket: number;
+  /** '' for views. */
   linkId: string;
   country: string;
   device: Device;
@@ -301,37 +298,11 @@ export interface SigRow {
   utmSource: string;
   utmMedium: string;
   utmCampaign: string;
-  covered: boolean;
   views: number;
   clicks: number;
+  visitors: number;
+  uniques: number;
 }
-
-/**
- * One breakdown row summed over links, countries and devices (hourly and daily only): an
- * unfiltered report over months reads few of them. Region and city rows keep their country.
- */
-export interface DimRow {
-  profileId: string;
-  bucket: number;
-  dim: DimCode;
-  country: string;
-  value: string;
-  views: number;
-  clicks: number;
-}
-
-export interface TierRows {
-  facts: FactRow[];
-  sigs: SigRow[];
-  dims: DimRow[];
-}
-
-/**
- * A (profile, bucket) with at least this many events in a batch also gets summed dims rows; below
- * it, its signatures alone hold its breakdowns (a busy profile's signatures would be many to read,
- * a quiet one's dims rows would be many to write).
- */
-export const COVER_MIN = 8;
 
 /** A visitor of a profile on a UTC day (`visitor` as Postgres prints a uuid). */
 export interface VisitorKey {
@@ -343,21 +314,33 @@ export interface LinkVisitorKey extends VisitorKey {
   linkId: string;
 }
 
-// \u0001 cannot occur in a stored id (safe text has no control characters), and Postgres can
-// build the same key (`chr(1)`) for the visitors it found new.
-export const visitorKey = (v: VisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.visitor}`;
-export const linkVisitorKey = (v: LinkVisitorKey): string => `${v.day}\u0001${v.profileId}\u0001${v.linkId}\u0001${v.visitor}`;
+/**
+ * The keys the store dedupes visitors by, uuids in the ledger's own table. A visitor's is its hash
+ * itself: the edge's keyed hash already covers the profile, and its salt the UTC day (core/
+ * visitors.ts), so it is unique per (day, profile, browser). A link visitor's is md5 of the
+ * profile, link and visitor. Neither can meet an event id but by a 128-bit collision.
+ */
+export const visitorKey = (v: VisitorKey): string => v.visitor;
+export const linkVisitorKey = (v: LinkVisitorKey): string =>
+  dashed(createHash('md5').update(`${v.profileId}\u0001${v.linkId}\u0001${v.visitor}`, 'utf8').digest('hex'));
 
-/** What one batch adds: rows per tier (unique by key), and the visitors it saw. */
+/** What one batch adds: its raw rows (unique by window and signature), and the visitors it saw. */
 export interface Aggregates {
-  tiers: Record<Tier, TierRows>;
-  /** Each (day, profile, visitor) of the batch once: the store records them and answers which are new. */
+  rows: RawRow[];
+  /** The earliest and latest window of the rows (epoch ms); 0 when there are none. */
+  lo: number;
+  hi: number;
+  /** Each visitor of the batch once: the store records them and answers which are new. */
   visitors: VisitorKey[];
-  /** Each (day, profile, link, visitor) of the batch's clicks once. */
+  /** Each (link, visitor) of the batch's clicks once. */
   linkVisitors: LinkVisitorKey[];
+  /** visitorKey / linkVisitorKey of each, in the same order. */
+  visitorKeys: string[];
+  linkVisitorKeys: string[];
   /**
-   * Adds 1 to `visitors` (`uniques`) of the rows of the batch's first event (click) of each
-   * visitor the store found new, in every tier: the series then sums to the total in each.
+   * Adds 1 to `visitors` (`uniques`) of the row of the batch's first event (click) of each visitor
+   * the store found new: the series then sums to the total. Each key is credited as often as it is
+   * passed: the store passes the keys its insert returned, each once.
    */
   credit(newVisitors: Iterable<string>, newLinkVisitors: Iterable<string>): void;
 }
@@ -366,55 +349,20 @@ const dayString = (dayMs: number): string => new Date(dayMs).toISOString().slice
 const dashed = (hex: string): string =>
   `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 
-const DIM_BITS = 2 ** 4;
-
-interface Norm {
-  e: AnalyticsEvent;
-  ms: number;
-  view: boolean;
-  linkId: string;
-  country: string;
-  device: Device;
-  referrer: string;
-  browser: string;
-  os: string;
-  /** The interned (link, country, device) and full signature (without profile and bucket). */
-  factId: number;
-  sigId: number;
-  /** [dim, value, keeps its country, interned value] of the event's breakdown values. */
-  values: Array<[DimCode, string, boolean, number]>;
-  /** Per tier: the interned (profile, bucket). */
-  groups: number[];
-}
-
 /**
- * Folds events into the rows of the three tiers: the same counts at three bucket widths, so an
- * hourly or daily row is exactly the sum of the 10-second rows it covers. Each event must appear
- * once (dedupe by id first). Rows come unsorted: the store orders them by key in SQL, the lock
- * order every batch shares.
+ * Folds events into raw rows, one per (profile, 10-second window, signature). Each event must
+ * appear once (dedupe by id first). The hourly and daily tiers are the rollup job's, in SQL.
  */
 export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
-  // Per-batch memos: a batch repeats the same few referrers, countries, values and buckets.
-  // Every composite key is interned to a small integer once per event, so the per-tier maps are
-  // keyed by numbers (a long signature string is hashed once, not once per tier).
+  // Per-batch memos: a batch repeats the same few referrers, countries and days.
   const hosts = new Map<string | undefined, string>();
   const codes = new Map<string | undefined, string>();
-  const factIds = new Map<string, number>();
-  const sigIds = new Map<string, number>();
-  const valueIds = new Map<string, number>();
-  const intern = (m: Map<string, number>, v: string): number => {
-    let id = m.get(v);
-    if (id === undefined) {
-      id = m.size;
-      m.set(v, id);
-    }
-    return id;
-  };
-  const widths = TIERS.map((t) => TIER_MS[t]);
-  // (profile, bucket) per tier, and its events in the batch: which groups get summed dims rows.
-  const groupIds = TIERS.map(() => new Map<string, number>());
-  const groupSize = TIERS.map(() => [] as number[]);
-  const events: Norm[] = [];
+  const days = new Map<number, string>();
+  const rows = new Map<string, RawRow>();
+  const firstVisit = new Map<string, { at: number; row: RawRow; key: VisitorKey }>();
+  const firstClick = new Map<string, { at: number; row: RawRow; key: LinkVisitorKey }>();
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
   for (const e of input) {
     const view = e.type === EventTypes.ProfileViewed;
     let referrer = hosts.get(e.referrer);
@@ -427,112 +375,43 @@ export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
       country = normalizeCountry(e.country);
       codes.set(e.country, country);
     }
+    const ms = e.occurredAt.getTime();
+    const bucket = Math.floor(ms / WINDOW_MS) * WINDOW_MS;
+    if (bucket < lo) lo = bucket;
+    if (bucket > hi) hi = bucket;
     const linkId = view ? '' : (e.linkId ?? '');
     const device: Device = e.device ?? 'other';
     const browser = e.browser ?? OTHER_FAMILY;
     const os = e.os ?? OTHER_FAMILY;
-    const values: Norm['values'] = [
-      [DIM.referrer, referrer, false, intern(valueIds, referrer)],
-      [DIM.browser, browser, false, intern(valueIds, browser)],
-      [DIM.os, os, false, intern(valueIds, os)],
-    ];
-    if (e.region) values.push([DIM.region, e.region, true, intern(valueIds, `${country}\u0000${e.region}`)]);
-    if (e.city) values.push([DIM.city, e.city, true, intern(valueIds, `${country}\u0000${e.city}`)]);
-    if (e.utm?.source) values.push([DIM.utmSource, e.utm.source, false, intern(valueIds, e.utm.source)]);
-    if (e.utm?.medium) values.push([DIM.utmMedium, e.utm.medium, false, intern(valueIds, e.utm.medium)]);
-    if (e.utm?.campaign) values.push([DIM.utmCampaign, e.utm.campaign, false, intern(valueIds, e.utm.campaign)]);
-    const fact = `${linkId}\u0000${country}\u0000${device}`;
-    const factId = intern(factIds, fact);
-    const sigId = intern(
-      sigIds,
-      `${fact}\u0000${referrer}\u0000${e.region ?? ''}\u0000${e.city ?? ''}\u0000${browser}\u0000${os}\u0000${e.utm?.source ?? ''}\u0000${e.utm?.medium ?? ''}\u0000${e.utm?.campaign ?? ''}`,
-    );
-    const ms = e.occurredAt.getTime();
-    const groups: number[] = [];
-    for (let t = 0; t < TIERS.length; t++) {
-      const g = intern(groupIds[t], `${e.profileId}\u0000${Math.floor(ms / widths[t])}`);
-      groupSize[t][g] = (groupSize[t][g] ?? 0) + 1;
-      groups.push(g);
+    const region = e.region ?? '';
+    const city = e.city ?? '';
+    const utm = e.utm;
+    const key = `${e.profileId}\u0000${bucket}\u0000${linkId}\u0000${country}\u0000${device}\u0000${referrer}\u0000${region}\u0000${city}\u0000${browser}\u0000${os}\u0000${utm?.source ?? ''}\u0000${utm?.medium ?? ''}\u0000${utm?.campaign ?? ''}`;
+    let row = rows.get(key);
+    if (!row) {
+      row = {
+        profileId: e.profileId,
+        bucket,
+        linkId,
+        country,
+        device,
+        referrer,
+        region,
+        city,
+        browser,
+        os,
+        utmSource: utm?.source ?? '',
+        utmMedium: utm?.medium ?? '',
+        utmCampaign: utm?.campaign ?? '',
+        views: 0,
+        clicks: 0,
+        visitors: 0,
+        uniques: 0,
+      };
+      rows.set(key, row);
     }
-    events.push({ e, ms, view, linkId, country, device, referrer, browser, os, factId, sigId, values, groups });
-  }
-
-  // Numeric keys: group * (number of distinct ids) + id stays exact far beyond any batch size.
-  const nFacts = Math.max(1, factIds.size);
-  const nSigs = Math.max(1, sigIds.size);
-  const nValues = Math.max(1, valueIds.size);
-  const facts = TIERS.map(() => new Map<number, FactRow>());
-  const sigs = TIERS.map(() => new Map<number, SigRow>());
-  const dims = TIERS.map(() => new Map<number, DimRow>());
-  const days = new Map<number, string>();
-  const firstVisit = new Map<string, { at: number; rows: FactRow[]; key: VisitorKey }>();
-  const firstClick = new Map<string, { at: number; rows: FactRow[]; key: LinkVisitorKey }>();
-
-  for (const n of events) {
-    const { e, ms, view } = n;
-    const rows: FactRow[] = [];
-    for (let t = 0; t < TIERS.length; t++) {
-      const g = n.groups[t];
-      const bucket = Math.floor(ms / widths[t]) * widths[t];
-      const fkey = g * nFacts + n.factId;
-      let f = facts[t].get(fkey);
-      if (!f) {
-        f = {
-          profileId: e.profileId,
-          bucket,
-          linkId: n.linkId,
-          country: n.country,
-          device: n.device,
-          views: 0,
-          clicks: 0,
-          visitors: 0,
-          uniques: 0,
-        };
-        facts[t].set(fkey, f);
-      }
-      if (view) f.views++;
-      else f.clicks++;
-      rows.push(f);
-
-      const covered = t > 0 && groupSize[t][g] >= COVER_MIN;
-      const skey = g * nSigs + n.sigId;
-      let s = sigs[t].get(skey);
-      if (!s) {
-        s = {
-          profileId: e.profileId,
-          bucket,
-          linkId: n.linkId,
-          country: n.country,
-          device: n.device,
-          referrer: n.referrer,
-          region: e.region ?? '',
-          city: e.city ?? '',
-          browser: n.browser,
-          os: n.os,
-          utmSource: e.utm?.source ?? '',
-          utmMedium: e.utm?.medium ?? '',
-          utmCampaign: e.utm?.campaign ?? '',
-          covered,
-          views: 0,
-          clicks: 0,
-        };
-        sigs[t].set(skey, s);
-      }
-      if (view) s.views++;
-      else s.clicks++;
-      if (!covered) continue;
-
-      for (const [dim, value, keepsCountry, vid] of n.values) {
-        const dk = (g * DIM_BITS + dim) * nValues + vid;
-        let d = dims[t].get(dk);
-        if (!d) {
-          d = { profileId: e.profileId, bucket, dim, country: keepsCountry ? n.country : '', value, views: 0, clicks: 0 };
-          dims[t].set(dk, d);
-        }
-        if (view) d.views++;
-        else d.clicks++;
-      }
-    }
+    if (view) row.views++;
+    else row.clicks++;
 
     if (e.visitor) {
       const dayMs = Math.floor(ms / 86_400_000) * 86_400_000;
@@ -545,47 +424,47 @@ export const aggregate = (input: Iterable<AnalyticsEvent>): Aggregates => {
       const vk: VisitorKey = { day, profileId: e.profileId, visitor };
       const k = visitorKey(vk);
       const seen = firstVisit.get(k);
-      if (!seen) firstVisit.set(k, { at: ms, rows, key: vk });
+      if (!seen) firstVisit.set(k, { at: ms, row, key: vk });
       else if (ms < seen.at) {
         seen.at = ms;
-        seen.rows = rows;
+        seen.row = row;
       }
       if (!view) {
-        const lk: LinkVisitorKey = { day, profileId: e.profileId, linkId: n.linkId, visitor };
-        const kk = linkVisitorKey(lk);
+        const lk: LinkVisitorKey = { day, profileId: e.profileId, linkId, visitor };
+        // Keyed in the batch by the fields (cheap); the md5 key is made once per distinct one.
+        const kk = `${e.profileId}\u0001${linkId}\u0001${visitor}`;
         const clicked = firstClick.get(kk);
-        if (!clicked) firstClick.set(kk, { at: ms, rows, key: lk });
+        if (!clicked) firstClick.set(kk, { at: ms, row, key: lk });
         else if (ms < clicked.at) {
           clicked.at = ms;
-          clicked.rows = rows;
+          clicked.row = row;
         }
       }
     }
   }
-
-  const tiers = {} as Record<Tier, TierRows>;
-  TIERS.forEach((tier, t) => {
-    tiers[tier] = { facts: [...facts[t].values()], sigs: [...sigs[t].values()], dims: [...dims[t].values()] };
-  });
+  const empty = rows.size === 0;
+  const clicks = new Map<string, { row: RawRow; key: LinkVisitorKey }>();
+  for (const c of firstClick.values()) clicks.set(linkVisitorKey(c.key), c);
   return {
-    tiers,
+    rows: [...rows.values()],
+    lo: empty ? 0 : lo,
+    hi: empty ? 0 : hi,
     visitors: [...firstVisit.values()].map((v) => v.key),
-    linkVisitors: [...firstClick.values()].map((v) => v.key),
+    linkVisitors: [...clicks.values()].map((v) => v.key),
+    visitorKeys: [...firstVisit.keys()],
+    linkVisitorKeys: [...clicks.keys()],
     credit(newVisitors, newLinkVisitors) {
       for (const k of newVisitors) {
         const v = firstVisit.get(k);
-        if (v) for (const r of v.rows) r.visitors++;
+        if (v) v.row.visitors++;
       }
       for (const k of newLinkVisitors) {
-        const c = firstClick.get(k);
-        if (c) for (const r of c.rows) r.uniques++;
+        const c = clicks.get(k);
+        if (c) c.row.uniques++;
       }
     },
   };
 };
-
-export const rowCount = (a: Aggregates): number =>
-  TIERS.reduce((n, t) => n + a.tiers[t].facts.length + a.tiers[t].sigs.length + a.tiers[t].dims.length, 0);
 
 // ---------------------------------------------------------------------------------------------
 // Retention: which tier holds which instants
@@ -756,6 +635,11 @@ export interface AnalyticsStore {
    * (redelivery), adds the rest to the aggregates. All or nothing; rejects when the store fails.
    */
   apply(events: AnalyticsEvent[]): Promise<{ applied: number; duplicates: number; rows: number }>;
+  /**
+   * Sums applied batches into the coarser tiers, exactly once each (the adapter's job); resolves
+   * to how many batches it took. Reports are exact whether or not it ran.
+   */
+  rollup?(): Promise<{ batches: number; rows: number }>;
   /**
    * Rejects with ValidationError when the interval is finer than the data kept for `from`
    * (assertIntervalKept): the route answers 400.

@@ -134,8 +134,8 @@ const queryUtm = (event: HttpEvent): Partial<Utm> | undefined => {
 /**
  * The queue event id of a beacon event that carries the client's id: a UUID (version 8) from
  * SHA-256 over the profile, the type and the client id, so a resend dedupes in the consumer's
- * ledger, while a client can collide neither with server ids (random version 4 UUIDs, or version 8
- * ones hashed under another prefix) nor with another profile's or type's events.
+ * ledger, while a client can collide neither with server ids (time-ordered version 7 UUIDs, or version
+ * 8 ones hashed under another prefix) nor with another profile's or type's events.
  */
 export const beaconEventId = (profileId: string, type: string, clientId: string): string => {
   const h = createHash('sha256').update(`beacon\0${profileId}\0${type}\0${clientId.toLowerCase()}`).digest();

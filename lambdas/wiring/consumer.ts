@@ -36,12 +36,11 @@ export const wireConsumer = (): ConsumerDeps => {
     store: () => {
       store ??= new PgAnalyticsStore(database(), {
         rawRetentionDays: c.ANALYTICS_RAW_RETENTION_D,
-        // Past the ledger's horizon no event of the day can still be counted: its visitors may go.
-        dedupeRetentionDays: Math.ceil(c.APPLIED_EVENTS_RETENTION_H / 24) + 2,
       });
       return store;
     },
     pruneProbability: c.PRUNE_PROBABILITY,
+    rollupEveryMs: c.ANALYTICS_ROLLUP_S * 1_000,
     retentionMs: c.APPLIED_EVENTS_RETENTION_H * 3_600_000,
     splitBudgetMs: c.CONSUMER_SPLIT_BUDGET_MS,
     count: metricsOn ? (metric, value) => metrics.addMetric(metric, MetricUnit.Count, value) : undefined,

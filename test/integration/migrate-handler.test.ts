@@ -18,10 +18,10 @@ it('applies the pending migrations once and reports them', async () => {
   const handler = makeHandler({ pool: () => db.pool() });
   expect(await handler()).toEqual({
     status: 'ok',
-    applied: ['001_init', '002_applied_events_uuid', '003_rejected_events', '004_analytics_tiers'],
-    version: 4,
+    applied: ['001_init', '002_applied_events_uuid', '003_rejected_events', '004_analytics_tiers', '005_analytics_rollup'],
+    version: 5,
   });
-  expect(await handler()).toEqual({ status: 'ok', applied: [], version: 4 });
+  expect(await handler()).toEqual({ status: 'ok', applied: [], version: 5 });
 });
 
 it('throws (failing the deploy) when a migration fails, and applies none of the batch', async () => {

@@ -1,6 +1,6 @@
 // The Postgres analytics store against the real server and PGlite: exactly-once under
 // redelivery and a crash between commit and delete, concurrent batches on the same rows,
-// idempotent migrations, the rollup query, and poison isolated and set aside.
+// idempotent migrations, the report query, and poison isolated and set aside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
 import { type AnalyticsEvent, ledgerId } from '../../lambdas/core/analytics.ts';
@@ -48,27 +48,26 @@ const sums = async (db: TestDb) => {
   const p = db.pool();
   const one = async (sql: string) => Number((await p.query<{ n: string }>(sql)).rows[0].n ?? 0);
   return {
-    clicks: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_facts_10s'),
-    views: await one('SELECT coalesce(sum(views), 0) AS n FROM analytics_facts_10s'),
-    referrers: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_sig_10s'),
-    // Every tier counts the same clicks.
-    countries: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_facts_1d'),
+    clicks: await one('SELECT coalesce(sum(clicks), 0) AS n FROM analytics_raw'),
+    views: await one('SELECT coalesce(sum(views), 0) AS n FROM analytics_raw'),
+    // The same clicks as the reports count them: the daily tier plus the batches still pending.
+    tiered: await one(`SELECT coalesce(sum(clicks), 0) AS n FROM (
+      SELECT clicks FROM analytics_dsig
+      UNION ALL
+      SELECT r.clicks FROM analytics_pending p
+        JOIN analytics_raw r ON r.batch = p.batch AND r.bucket >= p.lo AND r.bucket <= p.hi) t`),
     ledger: await one('SELECT count(*) AS n FROM applied_events'),
     rejected: await one('SELECT count(*) AS n FROM rejected_events'),
   };
 };
 
 const ANALYTICS_TABLES = [
-  'analytics_facts_10s',
-  'analytics_facts_1h',
-  'analytics_facts_1d',
-  'analytics_sig_10s',
-  'analytics_sig_1h',
-  'analytics_sig_1d',
-  'analytics_dims_1h',
-  'analytics_dims_1d',
-  'analytics_visitors',
-  'analytics_link_visitors',
+  'analytics_raw',
+  'analytics_pending',
+  'analytics_hsig',
+  'analytics_dsig',
+  'analytics_hdims',
+  'analytics_ddims',
 ];
 const reset = async (db: TestDb) => {
   await db.pool().query(`TRUNCATE applied_events, rejected_events, ${ANALYTICS_TABLES.join(', ')}`);
@@ -81,7 +80,13 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   beforeAll(async () => {
     db = await openTestDb(backend, 'store');
     const first = await db.migrate();
-    expect(first.applied).toEqual(['001_init', '002_applied_events_uuid', '003_rejected_events', '004_analytics_tiers']);
+    expect(first.applied).toEqual([
+      '001_init',
+      '002_applied_events_uuid',
+      '003_rejected_events',
+      '004_analytics_tiers',
+      '005_analytics_rollup',
+    ]);
     store = storeAt(db.pool());
   });
   afterAll(async () => {
@@ -90,9 +95,9 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
 
   it('migrations are idempotent: a second run applies nothing and keeps the version', async () => {
     const again = await db.migrate();
-    expect(again).toEqual({ applied: [], version: 4 });
+    expect(again).toEqual({ applied: [], version: 5 });
     const { rows } = await db.pool().query('SELECT version FROM schema_migrations');
-    expect(rows).toHaveLength(4);
+    expect(rows).toHaveLength(5);
   });
 
   it('ledgerId agrees with md5(id)::uuid in Postgres, so ids converted by migration 002 still dedupe', async () => {
@@ -121,6 +126,7 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
         '002_applied_events_uuid',
         '003_rejected_events',
         '004_analytics_tiers',
+        '005_analytics_rollup',
       ]);
       const r = await storeAt(other.pool()).apply([...before, click()]);
       expect(r).toMatchObject({ applied: 1, duplicates: 2 });
@@ -141,10 +147,12 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     expect(await store.apply(batch)).toMatchObject({ applied: 0, duplicates: 4 });
     // A batch overlapping the first: only the new event counts.
     expect(await store.apply([batch[0], click({ linkId: 'l2' })])).toMatchObject({ applied: 1, duplicates: 1 });
-    expect(await sums(db)).toEqual({ clicks: 3, views: 2, referrers: 3, countries: 3, ledger: 5, rejected: 0 });
+    expect(await sums(db)).toEqual({ clicks: 3, views: 2, tiered: 3, ledger: 5, rejected: 0 });
+    // Two batches appended (the redelivery appended nothing), each pending once.
+    expect((await db.pool().query('SELECT batch FROM analytics_pending')).rows).toHaveLength(2);
     const w = await db
       .pool()
-      .query<{ bucket: Date; n: string }>('SELECT bucket, views AS n FROM analytics_facts_10s WHERE views > 0 ORDER BY 1');
+      .query<{ bucket: Date; n: string }>('SELECT bucket, views AS n FROM analytics_raw WHERE views > 0 ORDER BY 1');
     expect(w.rows.map((r) => [r.bucket.toISOString(), Number(r.n)])).toEqual([
       ['2026-03-01T12:00:00.000Z', 1],
       ['2026-03-01T12:00:10.000Z', 1],
@@ -217,8 +225,11 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     const s = await sums(db);
     expect(s.clicks + s.views).toBe(8 * 60 + 40);
     expect(s.ledger).toBe(8 * 60 + 40);
-    expect(s.referrers).toBe(s.clicks);
-    expect(s.countries).toBe(s.clicks);
+    expect(s.tiered).toBe(s.clicks);
+    // The rollup job moves every batch into the coarse tiers: the same clicks, none twice.
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: 8 });
+    expect(await sums(db)).toEqual(s);
+    expect((await db.pool().query('SELECT batch FROM analytics_pending')).rows).toHaveLength(0);
   });
 
   it('bins 10-second windows with date_bin and reports exact totals, tops and a dense series', async () => {
@@ -273,13 +284,13 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     await broken.query('SELECT 1');
     const failing = storeAt(broken);
     // Make the second statement fail mid-transaction.
-    await db.pool().query(`ALTER TABLE analytics_facts_1d RENAME TO analytics_facts_1d_gone`);
+    await db.pool().query(`ALTER TABLE analytics_pending RENAME TO analytics_pending_gone`);
     try {
       const consumer = consumerAt(failing);
       const res = await consumer(sqsEvent([body(click()), body(view()), 'not json']));
       expect(res.batchItemFailures).toHaveLength(3);
     } finally {
-      await db.pool().query(`ALTER TABLE analytics_facts_1d_gone RENAME TO analytics_facts_1d`);
+      await db.pool().query(`ALTER TABLE analytics_pending_gone RENAME TO analytics_pending`);
     }
     expect(await sums(db)).toMatchObject({ clicks: 0, views: 0, ledger: 0 });
   });
@@ -348,26 +359,26 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
   it('a value the database refuses for an unforeseen reason is found by splitting and set aside, once', async () => {
     await reset(db);
     // Stands in for any row-level refusal the parser cannot foresee.
-    await db.pool().query(`ALTER TABLE analytics_facts_1d ADD CONSTRAINT no_poison CHECK (link_id <> 'lnk_poison')`);
+    await db.pool().query(`ALTER TABLE analytics_raw ADD CONSTRAINT no_poison CHECK (link_id <> 'lnk_poison')`);
     try {
       const events = Array.from({ length: 25 }, (_, i) => click({ linkId: `l${i % 4}` }));
       const poison = click({ linkId: 'lnk_poison' });
       const records = sqsEvent([...events.slice(0, 11), poison, ...events.slice(11)].map(body));
       const consume = consumerAt(store);
       expect((await consume(records)).batchItemFailures).toEqual([]);
-      expect(await sums(db)).toMatchObject({ clicks: 25, referrers: 25, countries: 25, ledger: 25, rejected: 1 });
+      expect(await sums(db)).toMatchObject({ clicks: 25, tiered: 25, ledger: 25, rejected: 1 });
       const [row] = await rejectedRows();
       expect(row.message_id).toBe(records.Records[11].messageId);
       expect(row.event_id).toBe(poison.id);
       expect(row.reason).toMatch(
-        /^poison: 23514: new row for relation "analytics_facts_1d" violates check constraint "no_poison"/,
+        /^poison: 23514: new row for relation "analytics_raw_\w+" violates check constraint "no_poison"/,
       );
       expect(JSON.parse(row.body)).toMatchObject({ id: poison.id, data: { linkId: 'lnk_poison' } });
       // The same batch redelivered: nothing counted twice, no second rejected row.
       expect((await consume(records)).batchItemFailures).toEqual([]);
       expect(await sums(db)).toMatchObject({ clicks: 25, ledger: 25, rejected: 1 });
     } finally {
-      await db.pool().query('ALTER TABLE analytics_facts_1d DROP CONSTRAINT no_poison');
+      await db.pool().query('ALTER TABLE analytics_raw DROP CONSTRAINT no_poison');
     }
   });
 

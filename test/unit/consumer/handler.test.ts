@@ -53,6 +53,14 @@ class FakeStore implements AnalyticsStore, RejectedEventStore {
     if (this.maintainFail) throw this.maintainFail;
     return { created: 0, dropped: [] };
   }
+  /** How many batches had been applied at each rollup run. */
+  rollups: number[] = [];
+  rollupFail: Error | undefined;
+  async rollup() {
+    this.rollups.push(this.batches.length);
+    if (this.rollupFail) throw this.rollupFail;
+    return { batches: 1, rows: 3 };
+  }
 }
 
 const consumer = (store: FakeStore, over: Partial<ConsumerDeps> = {}) => {
@@ -198,7 +206,7 @@ describe('consumer', () => {
     expect(ids(res)).toEqual(records.Records.map((r) => r.messageId).sort());
   });
 
-  it('prunes on a fraction of batches, past the retention', async () => {
+  it("prunes on a fraction of batches, past the retention and the visitor keys' extra day", async () => {
     const store = new FakeStore();
     const rolls = [0.5, 0.01];
     const { consume } = consumer(store, {
@@ -209,7 +217,7 @@ describe('consumer', () => {
     await consume(sqsEvent([msg('a')]));
     expect(store.pruned).toEqual([]);
     await consume(sqsEvent([msg('b')]));
-    expect(store.pruned).toEqual([new Date('2026-02-24T12:05:00Z')]);
+    expect(store.pruned).toEqual([new Date('2026-02-23T11:05:00Z')]);
   });
 
   it('maintains the analytics partitions with the prune, and a failed maintenance fails nothing', async () => {
@@ -371,5 +379,103 @@ describe('CloudFront invalidation notices (cdn)', () => {
     const store = new FakeStore();
     const { consume } = consumer(store);
     expect(await consume(sqsEvent([msg('c1'), change('u1', 'alice')]))).toEqual({ batchItemFailures: [] });
+  });
+});
+
+describe('the rollup cadence', () => {
+  const clock = () => {
+    let t = NOW;
+    return { now: () => t, advance: (ms: number) => (t += ms) };
+  };
+  const unreachable = () => Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5432'), { code: 'ECONNREFUSED' });
+
+  it('runs after a batch that reached the database, once the batch is applied', async () => {
+    const store = new FakeStore();
+    const { consume } = consumer(store);
+    expect((await consume(sqsEvent([msg('a')]))).batchItemFailures).toEqual([]);
+    expect(store.rollups).toEqual([1]);
+  });
+
+  it('runs again only once rollupEveryMs has passed', async () => {
+    const store = new FakeStore();
+    const c = clock();
+    const { consume } = consumer(store, { now: c.now, rollupEveryMs: 30_000 });
+    await consume(sqsEvent([msg('a')]));
+    c.advance(29_999);
+    await consume(sqsEvent([msg('b')]));
+    expect(store.rollups).toEqual([1]);
+    c.advance(1);
+    await consume(sqsEvent([msg('c')]));
+    expect(store.rollups).toEqual([1, 3]);
+    c.advance(10_000);
+    await consume(sqsEvent([msg('d')]));
+    expect(store.rollups).toEqual([1, 3]);
+  });
+
+  it('defaults to once a minute, and to every batch with rollupEveryMs 0', async () => {
+    const store = new FakeStore();
+    const c = clock();
+    const { consume } = consumer(store, { now: c.now });
+    await consume(sqsEvent([msg('a')]));
+    c.advance(59_999);
+    await consume(sqsEvent([msg('b')]));
+    expect(store.rollups).toHaveLength(1);
+    c.advance(1);
+    await consume(sqsEvent([msg('c')]));
+    expect(store.rollups).toHaveLength(2);
+
+    const eager = new FakeStore();
+    const e = consumer(eager, { rollupEveryMs: 0 });
+    for (const id of ['x', 'y', 'z']) await e.consume(sqsEvent([msg(id)]));
+    expect(eager.rollups).toEqual([1, 2, 3]);
+  });
+
+  it('never runs after a batch where the database was unreachable, and runs on the next batch that reaches it', async () => {
+    const store = new FakeStore();
+    const c = clock();
+    const { consume } = consumer(store, { now: c.now, rollupEveryMs: 30_000 });
+    store.fail = unreachable();
+    const records = sqsEvent([msg('a'), msg('b')]);
+    expect(ids(await consume(records))).toEqual(records.Records.map((r) => r.messageId).sort());
+    c.advance(60_000);
+    await consume(sqsEvent([msg('c')]));
+    expect(store.rollups).toEqual([]);
+    // The unreachable batches did not start the interval: the first healthy batch rolls up at once.
+    store.fail = undefined;
+    await consume(sqsEvent([msg('d')]));
+    expect(store.rollups).toEqual([1]);
+  });
+
+  it('logs a failed rollup without failing the batch, and tries again once it is due', async () => {
+    const store = new FakeStore();
+    const c = clock();
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => {});
+    const { consume, counts } = consumer(store, { now: c.now, rollupEveryMs: 30_000 });
+    store.rollupFail = new Error('canceling statement due to lock timeout');
+    expect(await consume(sqsEvent([msg('a'), msg('b')]))).toEqual({ batchItemFailures: [] });
+    expect(store.batches.flat().map((e) => e.id)).toEqual(['a', 'b']);
+    expect(counts.ConsumerBatchFailed).toBeUndefined();
+    const lines = warn.mock.calls.filter(([m]) => String(m).includes('rollup'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0][1]).toMatchObject({ error: store.rollupFail });
+
+    store.rollupFail = undefined;
+    c.advance(1_000);
+    await consume(sqsEvent([msg('c')]));
+    expect(store.rollups).toEqual([1]);
+    c.advance(29_000);
+    expect((await consume(sqsEvent([msg('d')]))).batchItemFailures).toEqual([]);
+    expect(store.rollups).toEqual([1, 3]);
+  });
+
+  it('still prunes after a rollup that failed', async () => {
+    const store = new FakeStore();
+    store.rollupFail = new Error('boom');
+    vi.spyOn(logger, 'warn').mockImplementation(() => {});
+    const { consume } = consumer(store, { pruneProbability: 0.02, random: () => 0.01 });
+    await consume(sqsEvent([msg('a')]));
+    expect(store.rollups).toEqual([1]);
+    expect(store.pruned).toHaveLength(1);
+    expect(store.maintained).toBe(1);
   });
 });

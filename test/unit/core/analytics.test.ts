@@ -1,9 +1,9 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   aggregate,
   type AnalyticsEvent,
   assertIntervalKept,
-  COVER_MIN,
   denseSeries,
   finestInterval,
   floorToWindow,
@@ -12,9 +12,8 @@ import {
   normalizeCountry,
   parseAnalyticsQuery,
   parseMessage,
+  type RawRow,
   referrerHost,
-  rowCount,
-  type Tier,
   visitorKey,
 } from '../../../lambdas/core/analytics.ts';
 import { ValidationError } from '../../../lambdas/shared/errors.ts';
@@ -59,145 +58,270 @@ describe('referrerHost and normalizeCountry', () => {
 const V1 = '0123456789abcdef0123456789abcdef';
 const V2 = 'fedcba9876543210fedcba9876543210';
 const V1U = '01234567-89ab-cdef-0123-456789abcdef';
+const V2U = 'fedcba98-7654-3210-fedc-ba9876543210';
+
+/** A row as [window (time of day), linkId, views, clicks, visitors, uniques]. */
+const brief = (r: RawRow) => [new Date(r.bucket).toISOString().slice(11, 19), r.linkId, r.views, r.clicks, r.visitors, r.uniques];
 
 describe('aggregate', () => {
-  it('counts views and clicks per (profile, bucket, link, country, device) at 10 s, 1 h and 1 d', () => {
+  it('folds events of one profile, window and signature into one row, and counts views and clicks apart', () => {
     const a = aggregate([
-      ev({ linkId: 'l1', country: 'us', device: 'mobile' }),
-      ev({ linkId: 'l1', country: 'US', device: 'mobile', occurredAt: new Date('2026-03-01T12:00:09Z') }),
-      ev({ linkId: 'l1', country: 'US', device: 'mobile', occurredAt: new Date('2026-03-01T12:00:10Z') }),
-      ev({ type: 'profile.viewed', linkId: undefined }),
+      ev({ occurredAt: new Date('2026-03-01T12:00:00Z') }),
+      ev({ occurredAt: new Date('2026-03-01T12:00:09.999Z') }),
+      ev({ occurredAt: new Date('2026-03-01T12:00:10Z') }),
+      ev({ type: 'profile.viewed', linkId: undefined, occurredAt: new Date('2026-03-01T12:00:05Z') }),
+      ev({ type: 'profile.viewed', linkId: undefined, occurredAt: new Date('2026-03-01T12:00:06Z') }),
     ]);
-    const facts = (t: '10s' | '1h' | '1d') =>
-      a.tiers[t].facts.map((f) => [new Date(f.bucket).toISOString(), f.linkId, f.country, f.device, f.views, f.clicks]);
-    expect(facts('10s')).toEqual([
-      ['2026-03-01T12:00:00.000Z', 'l1', 'US', 'mobile', 0, 2],
-      ['2026-03-01T12:00:10.000Z', 'l1', 'US', 'mobile', 0, 1],
-      ['2026-03-01T12:00:00.000Z', '', '(unknown)', 'other', 1, 0],
-    ]);
-    expect(facts('1h')).toEqual([
-      ['2026-03-01T12:00:00.000Z', 'l1', 'US', 'mobile', 0, 3],
-      ['2026-03-01T12:00:00.000Z', '', '(unknown)', 'other', 1, 0],
-    ]);
-    expect(facts('1d')).toEqual([
-      ['2026-03-01T00:00:00.000Z', 'l1', 'US', 'mobile', 0, 3],
-      ['2026-03-01T00:00:00.000Z', '', '(unknown)', 'other', 1, 0],
+    expect(a.rows.map(brief)).toEqual([
+      ['12:00:00', 'l1', 0, 2, 0, 0],
+      ['12:00:10', 'l1', 0, 1, 0, 0],
+      ['12:00:00', '', 2, 0, 0, 0],
     ]);
   });
 
-  it('keeps one signature row per combination of every dimension, and sums busy hours and days per breakdown value', () => {
-    const a = aggregate([
-      ev({ linkId: 'l1', country: 'DE', region: 'BY', city: 'Munich', browser: 'Safari', os: 'iOS', referrer: 'https://t.co/x' }),
-      ev({ linkId: 'l2', country: 'DE', region: 'BY', city: 'Munich', utm: { source: 'ig', term: 'not kept' } }),
-      ev({ type: 'profile.viewed', linkId: undefined, country: 'AT', region: 'BY' }),
-    ]);
-    const sigs = a.tiers['10s'].sigs.map((r) =>
-      [
-        r.linkId,
-        r.country,
-        r.device,
-        r.referrer,
-        r.region,
-        r.city,
-        r.browser,
-        r.os,
-        r.utmSource,
-        r.covered,
-        r.views,
-        r.clicks,
-      ].join('|'),
-    );
-    expect(sigs).toEqual([
-      'l1|DE|other|t.co|BY|Munich|Safari|iOS||false|0|1',
-      'l2|DE|other|(direct)|BY|Munich|Other|Other|ig|false|0|1',
-      '|AT|other|(direct)|BY||Other|Other||false|1|0',
-    ]);
-    // Three events are below COVER_MIN: no dims rows, the signatures hold the breakdowns.
-    expect(a.tiers['1d'].dims).toEqual([]);
-    expect(a.tiers['1d'].sigs.every((r) => !r.covered)).toBe(true);
-
-    const busy = aggregate(
-      Array.from({ length: COVER_MIN }, (_, i) =>
-        ev({ linkId: `l${i % 2}`, country: i % 2 ? 'DE' : 'AT', region: 'BY', browser: 'Chrome', referrer: 'https://t.co' }),
-      ),
-    );
-    expect(busy.tiers['10s'].dims).toEqual([]);
-    expect(busy.tiers['1h'].sigs.every((r) => r.covered)).toBe(true);
-    const dims = busy.tiers['1d'].dims.map((d) => `${d.dim}|${d.country}|${d.value}=${d.views}/${d.clicks}`).sort();
-    // Region rows stay apart per country; the others are summed over links, countries and devices.
-    expect(dims).toEqual(
-      [`1||t.co=0/${COVER_MIN}`, `4||Chrome=0/${COVER_MIN}`, `5||Other=0/${COVER_MIN}`, '2|AT|BY=0/4', '2|DE|BY=0/4'].sort(),
-    );
+  it('keeps a view under linkId "" even when it names a link', () => {
+    const a = aggregate([ev({ type: 'profile.viewed', linkId: 'l1' }), ev({ type: 'profile.viewed', linkId: 'l2' })]);
+    expect(a.rows).toHaveLength(1);
+    expect(a.rows[0]).toMatchObject({ linkId: '', views: 2, clicks: 0 });
   });
 
-  it('holds the same counts in every tier: each coarse row is the sum of the fine rows it covers', () => {
-    const rnd = (n: number) => Math.floor(Math.random() * n);
-    const events = Array.from({ length: 2_000 }, () =>
+  it('writes the normalised dimensions, with defaults for those the edge did not send', () => {
+    const full = aggregate([
       ev({
-        type: rnd(5) ? 'profile.viewed' : 'link.clicked',
+        linkId: 'l9',
+        referrer: 'https://WWW.Instagram.com/p/abc?token=1',
+        country: 'de',
+        region: 'BY',
+        city: 'München',
+        device: 'tablet',
+        browser: 'Safari',
+        os: 'iOS',
+        utm: { source: 'ig', medium: 'social', campaign: 'spring', term: 't', content: 'c' },
+      }),
+    ]);
+    expect(full.rows).toEqual([
+      {
+        profileId: 'p1',
+        bucket: Date.parse('2026-03-01T12:00:00Z'),
+        linkId: 'l9',
+        country: 'DE',
+        device: 'tablet',
+        referrer: 'www.instagram.com',
+        region: 'BY',
+        city: 'München',
+        browser: 'Safari',
+        os: 'iOS',
+        utmSource: 'ig',
+        utmMedium: 'social',
+        utmCampaign: 'spring',
+        views: 0,
+        clicks: 1,
+        visitors: 0,
+        uniques: 0,
+      } satisfies RawRow,
+    ]);
+    const bare = aggregate([ev({ type: 'profile.viewed', linkId: undefined })]);
+    expect(bare.rows).toEqual([
+      {
+        profileId: 'p1',
+        bucket: Date.parse('2026-03-01T12:00:00Z'),
+        linkId: '',
+        country: '(unknown)',
+        device: 'other',
+        referrer: '(direct)',
+        region: '',
+        city: '',
+        browser: 'Other',
+        os: 'Other',
+        utmSource: '',
+        utmMedium: '',
+        utmCampaign: '',
+        views: 1,
+        clicks: 0,
+        visitors: 0,
+        uniques: 0,
+      } satisfies RawRow,
+    ]);
+  });
+
+  it('counts the same normalised value under one row: referrer URLs of one host, countries in any case, XX as unknown', () => {
+    const a = aggregate([
+      ev({ referrer: 'https://t.co/a', country: 'us' }),
+      ev({ referrer: 'https://T.CO/b?x=1', country: 'US' }),
+      ev({ referrer: 't.co', country: ' us ' }),
+      ev({ referrer: '', country: 'XX' }),
+      ev({ referrer: 'javascript:alert(1)', country: 'USA' }),
+      ev({}),
+    ]);
+    expect(a.rows.map((r) => [r.referrer, r.country, r.clicks])).toEqual([
+      ['t.co', 'US', 3],
+      ['(direct)', '(unknown)', 3],
+    ]);
+  });
+
+  it('starts a new row when any one dimension of the signature differs', () => {
+    const base: Partial<AnalyticsEvent> = {
+      linkId: 'l1',
+      referrer: 'https://t.co',
+      country: 'DE',
+      region: 'BY',
+      city: 'Munich',
+      device: 'mobile',
+      browser: 'Chrome',
+      os: 'Android',
+      utm: { source: 's', medium: 'm', campaign: 'c' },
+    };
+    const variants: Array<Partial<AnalyticsEvent>> = [
+      { profileId: 'p2' },
+      { occurredAt: new Date('2026-03-01T12:00:10Z') },
+      { linkId: 'l2' },
+      { referrer: 'https://x.com' },
+      { country: 'AT' },
+      { region: 'BE' },
+      { city: 'Berlin' },
+      { device: 'desktop' },
+      { browser: 'Firefox' },
+      { os: 'Windows' },
+      { utm: { source: 's2', medium: 'm', campaign: 'c' } },
+      { utm: { source: 's', medium: 'm2', campaign: 'c' } },
+      { utm: { source: 's', medium: 'm', campaign: 'c2' } },
+      { utm: { source: 's', medium: 'm' } },
+    ];
+    const a = aggregate([ev(base), ...variants.map((v) => ev({ ...base, ...v })), ev(base)]);
+    expect(a.rows).toHaveLength(1 + variants.length);
+    expect(a.rows[0].clicks).toBe(2);
+    expect(a.rows.slice(1).every((r) => r.clicks === 1)).toBe(true);
+  });
+
+  it('does not split rows by utm term or content (they are not stored)', () => {
+    const a = aggregate([
+      ev({ utm: { source: 's', term: 'a', content: 'x' } }),
+      ev({ utm: { source: 's', term: 'b', content: 'y' } }),
+      ev({ utm: { source: 's' } }),
+    ]);
+    expect(a.rows.map((r) => [r.utmSource, r.clicks])).toEqual([['s', 3]]);
+  });
+
+  it('sums to the events it was given, with rows unique by (profile, window, signature)', () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const events = Array.from({ length: 3_000 }, () =>
+      ev({
+        type: rnd(4) ? 'profile.viewed' : 'link.clicked',
         linkId: `l${rnd(3)}`,
         profileId: `p${rnd(3)}`,
-        occurredAt: new Date(Date.UTC(2026, 2, 1) + rnd(3 * 86_400_000)),
-        country: ['DE', 'US', 'FR'][rnd(3)],
-        device: (['mobile', 'desktop'] as const)[rnd(2)],
-        browser: ['Chrome', 'Safari'][rnd(2)],
-        visitor: rnd(2) ? V1 : V2,
+        occurredAt: new Date(Date.UTC(2026, 2, 1) + rnd(120_000)),
+        country: ['DE', 'us', undefined][rnd(3)],
+        device: (['mobile', 'desktop', undefined] as const)[rnd(3)],
+        browser: ['Chrome', undefined][rnd(2)],
       }),
     );
     const a = aggregate(events);
-    a.credit(
-      a.visitors.map((v) => visitorKey(v)),
-      a.linkVisitors.map((v) => linkVisitorKey(v)),
-    );
-    const roll = (t: Tier, w: number) => {
-      const m = new Map<string, number[]>();
-      for (const f of a.tiers[t].facts) {
-        const k = `${f.profileId}|${Math.floor(f.bucket / w) * w}|${f.linkId}|${f.country}|${f.device}`;
-        const s = m.get(k) ?? [0, 0, 0, 0];
-        m.set(k, [s[0] + f.views, s[1] + f.clicks, s[2] + f.visitors, s[3] + f.uniques]);
-      }
-      return [...m.entries()].sort();
-    };
-    expect(roll('10s', 3_600_000)).toEqual(roll('1h', 3_600_000));
-    expect(roll('1h', 86_400_000)).toEqual(roll('1d', 86_400_000));
-    const total = (t: Tier) => a.tiers[t].facts.reduce((n, f) => n + f.views + f.clicks, 0);
-    expect([total('10s'), total('1h'), total('1d')]).toEqual([2_000, 2_000, 2_000]);
-    // Two visitors on three profiles and three days: 18 visitor-days.
-    expect(a.tiers['1d'].facts.reduce((n, f) => n + f.visitors, 0)).toBe(a.visitors.length);
+    expect(a.rows.reduce((n, r) => n + r.views, 0)).toBe(events.filter((e) => e.type === 'profile.viewed').length);
+    expect(a.rows.reduce((n, r) => n + r.clicks, 0)).toBe(events.filter((e) => e.type === 'link.clicked').length);
+    const keys = a.rows.map(({ views, clicks, visitors, uniques, ...sig }) => JSON.stringify(sig));
+    expect(new Set(keys).size).toBe(a.rows.length);
+    expect(a.rows.every((r) => r.bucket % 10_000 === 0)).toBe(true);
   });
 
-  it('credits a new visitor to the rows of its earliest event of the day, and a unique click to its earliest click on the link', () => {
+  it('spans lo to hi: the first and the last window of the batch, in any order of events', () => {
     const a = aggregate([
-      ev({ type: 'profile.viewed', linkId: undefined, visitor: V1, occurredAt: new Date('2026-03-01T12:00:25Z') }),
-      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:15Z') }),
+      ev({ occurredAt: new Date('2026-03-01T12:00:25Z') }),
+      ev({ occurredAt: new Date('2026-03-01T11:59:59.999Z') }),
+      ev({ type: 'profile.viewed', linkId: undefined, occurredAt: new Date('2026-03-02T00:00:07Z') }),
+      ev({ occurredAt: new Date('2026-03-01T12:00:00Z') }),
+    ]);
+    expect(new Date(a.lo).toISOString()).toBe('2026-03-01T11:59:50.000Z');
+    expect(new Date(a.hi).toISOString()).toBe('2026-03-02T00:00:00.000Z');
+    const one = aggregate([ev({ occurredAt: new Date('2026-03-01T12:00:03Z') })]);
+    expect([one.lo, one.hi]).toEqual([Date.parse('2026-03-01T12:00:00Z'), Date.parse('2026-03-01T12:00:00Z')]);
+  });
+
+  it('lists each visitor hash once, and each clicking visitor once per (profile, link), with their dedupe keys', () => {
+    // The edge's hash already covers the day (its salt) and the profile: a hash is one visitor.
+    const a = aggregate([
+      ev({ type: 'profile.viewed', linkId: undefined, visitor: V1 }),
+      ev({ linkId: 'l1', visitor: V1 }),
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T23:59:59Z') }),
+      ev({ linkId: 'l2', visitor: V1 }),
+      ev({ linkId: 'l1', visitor: V1, profileId: 'p2' }),
+      ev({ type: 'profile.viewed', linkId: undefined, visitor: V2 }),
+      ev({ linkId: 'l1' }), // no visitor hash: counted, but nobody to list
+    ]);
+    expect(a.visitors.map((v) => [v.day, v.profileId, v.visitor]).sort()).toEqual(
+      [
+        ['2026-03-01', 'p1', V1U],
+        ['2026-03-01', 'p1', V2U],
+      ].sort(),
+    );
+    expect(a.visitorKeys.sort()).toEqual([V1U, V2U].sort());
+    const lvs = a.linkVisitors.map((v) => [v.profileId, v.linkId, v.visitor]);
+    // V2 only viewed: no link visitor.
+    expect(lvs.sort()).toEqual(
+      [
+        ['p1', 'l1', V1U],
+        ['p1', 'l2', V1U],
+        ['p2', 'l1', V1U],
+      ].sort(),
+    );
+    // A link visitor's key: md5 of profile, link and visitor as a uuid, one per (profile, link, visitor).
+    expect(a.linkVisitorKeys).toEqual(a.linkVisitors.map(linkVisitorKey));
+    expect(new Set(a.linkVisitorKeys).size).toBe(3);
+    const md5 = createHash('md5').update(`p1\u0001l1\u0001${V1U}`).digest('hex');
+    expect(a.linkVisitorKeys).toContain(
+      `${md5.slice(0, 8)}-${md5.slice(8, 12)}-${md5.slice(12, 16)}-${md5.slice(16, 20)}-${md5.slice(20)}`,
+    );
+  });
+
+  it('credits a new visitor to the row of its earliest event of the day and a unique click to its earliest click, wherever they come in the batch', () => {
+    const a = aggregate([
       ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:35Z') }),
-      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-02T08:00:00Z') }),
+      ev({ type: 'profile.viewed', linkId: undefined, visitor: V1, occurredAt: new Date('2026-03-01T12:00:05Z') }),
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:15Z') }),
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:25Z') }),
     ]);
-    expect(a.visitors).toEqual([
-      { day: '2026-03-01', profileId: 'p1', visitor: V1U },
-      { day: '2026-03-02', profileId: 'p1', visitor: V1U },
-    ]);
-    expect(a.linkVisitors.map((v) => v.linkId)).toEqual(['l1', 'l1']);
-    // Postgres says only the first day's visitor (and click) is new.
+    expect(a.visitors).toHaveLength(1);
+    expect(a.linkVisitors).toHaveLength(1);
     a.credit([visitorKey(a.visitors[0])], [linkVisitorKey(a.linkVisitors[0])]);
-    const raw = a.tiers['10s'].facts.map((f) => [new Date(f.bucket).toISOString().slice(11, 19), f.visitors, f.uniques]);
-    expect(raw).toEqual([
-      ['12:00:20', 0, 0],
-      ['12:00:10', 1, 1],
-      ['12:00:30', 0, 0],
-      ['08:00:00', 0, 0],
-    ]);
-    expect(a.tiers['1d'].facts.map((f) => [f.visitors, f.uniques])).toEqual([
-      [0, 0],
-      [1, 1],
-      [0, 0],
+    expect(a.rows.map(brief)).toEqual([
+      ['12:00:30', 'l1', 0, 1, 0, 0],
+      ['12:00:00', '', 1, 0, 1, 0],
+      ['12:00:10', 'l1', 0, 1, 0, 1],
+      ['12:00:20', 'l1', 0, 1, 0, 0],
     ]);
   });
 
-  it('is empty for no events', () => {
+  it('credits only the visitors the store found new', () => {
+    const a = aggregate([
+      ev({ linkId: 'l1', visitor: V1, occurredAt: new Date('2026-03-01T12:00:15Z') }),
+      ev({ linkId: 'l2', visitor: V2, occurredAt: new Date('2026-03-01T12:00:45Z') }),
+      ev({ linkId: 'l1', visitor: V2, occurredAt: new Date('2026-03-01T12:00:55Z') }),
+    ]);
+    const v2Link = a.linkVisitors.find((v) => v.linkId === 'l2');
+    if (!v2Link) throw new Error('visitor keys missing');
+    // V1 is new; V2's click on l2 is new, V2 itself and its click on l1 were seen before.
+    a.credit([visitorKey(a.visitors[0]), 'not-a-key'], [linkVisitorKey(v2Link)]);
+    const cells = (r: RawRow) => [new Date(r.bucket).toISOString(), r.visitors, r.uniques];
+    expect(a.rows.map(cells)).toEqual([
+      ['2026-03-01T12:00:10.000Z', 1, 0],
+      ['2026-03-01T12:00:40.000Z', 0, 1],
+      ['2026-03-01T12:00:50.000Z', 0, 0],
+    ]);
+    const none = aggregate([ev({ visitor: V1 })]);
+    none.credit([], []);
+    expect(none.rows.map((r) => [r.visitors, r.uniques])).toEqual([[0, 0]]);
+  });
+
+  it('is empty for no events: no rows, lo = hi = 0, nobody to credit', () => {
     const a = aggregate([]);
-    expect(rowCount(a)).toBe(0);
+    expect(a.rows).toEqual([]);
+    expect([a.lo, a.hi]).toEqual([0, 0]);
     expect(a.visitors).toEqual([]);
+    expect(a.linkVisitors).toEqual([]);
+    expect(() => a.credit(['x'], ['y'])).not.toThrow();
   });
 });
 

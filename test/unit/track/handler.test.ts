@@ -473,9 +473,9 @@ describe('POST /api/events: client ids and utm', () => {
     expect(first[1].id).not.toBe(first[0].id);
     expect(first[0].id).toBe(beaconEventId('prof-1', 'link.clicked', CLIENT_ID));
     expect(first[0].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    // Without a client id, as before: a random (version 4) id per request.
+    // Without a client id, as before: a fresh id per request, time-ordered (version 7).
     expect(second[2].id).not.toBe(first[2].id);
-    expect(first[2].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-/);
+    expect(first[2].id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 
   it('derives the id from the profile, the type and the client id, and from nothing else', () => {
