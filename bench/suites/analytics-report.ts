@@ -144,6 +144,12 @@ export const seed = async (pool: pg.Pool, now: number): Promise<Seeded> => {
         FROM generate_series(1, 2000) p, generate_series(${iso(d0)}, ${iso(d1 - 1)}, interval '1 day') b`);
     await c.query(seedDims('d'));
     await c.query(seedDims('h'));
+    // The monthly dims, as the job keeps them: the daily ones summed per UTC month.
+    await c.query(`
+      INSERT INTO analytics_mdims
+      SELECT profile_id, date_trunc('month', bucket, 'UTC'), dim, country, value,
+             sum(views), sum(clicks), sum(visitors), sum(uniques)
+        FROM analytics_ddims GROUP BY 1, 2, 3, 4, 5`);
     // Raw windows of the last 3 days up to now, all rolled up (one batch a minute, none pending).
     await c.query(
       seedRaw(

@@ -29,7 +29,7 @@ import {
   type Tier,
   type ValueCount,
 } from '../core/analytics.ts';
-import { TIER_TABLES } from './pg-analytics-schema.ts';
+import { MONTH_DIMS, TIER_TABLES } from './pg-analytics-schema.ts';
 
 const TOP = { links: 100, referrers: 50, countries: 250, regions: 100, cities: 100, families: 50, utm: 50 } as const;
 
@@ -122,6 +122,21 @@ const tierAt = (t: number, now: number, r: Required<Retention>): Tier =>
   t >= now - r.rawDays * 86_400_000 ? '10s' : t >= now - r.hourlyDays * 86_400_000 ? '1h' : '1d';
 
 const floorTo = (t: number, w: number) => Math.floor(t / w) * w;
+
+const nextMonth = (ms: number): number => {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+};
+
+/** The starts of the UTC months wholly inside [from, to). */
+export const wholeMonths = (from: number, to: number): number[] => {
+  const d = new Date(from);
+  let m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
+  if (m < from) m = nextMonth(m);
+  const out: number[] = [];
+  for (; nextMonth(m) <= to; m = nextMonth(m)) out.push(m);
+  return out;
+};
 const ceilTo = (t: number, w: number) => Math.ceil(t / w) * w;
 
 export const readReport = async (
@@ -185,9 +200,27 @@ export const readReport = async (
         `SELECT bucket, views, clicks, visitors, uniques FROM ${t.dims}
           WHERE profile_id = $1 AND bucket = ANY($${params.length}::timestamptz[]) AND dim = ${DIM.total}`,
       );
-      dimRows.push(
-        `SELECT dim, country, value, views, clicks, uniques FROM ${t.dims} WHERE ${where(cond, [`dim <> ${DIM.total}`])}`,
-      );
+      // Breakdowns: a daily piece's whole UTC months from the monthly dims (the same rows summed
+      // by the job in the same statement), its other days from the daily ones.
+      const months = p.tier === '1d' ? wholeMonths(p.from, p.to) : [];
+      const dayRanges = months.length
+        ? [
+            { from: p.from, to: months[0] },
+            { from: nextMonth(months[months.length - 1]), to: p.to },
+          ].filter((r) => r.from < r.to)
+        : [p];
+      for (const r of dayRanges) {
+        dimRows.push(
+          `SELECT dim, country, value, views, clicks, uniques FROM ${t.dims} WHERE ${where(range({ ...p, ...r }), [`dim <> ${DIM.total}`])}`,
+        );
+      }
+      if (months.length) {
+        params.push(months.map((m) => new Date(m).toISOString()));
+        dimRows.push(
+          `SELECT dim, country, value, views, clicks, uniques FROM ${MONTH_DIMS}
+            WHERE profile_id = $1 AND bucket = ANY($${params.length}::timestamptz[]) AND dim <> ${DIM.total}`,
+        );
+      }
     }
   }
   if (coarse.length) {

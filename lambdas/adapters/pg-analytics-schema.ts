@@ -7,6 +7,9 @@ export const TIER_TABLES = {
   '1d': { sig: 'analytics_dsig', dims: 'analytics_ddims' },
 } as const;
 
+/** The daily dims rows summed per UTC month (bucket = the month's start), kept for good. */
+export const MONTH_DIMS = 'analytics_mdims';
+
 /**
  * The breakdown values of a signature row `s` as (dim, country, value) rows: the totals (dim 0),
  * the breakdowns (region and city keep their country), the link (clicks only), country and device.

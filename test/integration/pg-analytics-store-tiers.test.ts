@@ -224,11 +224,22 @@ const tiersOf = (pool: () => pg.Pool) => {
       expect(await differ(perBucket('analytics_hsig', '1 day'), perBucket('analytics_dsig', '1 day'))).toBe(0);
       expect(await differ(unpivoted('analytics_hsig'), dims('analytics_hdims'))).toBe(0);
       expect(await differ(unpivoted('analytics_dsig'), dims('analytics_ddims'))).toBe(0);
+      // The monthly dims are the daily ones summed per UTC month.
+      const perMonth = `SELECT profile_id, date_trunc('month', bucket, 'UTC') AS bucket, dim, country, value, ${SUMS}
+        FROM analytics_ddims GROUP BY 1, 2, 3, 4, 5`;
+      expect(await differ(perMonth, dims('analytics_mdims'))).toBe(0);
     },
     /** Every row of the pending list and the coarse tiers, to tell whether anything changed. */
     async fingerprint() {
       const out: Record<string, string> = {};
-      for (const t of ['analytics_pending', 'analytics_hsig', 'analytics_dsig', 'analytics_hdims', 'analytics_ddims']) {
+      for (const t of [
+        'analytics_pending',
+        'analytics_hsig',
+        'analytics_dsig',
+        'analytics_hdims',
+        'analytics_ddims',
+        'analytics_mdims',
+      ]) {
         const [r] = await q<{ n: string; h: string | null }>(
           `SELECT count(*) AS n, md5(string_agg(t::text, '|' ORDER BY t::text COLLATE "C")) AS h FROM ${t} t`,
         );

@@ -15,8 +15,9 @@
 -- analytics_hsig/dsig: the same signature rows per hour/day; `covered` when the (profile, bucket)
 -- had at least 8 events in the job run that added it, and then also summed into
 -- analytics_hdims/ddims per breakdown value (dim 0 the totals, 1 referrer, 2 region, 3 city,
--- 4 browser, 5 OS, 6-8 UTM source/medium/campaign, 9 link, 10 country, 11 device). An unfiltered
--- report reads the dims rows and only the uncovered signatures; a filtered one, the signatures.
+-- 4 browser, 5 OS, 6-8 UTM source/medium/campaign, 9 link, 10 country, 11 device), and the daily
+-- ones per month into analytics_mdims. An unfiltered report reads the dims rows and only the
+-- uncovered signatures; a filtered one, the signatures.
 
 CREATE TABLE analytics_raw (
   profile_id   text COLLATE "C" NOT NULL,
@@ -96,6 +97,15 @@ CREATE TABLE analytics_hdims_default PARTITION OF analytics_hdims DEFAULT;
 CREATE TABLE analytics_ddims (LIKE analytics_hdims INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
   PRIMARY KEY (profile_id, bucket, dim, country, value));
 
+-- The daily dims summed per UTC month (bucket = the month's start): a long unfiltered report
+-- reads a whole month's breakdowns as one month's rows, not thirty days'.
+CREATE TABLE analytics_mdims (LIKE analytics_hdims INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+  PRIMARY KEY (profile_id, bucket, dim, country, value));
+
+-- An unfiltered report reads the uncovered signatures of its range: few, found by these.
+CREATE INDEX analytics_hsig_uncovered ON analytics_hsig (profile_id, bucket) WHERE NOT covered;
+CREATE INDEX analytics_dsig_uncovered ON analytics_dsig (profile_id, bucket) WHERE NOT covered;
+
 -- The data of migration 004, moved exactly. Signature rows keep their counts; the facts rows'
 -- visitors and uniques (which 004 kept per link, country and device only) become rows of their
 -- own with no views or clicks, uncovered, so every total stays what it was.
@@ -151,6 +161,10 @@ SELECT visitor FROM analytics_visitors
 UNION
 SELECT md5(profile_id || chr(1) || link_id || chr(1) || visitor::text)::uuid FROM analytics_link_visitors
 ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO analytics_mdims
+SELECT profile_id, date_trunc('month', bucket, 'UTC'), dim, country, value, sum(views), sum(clicks), sum(visitors), sum(uniques)
+  FROM analytics_ddims GROUP BY 1, 2, 3, 4, 5;
 
 DROP TABLE analytics_facts_10s, analytics_facts_1h, analytics_facts_1d,
            analytics_sig_10s, analytics_sig_1h, analytics_sig_1d,
