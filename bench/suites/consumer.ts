@@ -11,6 +11,7 @@
 // dropped at the end.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { SQSEvent } from 'aws-lambda';
 import pg from 'pg';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
@@ -18,6 +19,7 @@ import { uuidv7 } from '../../lambdas/core/events.ts';
 import { makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
 import { bench } from '../lib/config.ts';
+import type { WorkerReport } from '../lib/consumer-worker.ts';
 
 export const description = 'Consumer events/s on the real Postgres, batched and exactly-once, vs one UPSERT per event.';
 
@@ -216,53 +218,41 @@ export default async function run(): Promise<{
   const load0 = loadavg()[0];
   try {
     await migrate(pool, await loadMigrations());
-    const phases = new Map<string, number>();
-    const stores = pools.map(
-      (p) => new PgAnalyticsStore(p, { onPhase: (phase, ms) => phases.set(phase, (phases.get(phase) ?? 0) + ms) }),
+    // The timed consumers run in worker threads, one per consumer (bench/lib/consumer-worker.ts);
+    // this thread keeps a store of its own for the warm-up rollup, the redelivery and the job.
+    const stores = [new PgAnalyticsStore(pool)];
+    const main = makeConsumer({ store: () => stores[0], pruneProbability: 0, rollupEveryMs: 60_000 });
+    const workers = [0, 1].map(
+      () => new Worker(new globalThis.URL('../lib/consumer-worker.ts', import.meta.url), { workerData: { url: URL, schema } }),
     );
-    let rollupMs = 0;
-    let rollups = 0;
-    const timed = (store: PgAnalyticsStore) => ({
-      apply: store.apply.bind(store),
-      report: store.report.bind(store),
-      setAside: store.setAside.bind(store),
-      rollup: async () => {
-        const t = performance.now();
-        const r = await store.rollup();
-        rollupMs += performance.now() - t;
-        if (r.batches) rollups++;
-        return r;
-      },
-    });
-    // As deployed: each container rolls up after a batch at most every ANALYTICS_ROLLUP_S (5 s).
-    const consumers = stores.map((st) => makeConsumer({ store: () => timed(st), pruneProbability: 0, rollupEveryMs: 60_000 }));
+    const ask = <T>(w: Worker, msg: unknown, want: string): Promise<T> =>
+      new Promise((resolve, reject) => {
+        const on = (m: { type: string; message?: string } & T) => {
+          if (m.type === 'error') reject(new Error(m.message));
+          else if (m.type === want) resolve(m);
+          else return;
+          w.off('message', on);
+        };
+        w.on('message', on);
+        w.postMessage(msg);
+      });
 
     // Build all input first: generating JSON is the producer's cost, not the consumer's.
     const base = Date.now() - 60_000;
     const batches = Array.from({ length: BATCHES + 2 }, (_, i) => makeBatch(base + i * 10_000));
-    // Warm-up: connections, plans, JIT, partitions, each consumer.
-    await consumers[0](batches[0]);
-    await consumers[1](batches[1]);
+    // Warm-up: connections, plans, partitions, each consumer.
+    for (const [i, w] of workers.entries()) {
+      await ask(w, { type: 'load', batches: [batches[i]] }, 'loaded');
+      await ask(w, { type: 'go' }, 'done');
+    }
     await stores[0].rollup({ upTo: Number.POSITIVE_INFINITY });
-    phases.clear();
-    rollupMs = 0;
-    rollups = 0;
 
     const rowsBefore = await countRows(pool);
-    const times: number[] = [];
     const work = batches.slice(2);
-    let next = 0;
+    // Each its half, handed over (and cloned) before the clock starts.
+    await Promise.all(workers.map((w, i) => ask(w, { type: 'load', batches: work.filter((_, j) => j % 2 === i) }, 'loaded')));
     const tw = performance.now();
-    await Promise.all(
-      consumers.map(async (consumer) => {
-        for (let b = work[next++]; b; b = work[next++]) {
-          const t0 = performance.now();
-          const res = await consumer(b);
-          times.push(performance.now() - t0);
-          if (res.batchItemFailures.length) throw new Error(`${res.batchItemFailures.length} failures in a bench batch`);
-        }
-      }),
-    );
+    const reports = await Promise.all(workers.map((w) => ask<{ report: WorkerReport }>(w, { type: 'go' }, 'done')));
     const wallMs = performance.now() - tw;
     // The job as it runs once an hour has closed, here over the run's batches at once (forced:
     // their hour is still open). Its cost follows the distinct signatures of an hour, not the
@@ -276,8 +266,15 @@ export default async function run(): Promise<{
     const drainMs = performance.now() - td;
     const rowsAfter = await countRows(pool);
     const batchedRate = (BATCHES * BATCH) / (wallMs / 1000);
+    await Promise.all(workers.map((w) => ask(w, { type: 'end' }, 'ended')));
+    await Promise.all(workers.map((w) => w.terminate()));
+    const times = reports.flatMap((r) => r.report.times);
     const sorted = [...times].sort((a, b) => a - b);
+    const phases = new Map<string, number>();
+    for (const { report } of reports) for (const [k, v] of Object.entries(report.phases)) phases.set(k, (phases.get(k) ?? 0) + v);
     const phaseMs = Object.fromEntries([...phases].map(([k, v]) => [k, v / BATCHES]));
+    const rollupMs = reports.reduce((n, r) => n + r.report.rollupMs, 0);
+    const rollups = reports.reduce((n, r) => n + r.report.rollups, 0);
 
     // What the handler spends before the store: JSON parse and validation of 10,000 bodies.
     const { parseMessage } = await import('../../lambdas/core/analytics.ts');
@@ -287,7 +284,7 @@ export default async function run(): Promise<{
 
     // Redelivery of a whole batch: every id is already in the ledger, nothing is counted again.
     const t1 = performance.now();
-    await consumers[0](batches[2]);
+    await main(batches[2]);
     const redeliveryMs = performance.now() - t1;
     await stores[0].rollup({ upTo: Number.POSITIVE_INFINITY });
     const afterRedelivery = await countRows(pool);
@@ -313,7 +310,7 @@ export default async function run(): Promise<{
     };
     // Time-ordered ids (a counter in the leading 48 bits, as UUIDv7's milliseconds), each insert
     // from a later start so they never collide.
-    let idBase = Date.now() * 1_000;
+    let idBase = Date.now() * 100;
     const ledgerRate = await inServer('ceiling_ledger', 'applied_events', (n) => {
       const b = idBase;
       idBase += n;
@@ -440,7 +437,7 @@ export default async function run(): Promise<{
           `hourly + daily rows stored after the forced run: ${fmt(rowsAfter.coarse - rowsBefore.coarse)} for ${fmt(BATCHES * BATCH)} events`,
         `rows per 10,000 events: ${perBatch.ledger} ledger ids, ${perBatch.visitors} visitor keys, ${perBatch.raw} raw rows; ` +
           `in-server rows/s (one backend; two): ledger ${fmt(ledgerRate[0])}; ${fmt(ledgerRate[1])}, visitor keys ${fmt(visitorRate[0])}; ${fmt(visitorRate[1])}, raw ${fmt(rawRate[0])}; ${fmt(rawRate[1])}`,
-        `workload: ${PROFILES.toLocaleString('en-US')} profiles (Zipf 1.05), ${Math.round(VIEW_SHARE * 100)}% views, ${USER_AGENTS.length} real User-Agents (families from the edge), 40 countries with regions and cities, 15% with UTM, visitors hashed per profile, occurredAt over ~20 s; two consumers, pool max 2 each, like two Lambda containers (in one Node process here)`,
+        `workload: ${PROFILES.toLocaleString('en-US')} profiles (Zipf 1.05), ${Math.round(VIEW_SHARE * 100)}% views, ${USER_AGENTS.length} real User-Agents (families from the edge), 40 countries with regions and cities, 15% with UTM, visitors hashed per profile, occurredAt over ~20 s; two consumers, each in its own thread with its own pool (max 2), like two Lambda containers`,
         `load average (1 min) ${load0.toFixed(2)} → ${load1.toFixed(2)} on a shared ${cpus().length}-core machine; Postgres runs on the same machine`,
       ],
       goals: [

@@ -291,7 +291,7 @@ export const variables = {
   BENCH_STAMPEDE_ROUNDS: int({ default: 3, min: 1, max: 100 }),
   BENCH_WEBHOOK_N: int({ default: 400, min: 1, max: 100_000 }),
   BENCH_IMPORT_RUNS: int({ default: 5, min: 1, max: 100 }),
-  BENCH_CONSUMER_BATCHES: int({ default: 8, min: 1, max: 1_000 }),
+  BENCH_CONSUMER_BATCHES: int({ default: 20, min: 1, max: 1_000 }),
   BENCH_CONSUMER_NAIVE: int({ default: 3_000, min: 1, max: 1_000_000 }),
   TEST_DATABASE_URL: url({
     protocols: ['postgres', 'postgresql'],
