@@ -163,6 +163,8 @@ INSERT INTO analytics_pending (batch, lo, hi)
 VALUES (nextval('analytics_batch_seq'), to_timestamp($1), to_timestamp($2))
 RETURNING batch::text AS batch`;
 const COPY_RAW = `COPY analytics_raw (${RAW_COLS.join(', ')}, batch) FROM STDIN`;
+/** feature_not_supported, protocol_violation: what a server or proxy without COPY FROM STDIN answers. */
+const NO_COPY = new Set(['0A000', '08P01']);
 
 const TAKE_PENDING = `
 DELETE FROM analytics_pending
@@ -278,7 +280,11 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
       a.credit(rec.v, rec.v);
       if (a.rows.length && (await this.#copies(client))) {
         const { rows: p } = await client.query<{ batch: string }>(PENDING, [a.lo / 1000, a.hi / 1000]);
-        await pipeline(Readable.from([copyText(a, p[0].batch)]), client.query(copyFrom(COPY_RAW)));
+        await pipeline(Readable.from([copyText(a, p[0].batch)]), client.query(copyFrom(COPY_RAW))).catch((err) => {
+          // A server or proxy without COPY FROM STDIN: arrays from now on (the batch is retried).
+          if (NO_COPY.has((err as { code?: string }).code ?? '')) this.#copy = false;
+          throw err;
+        });
       } else if (a.rows.length) {
         await client.query(APPEND, appendParams(a));
       }
