@@ -563,7 +563,7 @@ const ESCAPE = /["\\]/g;
  * The raw rows as COPY text: tab-separated, one line per row, the batch id last. Stored text is
  * safe text (no control characters), but a backslash, tab or line break is escaped regardless.
  */
-const copyText = (a: Aggregates, batch: string): string => {
+export const copyText = (a: Aggregates, batch: string): string => {
   const times = new Map<number, string>();
   const esc = (v: string) => (COPY_SPECIAL.test(v) ? v.replace(COPY_ESCAPE, (c) => COPY_CODES[c] ?? c) : v);
   let out = '';

@@ -232,6 +232,19 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     expect((await db.pool().query('SELECT batch FROM analytics_pending')).rows).toHaveLength(0);
   });
 
+  it('stores values with backslashes, quotes and tabs as they are (COPY on Postgres, arrays on PGlite)', async () => {
+    await reset(db);
+    const odd = 'C:\\tmp "x"\tend';
+    await store.apply([
+      click({ occurredAt: new Date(T0 + 1_000), linkId: 'a\\b', country: 'US', city: odd, region: 'R\\1', browser: 'B"r' }),
+    ]);
+    const r = await store.report('p1', { from: new Date(T0), to: new Date(T0 + 60_000), interval: '10s' });
+    expect(r.links).toEqual([{ linkId: 'a\\b', clicks: 1, uniqueClicks: 0 }]);
+    expect(r.cities).toEqual([{ country: 'US', city: odd, clicks: 1 }]);
+    expect(r.regions).toEqual([{ country: 'US', region: 'R\\1', clicks: 1 }]);
+    expect(r.browsers).toEqual([{ browser: 'B"r', views: 0, clicks: 1 }]);
+  });
+
   it('bins 10-second windows with date_bin and reports exact totals, tops and a dense series', async () => {
     await reset(db);
     await store.apply([
