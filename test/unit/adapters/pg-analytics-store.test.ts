@@ -92,15 +92,13 @@ const fakePool = (copyError: { code: string }) => {
     },
     release: () => {},
   };
-  const answer = async (q: string, params?: unknown[]) => {
-    {
-      sql.push(q.trim().split(/\s+/).slice(0, 3).join(' '));
-      if (q.includes('version()')) return { rows: [{ v: 'PostgreSQL 16.4 on aarch64' }] };
-      if (q.includes('analytics_ensure_partitions')) return { rows: [{ n: 0 }] };
-      if (q.includes('RETURNING batch')) return { rows: [{ batch: '7' }] };
-      if (q.includes('INSERT INTO applied_events')) return { rows: [{ n: (params?.[0] as string).split(',').length, v: [] }] };
-      return { rows: [] };
-    }
+  const answer = async (q: string, params: unknown[] = []) => {
+    sql.push(q.trim().split(/\s+/).slice(0, 3).join(' '));
+    if (q.includes('version()')) return { rows: [{ v: 'PostgreSQL 16.4 on aarch64' }] };
+    if (q.includes('analytics_ensure_partitions')) return { rows: [{ n: 0 }] };
+    if (q.includes('RETURNING batch')) return { rows: [{ batch: '7' }] };
+    if (q.includes('INSERT INTO applied_events')) return { rows: [{ n: String(params[0]).split(',').length, v: [] }] };
+    return { rows: [] };
   };
   return { pool: { connect: async () => client } as unknown as pg.Pool, sql };
 };
