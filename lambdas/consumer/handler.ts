@@ -31,7 +31,7 @@ export interface Pruner {
   /** Analytics retention: partitions created ahead, expired ones dropped. */
   maintain?(): Promise<{ created: number; dropped: string[] }>;
   /** The rollup job: applied batches summed into the coarser tiers. */
-  rollup?(): Promise<{ batches: number; rows: number }>;
+  rollup?(): Promise<{ batches: number; rows: number; more?: boolean }>;
 }
 
 export interface ConsumerDeps {
@@ -73,6 +73,9 @@ export interface ConsumerDeps {
  * may be dated ahead), so ids and keys are pruned this much later than the horizon.
  */
 export const VISITOR_KEY_EXTRA_MS = 25 * 3_600_000;
+
+/** The most time one invocation spends on rollup runs after its batch (each run is bounded too). */
+export const ROLLUP_BUDGET_MS = 20_000;
 
 /** Left of the function's time when splitting stops: for the set-aside write and the answer. */
 export const TIMEOUT_RESERVE_MS = 5_000;
@@ -135,6 +138,7 @@ export const makeConsumer = (deps: ConsumerDeps) => {
 
   return async (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> => {
     const started = performance.now();
+    const started0 = now();
     const messages = event.Records.map((r) => ({ id: r.messageId, body: r.body }));
     const remaining = context?.getRemainingTimeInMillis?.();
     const store = deps.store();
@@ -157,9 +161,21 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     if (reached) await deps.recovery?.afterHealthyBatch();
     if (reached && store.rollup && now() - lastRollup >= rollupEveryMs) {
       lastRollup = now();
+      // Run after run while a backlog lasts, within ROLLUP_BUDGET_MS and the function's time.
+      const until = Math.min(
+        now() + ROLLUP_BUDGET_MS,
+        remaining === undefined ? Number.POSITIVE_INFINITY : started0 + remaining - TIMEOUT_RESERVE_MS,
+      );
       try {
-        const r = await store.rollup();
-        if (r.batches) logger.debug('analytics rolled up', { batches: r.batches, rows: r.rows });
+        let batches = 0;
+        let rows = 0;
+        for (;;) {
+          const r = await store.rollup();
+          batches += r.batches;
+          rows += r.rows;
+          if (!r.more || now() >= until) break;
+        }
+        if (batches) logger.debug('analytics rolled up', { batches, rows });
       } catch (err) {
         // The batches stay pending (reports still count them); the next run takes them.
         logger.warn('analytics rollup failed; next time', { error: err });

@@ -639,7 +639,7 @@ export interface AnalyticsStore {
    * Sums applied batches into the coarser tiers, exactly once each (the adapter's job); resolves
    * to how many batches it took. Reports are exact whether or not it ran.
    */
-  rollup?(): Promise<{ batches: number; rows: number }>;
+  rollup?(): Promise<{ batches: number; rows: number; more?: boolean }>;
   /**
    * Rejects with ValidationError when the interval is finer than the data kept for `from`
    * (assertIntervalKept): the route answers 400.

@@ -345,20 +345,24 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
     expect(await store.rollup({ upTo, maxBatches: 1 })).toMatchObject({ batches: 1 });
     runs.push(due.slice(0, 1));
     expect(await t.pending()).toEqual(before.filter((b) => b !== due[0]));
-    expect((await store.rollup({ upTo })).batches).toBe(due.length - 1);
+    expect((await store.rollup({ upTo, maxBatches: 1_000 })).batches).toBe(due.length - 1);
     runs.push(due.slice(1));
     expect(await t.pending()).toEqual(before.filter((b) => !due.includes(b)));
-    expect(await store.rollup({ upTo })).toEqual({ batches: 0, rows: 0 });
+    expect(await store.rollup({ upTo, maxBatches: 1_000 })).toEqual({ batches: 0, rows: 0, more: false });
     await t.expectRolledExact();
     await expectReportsMatch(store, applied, 'partly rolled up');
   });
 
   it('the full rollup leaves nothing pending; every coarse row is the sum of the raw rows it covers', async () => {
     const rest = await t.pending();
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: rest.length });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toMatchObject({ batches: rest.length });
     runs.push(rest);
     expect(await t.pending()).toEqual([]);
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toEqual({ batches: 0, rows: 0 });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toEqual({
+      batches: 0,
+      rows: 0,
+      more: false,
+    });
     await t.expectRolledExact();
     // `covered` exactly where a run added at least COVER_MIN events to the (profile, hour/day).
     const batches = runs.flat();
@@ -443,7 +447,11 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
     expect(await store.apply(p2)).toMatchObject({ applied: 0 });
     // Nothing appended, nothing for the job.
     expect(await t.pending()).toEqual([]);
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toEqual({ batches: 0, rows: 0 });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toEqual({
+      batches: 0,
+      rows: 0,
+      more: false,
+    });
     const known = p2.find((e) => e.type === 'link.clicked' && e.visitor) as AnalyticsEvent;
     const again = { ...known, id: `again-${known.id}` };
     expect(await store.apply([again])).toMatchObject({ applied: 1 });
@@ -452,7 +460,7 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
     expect(after.totals).toEqual({ ...before.totals, clicks: before.totals.clicks + 1 });
     const uniques = (r: AnalyticsReport) => sorted(r.links.map((l) => [l.linkId, l.uniqueClicks]));
     expect(uniques(after)).toEqual(uniques(before));
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: 1 });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toMatchObject({ batches: 1 });
     expect(await store.report('p2', query(D0, D0 + 3 * DAY, '1d'))).toEqual(after);
     // The same events once more after the job: still nothing.
     expect(await store.apply([...p2, again])).toMatchObject({ applied: 0 });
@@ -705,7 +713,7 @@ describe.each<Backend>(['postgres', 'pglite'])('analytics tiers on %s', (backend
       });
       await s.apply([click(D0 + DAY + 2 * HOUR + 15_000), click(D0 + DAY + 2 * HOUR + 65_000)]);
       await expectOld(2);
-      expect(await s.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: 1 });
+      expect(await s.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toMatchObject({ batches: 1 });
       await expectOld(2);
       const merged = await other.pool().query<{ n: string; c: string }>(
         `SELECT count(*) AS n, sum(clicks) AS c FROM analytics_hsig
@@ -741,7 +749,7 @@ describe.each<Backend>(['postgres', 'pglite'])('the rollup job on %s', (backend)
     t = tiersOf(() => db.pool());
     store = new PgAnalyticsStore(db.pool(), { now: () => NOW });
     await applyAll(randomEvents(400));
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: 4 });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toMatchObject({ batches: 4 });
   });
   afterAll(async () => {
     await db?.close();
@@ -770,14 +778,14 @@ describe.each<Backend>(['postgres', 'pglite'])('the rollup job on %s', (backend)
     for (const b of breaks) {
       await db.pool().query(b.make);
       try {
-        await expect(store.rollup({ upTo: Number.POSITIVE_INFINITY })).rejects.toThrow(b.error);
+        await expect(store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).rejects.toThrow(b.error);
       } finally {
         await db.pool().query(b.undo);
       }
       expect(await t.fingerprint(), b.make).toEqual(state);
       expect(await answers(), b.make).toEqual(reports);
     }
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: pending.length });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toMatchObject({ batches: pending.length });
     expect(await t.pending()).toEqual([]);
     await t.expectRolledExact();
     expect(await answers()).toEqual(reports);
@@ -796,7 +804,11 @@ describe.each<Backend>(['postgres', 'pglite'])('the rollup job on %s', (backend)
         await holder.query('BEGIN');
         await holder.query(`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':analytics-rollup'))`);
         const other = new PgAnalyticsStore(db.pool(1), { now: () => NOW });
-        expect(await other.rollup({ upTo: Number.POSITIVE_INFINITY })).toEqual({ batches: 0, rows: 0 });
+        expect(await other.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toEqual({
+          batches: 0,
+          rows: 0,
+          more: false,
+        });
         expect(await t.pending()).toEqual(pending);
       } finally {
         await holder.query('COMMIT');
@@ -805,7 +817,10 @@ describe.each<Backend>(['postgres', 'pglite'])('the rollup job on %s', (backend)
     }
     const a = new PgAnalyticsStore(db.pool(2), { now: () => NOW });
     const b = new PgAnalyticsStore(db.pool(2), { now: () => NOW });
-    const both = await Promise.all([a.rollup({ upTo: Number.POSITIVE_INFINITY }), b.rollup({ upTo: Number.POSITIVE_INFINITY })]);
+    const both = await Promise.all([
+      a.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 }),
+      b.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 }),
+    ]);
     expect(both.map((r) => r.batches).sort()).toEqual([0, pending.length]);
     expect(await t.pending()).toEqual([]);
     await t.expectRolledExact();
@@ -819,7 +834,11 @@ describe.each<Backend>(['postgres', 'pglite'])('the rollup job on %s', (backend)
     expect(await store.apply(applied.slice(0, 150))).toMatchObject({ applied: 0, duplicates: 150 });
     expect(await store.apply(applied.slice(-150))).toMatchObject({ applied: 0, duplicates: 150 });
     expect(await t.pending()).toEqual([]);
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toEqual({ batches: 0, rows: 0 });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toEqual({
+      batches: 0,
+      rows: 0,
+      more: false,
+    });
     expect(await t.fingerprint()).toEqual(state);
     expect(await answers()).toEqual(reports);
   });

@@ -2,7 +2,7 @@
 // redelivery and a crash between commit and delete, concurrent batches on the same rows,
 // idempotent migrations, the report query, and poison isolated and set aside.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
+import { PgAnalyticsStore, ROLLUP_BATCHES } from '../../lambdas/adapters/pg-analytics-store.ts';
 import { type AnalyticsEvent, ledgerId } from '../../lambdas/core/analytics.ts';
 import { applyIsolating, classifyStoreError } from '../../lambdas/core/batch-apply.ts';
 import { type ConsumerDeps, makeConsumer } from '../../lambdas/consumer/handler.ts';
@@ -227,9 +227,18 @@ describe.each<Backend>(['postgres', 'pglite'])('PgAnalyticsStore on %s', (backen
     expect(s.ledger).toBe(8 * 60 + 40);
     expect(s.tiered).toBe(s.clicks);
     // The rollup job moves every batch into the coarse tiers: the same clicks, none twice.
-    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: 8 });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY, maxBatches: 1_000 })).toMatchObject({ batches: 8 });
     expect(await sums(db)).toEqual(s);
     expect((await db.pool().query('SELECT batch FROM analytics_pending')).rows).toHaveLength(0);
+  });
+
+  it('a rollup run takes at most ROLLUP_BATCHES batches and says when more are waiting', async () => {
+    await reset(db);
+    for (let i = 0; i < ROLLUP_BATCHES + 5; i++) await store.apply([click({ occurredAt: new Date(T0 + i * 1_000) })]);
+    const before = await sums(db);
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: ROLLUP_BATCHES, more: true });
+    expect(await store.rollup({ upTo: Number.POSITIVE_INFINITY })).toMatchObject({ batches: 5, more: false });
+    expect(await sums(db)).toEqual(before);
   });
 
   it('stores values with backslashes, quotes and tabs as they are (COPY on Postgres, arrays on PGlite)', async () => {

@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnalyticsEvent, AnalyticsStore } from '../../../lambdas/core/analytics.ts';
 import type { Rejection, RejectedEventStore } from '../../../lambdas/core/batch-apply.ts';
 import type { InvalidationNotice } from '../../../lambdas/core/cdn-invalidation.ts';
-import { type ConsumerDeps, makeConsumer, makeHandler, TIMEOUT_RESERVE_MS } from '../../../lambdas/consumer/handler.ts';
+import {
+  type ConsumerDeps,
+  makeConsumer,
+  makeHandler,
+  ROLLUP_BUDGET_MS,
+  TIMEOUT_RESERVE_MS,
+} from '../../../lambdas/consumer/handler.ts';
 import { logger } from '../../../lambdas/shared/telemetry.ts';
 import { lambdaContext } from '../../helpers/events.ts';
 import { sqsEvent, sqsRecord } from '../../helpers/sqs.ts';
@@ -56,10 +62,16 @@ class FakeStore implements AnalyticsStore, RejectedEventStore {
   /** How many batches had been applied at each rollup run. */
   rollups: number[] = [];
   rollupFail: Error | undefined;
+  /** Runs that still answer `more` (a backlog), and what each run costs on the test's clock. */
+  backlog = 0;
+  onRollup: (() => void) | undefined;
   async rollup() {
     this.rollups.push(this.batches.length);
     if (this.rollupFail) throw this.rollupFail;
-    return { batches: 1, rows: 3 };
+    this.onRollup?.();
+    const more = this.backlog > 0;
+    if (more) this.backlog--;
+    return { batches: 1, rows: 3, more };
   }
 }
 
@@ -394,6 +406,33 @@ describe('the rollup cadence', () => {
     const { consume } = consumer(store);
     expect((await consume(sqsEvent([msg('a')]))).batchItemFailures).toEqual([]);
     expect(store.rollups).toEqual([1]);
+  });
+
+  it('works a backlog off run after run, within ROLLUP_BUDGET_MS, then waits for the next turn', async () => {
+    const store = new FakeStore();
+    const c = clock();
+    const { consume } = consumer(store, { now: c.now, rollupEveryMs: 60_000 });
+    store.backlog = 3;
+    await consume(sqsEvent([msg('a')]));
+    // Three runs said more, the fourth did not.
+    expect(store.rollups).toEqual([1, 1, 1, 1]);
+    // A longer backlog of slow runs stops at the budget.
+    store.rollups = [];
+    store.backlog = 100;
+    store.onRollup = () => c.advance(6_000);
+    c.advance(60_000);
+    await consume(sqsEvent([msg('b')]));
+    expect(store.rollups).toHaveLength(Math.ceil(ROLLUP_BUDGET_MS / 6_000));
+  });
+
+  it("stops the runs before the function's own time is up", async () => {
+    const store = new FakeStore();
+    const c = clock();
+    const { consume } = consumer(store, { now: c.now, rollupEveryMs: 0 });
+    store.backlog = 100;
+    store.onRollup = () => c.advance(1_000);
+    await consume(sqsEvent([msg('a')]), { getRemainingTimeInMillis: () => TIMEOUT_RESERVE_MS + 3_000 });
+    expect(store.rollups).toHaveLength(3);
   });
 
   it('runs again only once rollupEveryMs has passed', async () => {
