@@ -275,7 +275,7 @@ export type DimCode = (typeof DIM)[keyof typeof DIM];
  * rows; below it, its signatures alone hold its breakdowns (a busy profile's signatures would be
  * many to read, a quiet one's dims rows many to write).
  */
-export const COVER_MIN = 8;
+export const COVER_MIN = 64;
 
 /**
  * One raw row: the counts of one signature (every dimension at once; '' where absent) in one

@@ -13,7 +13,7 @@
 -- for the job.
 --
 -- analytics_hsig/dsig: the same signature rows per hour/day; `covered` when the (profile, bucket)
--- had at least 8 events in the job run that added it, and then also summed into
+-- had at least COVER_MIN (core/analytics.ts) events in the job run that added it, and then also summed into
 -- analytics_hdims/ddims per breakdown value (dim 0 the totals, 1 referrer, 2 region, 3 city,
 -- 4 browser, 5 OS, 6-8 UTM source/medium/campaign, 9 link, 10 country, 11 device), and the daily
 -- ones per month into analytics_mdims. An unfiltered report reads the dims rows and only the
