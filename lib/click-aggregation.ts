@@ -1,8 +1,14 @@
-// Events → 10-second aggregates in Postgres: the batch consumer on the events queue, and the
-// migrate function a deploy-time Trigger runs so the schema is current before new code goes live.
+// Events → analytics in Postgres: the batch consumer on the events queue (10-second rows), the
+// rollup function EventBridge Scheduler runs every minute (hours, days and months summed from
+// them, exactly once: lambdas/rollup/handler.ts), and the migrate function a deploy-time Trigger
+// runs so the schema is current before new code goes live.
+//   - The rollup: reserved concurrency 1 (runs would only queue on the job's advisory lock), no
+//     retries and a short event age (the next minute's run takes what one missed), 5 minutes a
+//     run loop; the consumers leave the job to it (ANALYTICS_ROLLUP_S 0).
 
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -41,6 +47,8 @@ export interface ClickAggregationProps {
 export class ClickAggregation extends Construct {
   readonly consumer: ServiceFunction;
   readonly migrate: ServiceFunction;
+  readonly rollup: ServiceFunction;
+  readonly rollupSchedule: scheduler.Schedule;
   readonly trigger: triggers.Trigger;
 
   constructor(scope: Construct, id: string, props: ClickAggregationProps) {
@@ -74,6 +82,8 @@ export class ClickAggregation extends Construct {
       environment: {
         ...props.databaseEnv,
         BATCH_WINDOW_S: props.batchWindowS,
+        // The scheduled rollup function runs the job; a consumer's batches never wait for it.
+        ANALYTICS_ROLLUP_S: 0,
         EVENTS_QUEUE_URL: props.eventsQueue.queueUrl,
         DLQ_URL: props.dlq.queueUrl,
         ...(props.cdnInvalidationTopic ? { CDN_INVALIDATION_TOPIC_ARN: props.cdnInvalidationTopic.topicArn } : {}),
@@ -105,6 +115,33 @@ export class ClickAggregation extends Construct {
       }),
     );
 
+    this.rollup = new ServiceFunction(this, 'Rollup', {
+      ...props.defaults,
+      vpcSubnets: props.subnets,
+      name: 'rollup',
+      description: 'Sums the applied batches of closed hours into the hourly, daily and monthly analytics, exactly once',
+      timeout: Duration.minutes(5),
+      reservedConcurrentExecutions: 1,
+      environment: props.databaseEnv,
+      secrets: { DATABASE: props.databaseSecret },
+    });
+    const role = new iam.Role(this, 'RollupSchedulerRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+      description: 'EventBridge Scheduler: invoke the analytics rollup',
+    });
+    const rollupArn = this.rollup.fn.functionArn;
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [rollupArn] }));
+    this.rollupSchedule = new scheduler.Schedule(this, 'RollupSchedule', {
+      description: 'Runs the analytics rollup every minute',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      // A target of our own: aws-scheduler-targets' LambdaInvoke would grant every version and alias.
+      target: {
+        bind: () => ({ arn: rollupArn, role, retryPolicy: { maximumRetryAttempts: 0, maximumEventAgeInSeconds: 60 } }),
+      },
+    });
+
     this.migrate = new ServiceFunction(this, 'Migrate', {
       ...props.defaults,
       vpcSubnets: props.subnets,
@@ -122,7 +159,7 @@ export class ClickAggregation extends Construct {
       timeout: Duration.minutes(5),
       executeOnHandlerChange: true,
       executeAfter: props.migrateAfter,
-      executeBefore: [this.consumer],
+      executeBefore: [this.consumer, this.rollup],
     });
   }
 }

@@ -38,7 +38,9 @@ export class ServiceStack extends Stack {
   /** With origin `linktree-mcp`: the secret holding the MCP OAuth tokens. */
   readonly linktreeTokens?: LinktreeMcpTokens;
   /** Every function of the app, by name. */
-  readonly functions: Record<FunctionName | 'consumer' | 'migrate' | 'deliver', ServiceFunction> & { watcher?: ServiceFunction };
+  readonly functions: Record<FunctionName | 'consumer' | 'migrate' | 'rollup' | 'deliver', ServiceFunction> & {
+    watcher?: ServiceFunction;
+  };
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
@@ -159,6 +161,7 @@ export class ServiceStack extends Stack {
       webhook: this.webhooks.webhook,
       consumer: this.aggregation.consumer,
       migrate: this.aggregation.migrate,
+      rollup: this.aggregation.rollup,
       deliver: this.outgoingWebhooks.deliver,
     };
     if (watchIntervalS > 0) {

@@ -157,7 +157,7 @@ export const variableDocs = {
   PRUNE_PROBABILITY: { description: 'Share of batches that also prune old exactly-once ledger ids.' },
   ANALYTICS_ROLLUP_S: {
     description:
-      'How often a consumer container may run the rollup job after a batch: the batches of closed hours summed into the hourly and daily tiers. Reports are exact either way.',
+      'How often a consumer container may run the rollup job after a batch: the batches of closed hours summed into the hourly and daily tiers (0: never; in AWS the scheduled rollup function runs it). Reports are exact either way.',
   },
   APPLIED_EVENTS_RETENTION_H: {
     description: 'How long the exactly-once ledger keeps an event id; older events are set aside, never counted blind.',

@@ -249,7 +249,7 @@ export const variables = {
   BATCH_WINDOW_S: int({ default: 10, min: 0, max: 300, unit: 's' }),
   BATCH_SIZE: int({ default: 10_000, min: 1, max: 10_000 }),
   PRUNE_PROBABILITY: num({ default: 0.02, min: 0, max: 1 }),
-  ANALYTICS_ROLLUP_S: int({ default: 60, min: 1, max: 3_600, unit: 's' }),
+  ANALYTICS_ROLLUP_S: int({ default: 60, min: 0, max: 3_600, unit: 's' }),
   APPLIED_EVENTS_RETENTION_H: int({ default: 120, min: 1, max: 24 * 365, unit: 'h' }),
   CONSUMER_BACKOFF_BASE_S: int({ default: 30, min: 1, max: 43_200, unit: 's' }),
   CONSUMER_BACKOFF_CAP_S: int({ default: 43_200, min: 1, max: 43_200, unit: 's' }),

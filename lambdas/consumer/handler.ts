@@ -45,6 +45,8 @@ export interface ConsumerDeps {
    * change events) do not run it: with no counted traffic there is nothing new to roll up.
    */
   rollupEveryMs?: number;
+  /** `false`: this consumer never runs the rollup job (a scheduled function does: `ANALYTICS_ROLLUP_S` 0). */
+  rollup?: boolean;
   /**
    * Ledger ids older than this are pruned (`APPLIED_EVENTS_RETENTION_H`, default 120 h); events
    * that occurred before it are set aside, never counted blind.
@@ -159,7 +161,7 @@ export const makeConsumer = (deps: ConsumerDeps) => {
     // deletes up to its time budget; a partition DROP waits for its lock at most a second).
     const reached = outcome.applied + outcome.duplicates > 0 && !outcome.retry.some((r) => r.reason === 'unreachable');
     if (reached) await deps.recovery?.afterHealthyBatch();
-    if (reached && store.rollup && now() - lastRollup >= rollupEveryMs) {
+    if (reached && deps.rollup !== false && store.rollup && now() - lastRollup >= rollupEveryMs) {
       lastRollup = now();
       // Run after run while a backlog lasts, within ROLLUP_BUDGET_MS and the function's time.
       const until = Math.min(

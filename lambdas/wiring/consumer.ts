@@ -40,6 +40,7 @@ export const wireConsumer = (): ConsumerDeps => {
       return store;
     },
     pruneProbability: c.PRUNE_PROBABILITY,
+    rollup: c.ANALYTICS_ROLLUP_S > 0,
     rollupEveryMs: c.ANALYTICS_ROLLUP_S * 1_000,
     retentionMs: c.APPLIED_EVENTS_RETENTION_H * 3_600_000,
     splitBudgetMs: c.CONSUMER_SPLIT_BUDGET_MS,

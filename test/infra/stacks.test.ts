@@ -112,6 +112,45 @@ describe('click aggregation', () => {
   });
 });
 
+describe('the analytics rollup', () => {
+  it('runs the rollup function every minute, without retries, one at a time, in the VPC with the database', () => {
+    const [fnId, fn] = fnByName(s.serviceTemplate, 'rollup');
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Properties.Timeout).toBe(300);
+    expect(fn.Properties.VpcConfig).toBeDefined();
+    const env = fn.Properties.Environment.Variables;
+    expect(importName(env.PGHOST)).toMatch(/Proxy.*Endpoint/);
+    expect(env).toMatchObject({ PGPORT: '5432', PGDATABASE: 'linkcache', PGSSLMODE: 'require' });
+    const schedules = resources(s.serviceTemplate, 'AWS::Scheduler::Schedule').filter(([, r]) =>
+      JSON.stringify(r.Properties.Target.Arn).includes(fnId),
+    );
+    expect(schedules).toHaveLength(1);
+    const [, schedule] = schedules[0];
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(schedule.Properties.Target.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+  });
+
+  it('lets its schedule invoke that function alone, and leaves the job out of the consumer', () => {
+    const [fnId] = fnByName(s.serviceTemplate, 'rollup');
+    const [, schedule] = resources(s.serviceTemplate, 'AWS::Scheduler::Schedule').filter(([, r]) =>
+      JSON.stringify(r.Properties.Target.Arn).includes(fnId),
+    )[0];
+    const roleId = schedule.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    expect(allActions(s.serviceTemplate, roleId)).toEqual(['lambda:InvokeFunction']);
+    expect(statementsAllowing(s.serviceTemplate, roleId, 'lambda:InvokeFunction').map((st) => st.Resource)).toEqual([
+      { 'Fn::GetAtt': [fnId, 'Arn'] },
+    ]);
+    const consumer = fnByName(s.serviceTemplate, 'consumer')[1];
+    expect(consumer.Properties.Environment.Variables.ANALYTICS_ROLLUP_S).toBe('0');
+  });
+
+  it('is in place before its first run: the migration runs before it', () => {
+    const [rollupId, rollup] = fnByName(s.serviceTemplate, 'rollup');
+    const [triggerId] = resources(s.serviceTemplate, 'Custom::Trigger')[0];
+    expect(s.serviceTemplate.toJSON().Resources[rollupId].DependsOn ?? rollup.DependsOn).toContain(triggerId);
+  });
+});
+
 describe('alarms', () => {
   const topicRef = () => ({ Ref: logicalId(s.service.observability.topic, s.service) });
 
@@ -137,7 +176,17 @@ describe('alarms', () => {
 
   it('alarms on errors and throttles of every function', () => {
     const fns = appFunctions(s.serviceTemplate);
-    expect([...fns.keys()].sort()).toEqual(['admin', 'consumer', 'deliver', 'migrate', 'profile', 'site', 'track', 'webhook']);
+    expect([...fns.keys()].sort()).toEqual([
+      'admin',
+      'consumer',
+      'deliver',
+      'migrate',
+      'profile',
+      'rollup',
+      'site',
+      'track',
+      'webhook',
+    ]);
     for (const [, [id]] of fns) {
       for (const metric of ['Errors', 'Throttles']) {
         s.serviceTemplate.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -188,8 +237,8 @@ describe('alarms', () => {
 
   it('sends every alarm to the topic', () => {
     const alarms = resources(s.serviceTemplate, 'AWS::CloudWatch::Alarm');
-    // Queue 2, per function 2 × 8, metric alarms 7, outgoing webhooks 3 (test/infra/outgoing-webhooks.test.ts).
-    expect(alarms.length).toBe(2 + 2 * 8 + 7 + 3);
+    // Queue 2, per function 2 × 9, metric alarms 7, outgoing webhooks 3 (test/infra/outgoing-webhooks.test.ts).
+    expect(alarms.length).toBe(2 + 2 * 9 + 7 + 3);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([topicRef()]);
   });
 
@@ -307,7 +356,7 @@ describe('functions', () => {
     expect(framework).toHaveLength(1);
     expect(framework[0][1].Properties.Runtime).toBe('nodejs24.x');
     const ours = all.filter(([id]) => !id.startsWith('AWSCDK'));
-    expect(ours).toHaveLength(9);
+    expect(ours).toHaveLength(10);
     for (const [id, r] of ours) {
       expect({ id, runtime: r.Properties.Runtime }).toEqual({ id, runtime: 'nodejs24.x' });
       expect(r.Properties.Architectures).toEqual(['arm64']);

@@ -435,6 +435,14 @@ describe('the rollup cadence', () => {
     expect(store.rollups).toHaveLength(3);
   });
 
+  it('never runs with rollup off (a scheduled function runs the job)', async () => {
+    const store = new FakeStore();
+    const { consume } = consumer(store, { rollup: false, rollupEveryMs: 0 });
+    await consume(sqsEvent([msg('a')]));
+    await consume(sqsEvent([msg('b')]));
+    expect(store.rollups).toEqual([]);
+  });
+
   it('runs again only once rollupEveryMs has passed', async () => {
     const store = new FakeStore();
     const c = clock();
