@@ -363,6 +363,15 @@ ORDER BY dim, rn`;
 };
 
 /**
+ * A filtered report groups the signatures of its range (a busy profile's 90 days: ~900,000 read,
+ * ~185,000 of one country kept) by eleven dims at once; at the default 4 MB its sorts and the
+ * materialized rows spill to disk (the bench's country filter 744 → 451 ms with this, the
+ * unfiltered 90 days 47 → 42 ms). For this statement only: reports are few and cached
+ * (ANALYTICS_TTL_S).
+ */
+const REPORT_WORK_MEM = '64MB';
+
+/**
  * The statement with JIT off: its estimates (hundreds of thousands of dims rows) pass JIT's cost
  * threshold, and compiling takes far longer than the query runs.
  */
@@ -370,7 +379,7 @@ const select = async <R extends pg.QueryResultRow>(pool: pg.Pool, sql: string, p
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query('BEGIN READ ONLY; SET LOCAL jit = off');
+    await client.query(`BEGIN READ ONLY; SET LOCAL jit = off; SET LOCAL work_mem = '${REPORT_WORK_MEM}'`);
     const { rows } = await client.query<R>(sql, params);
     await client.query('COMMIT');
     return rows;
