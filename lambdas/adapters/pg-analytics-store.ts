@@ -275,7 +275,7 @@ export class PgAnalyticsStore implements AnalyticsStore, RejectedEventStore {
     const sent = [...a.visitorKeys, ...a.linkVisitorKeys].filter((k) => !this.#known.has(k));
     try {
       await client.query('BEGIN');
-      const rec = (await client.query<{ n: number; v: string[] }>(RECORD, [arrayLiteral(ids), arrayLiteral(sent)])).rows[0];
+      const rec = (await client.query<{ n: number; v: string[] }>(RECORD, [uuidArray(ids), uuidArray(sent)])).rows[0];
       lap('record');
       if (rec.n !== byId.size) {
         const mine = rec.n === 0 ? [] : (await client.query<{ id: string }>(NEW_IDS, [ids])).rows;
@@ -567,6 +567,9 @@ export const arrayLiteral = (values: ReadonlyArray<string | number | boolean>): 
   return `{${parts.join(',')}}`;
 };
 const NEEDS_ESCAPE = /["\\]/;
+
+/** A uuid[] literal: ids and visitor keys are canonical uuids (hex and dashes), nothing to quote. */
+const uuidArray = (values: readonly string[]): string => `{${values.join(',')}}`;
 const ESCAPE = /["\\]/g;
 
 /**

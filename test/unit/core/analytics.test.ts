@@ -386,10 +386,10 @@ describe('parseMessage', () => {
     );
     expect(bad.kind).toBe('counted');
     if (bad.kind === 'counted') {
-      expect(bad.event).not.toHaveProperty('device');
-      expect(bad.event).not.toHaveProperty('visitor');
-      expect(bad.event).not.toHaveProperty('city');
-      expect(bad.event).not.toHaveProperty('region');
+      expect(bad.event.device).toBeUndefined();
+      expect(bad.event.visitor).toBeUndefined();
+      expect(bad.event.city).toBeUndefined();
+      expect(bad.event.region).toBeUndefined();
     }
   });
   it('skips other event types on the queue', () => {
