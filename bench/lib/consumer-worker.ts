@@ -54,7 +54,8 @@ parentPort?.on('message', async (m: { type: 'load'; batches: SQSEvent[] } | { ty
       parentPort?.postMessage({ type: 'loaded' });
     } else if (m.type === 'go') {
       const times: number[] = [];
-      for (const b of loaded) {
+      // Each batch let go once consumed, as a container holds only the batch it is given.
+      for (let b = loaded.shift(); b; b = loaded.shift()) {
         const t0 = performance.now();
         const res = await consumer(b);
         times.push(performance.now() - t0);
