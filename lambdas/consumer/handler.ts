@@ -18,7 +18,7 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { AnalyticsStore } from '../core/analytics.ts';
+import { type AnalyticsStore, rollupBacklog } from '../core/analytics.ts';
 import { type BatchOutcome, consumeBatch, type RejectedEventStore, type Retry } from '../core/batch-apply.ts';
 import { type InvalidationNotifier, sendNotices } from '../core/cdn-invalidation.ts';
 import { backoffS, type DlqRecovery, type QueueControl } from '../core/outage.ts';
@@ -30,8 +30,6 @@ export interface Pruner {
   prune(olderThan: Date, opts?: { chunk?: number; budgetMs?: number }): Promise<number>;
   /** Analytics retention: partitions created ahead, expired ones dropped. */
   maintain?(): Promise<{ created: number; dropped: string[] }>;
-  /** The rollup job: applied batches summed into the coarser tiers. */
-  rollup?(): Promise<{ batches: number; rows: number; more?: boolean }>;
 }
 
 export interface ConsumerDeps {
@@ -169,15 +167,8 @@ export const makeConsumer = (deps: ConsumerDeps) => {
         remaining === undefined ? Number.POSITIVE_INFINITY : started0 + remaining - TIMEOUT_RESERVE_MS,
       );
       try {
-        let batches = 0;
-        let rows = 0;
-        for (;;) {
-          const r = await store.rollup();
-          batches += r.batches;
-          rows += r.rows;
-          if (!r.more || now() >= until) break;
-        }
-        if (batches) logger.debug('analytics rolled up', { batches, rows });
+        const r = await rollupBacklog({ rollup: store.rollup.bind(store) }, until, now);
+        if (r.batches) logger.debug('analytics rolled up', r);
       } catch (err) {
         // The batches stay pending (reports still count them); the next run takes them.
         logger.warn('analytics rollup failed; next time', { error: err });

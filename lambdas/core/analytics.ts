@@ -646,9 +646,10 @@ export interface AnalyticsStore {
   apply(events: AnalyticsEvent[]): Promise<{ applied: number; duplicates: number; rows: number }>;
   /**
    * Sums applied batches into the coarser tiers, exactly once each (the adapter's job); resolves
-   * to how many batches it took. Reports are exact whether or not it ran.
+   * to how many batches it took, and `more` when others may wait. Reports are exact whether or not
+   * it ran.
    */
-  rollup?(): Promise<{ batches: number; rows: number; more?: boolean }>;
+  rollup?(): Promise<RollupRun>;
   /**
    * Rejects with ValidationError when the interval is finer than the data kept for `from`
    * (assertIntervalKept): the route answers 400.
@@ -657,3 +658,30 @@ export interface AnalyticsStore {
   /** The finest interval answerable for a range starting at `from` (the route's 400 rule). */
   finestInterval?(from: Date): Interval;
 }
+
+/** One run of the rollup job. */
+export interface RollupRun {
+  batches: number;
+  rows: number;
+  more?: boolean;
+}
+
+/**
+ * Runs the rollup job run after run while it says more batches wait, starting none once `now()`
+ * has reached `until`; resolves to the runs and what they took. A run that fails rejects (its
+ * batches stay pending, the next caller takes them).
+ */
+export const rollupBacklog = async (
+  job: { rollup(): Promise<RollupRun> },
+  until: number,
+  now: () => number = Date.now,
+): Promise<{ runs: number; batches: number; rows: number }> => {
+  const total = { runs: 0, batches: 0, rows: 0 };
+  for (;;) {
+    const r = await job.rollup();
+    total.runs++;
+    total.batches += r.batches;
+    total.rows += r.rows;
+    if (!r.more || now() >= until) return total;
+  }
+};

@@ -6,10 +6,11 @@
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { type RollupRun, rollupBacklog } from '../core/analytics.ts';
 import { logger, metrics, metricsOn } from '../shared/telemetry.ts';
 
 export interface RollupDeps {
-  store: () => { rollup(): Promise<{ batches: number; rows: number; more?: boolean }> };
+  store: () => { rollup(): Promise<RollupRun> };
   /** Kept before the invocation's end: what a run started last may still take. */
   reserveMs: number;
   /** When the invocation has no deadline (locally): how long it may go on. */
@@ -17,26 +18,14 @@ export interface RollupDeps {
   now?: () => number;
 }
 
-export interface RollupResult {
-  runs: number;
-  batches: number;
-  rows: number;
-}
+export type RollupResult = Awaited<ReturnType<typeof rollupBacklog>>;
 
 export const makeRollup = (deps: RollupDeps) => {
   const now = deps.now ?? Date.now;
   return async (context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<RollupResult> => {
     const started = now();
     const end = started + (context?.getRemainingTimeInMillis?.() ?? deps.budgetMs ?? 60_000) - deps.reserveMs;
-    const total: RollupResult = { runs: 0, batches: 0, rows: 0 };
-    const store = deps.store();
-    for (;;) {
-      const r = await store.rollup();
-      total.runs++;
-      total.batches += r.batches;
-      total.rows += r.rows;
-      if (!r.more || now() >= end) break;
-    }
+    const total = await rollupBacklog(deps.store(), end, now);
     if (total.batches) logger.info('analytics rolled up', { ...total, ms: now() - started });
     return total;
   };
