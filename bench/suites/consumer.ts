@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { SQSEvent } from 'aws-lambda';
 import pg from 'pg';
 import { PgAnalyticsStore } from '../../lambdas/adapters/pg-analytics-store.ts';
+import { rollupBacklog } from '../../lambdas/core/analytics.ts';
 import { uuidv7 } from '../../lambdas/core/events.ts';
 import { makeConsumer } from '../../lambdas/consumer/handler.ts';
 import { loadMigrations, migrate } from '../../lambdas/migrate/runner.ts';
@@ -221,8 +222,8 @@ export default async function run(): Promise<{
     await migrate(pool, await loadMigrations());
     // The timed consumers run in worker threads, one per consumer (bench/lib/consumer-worker.ts);
     // this thread keeps a store of its own for the warm-up rollup, the redelivery and the job.
-    const stores = [new PgAnalyticsStore(pool)];
-    const main = makeConsumer({ store: () => stores[0], pruneProbability: 0, rollupEveryMs: 60_000 });
+    const store = new PgAnalyticsStore(pool);
+    const main = makeConsumer({ store: () => store, pruneProbability: 0, rollupEveryMs: 60_000 });
     const workers = [0, 1].map(
       () => new Worker(new globalThis.URL('../lib/consumer-worker.ts', import.meta.url), { workerData: { url: URL, schema } }),
     );
@@ -246,7 +247,7 @@ export default async function run(): Promise<{
       await ask(w, { type: 'load', batches: [batches[i]] }, 'loaded');
       await ask(w, { type: 'go' }, 'done');
     }
-    await stores[0].rollup({ upTo: Number.POSITIVE_INFINITY });
+    await store.rollup({ upTo: Number.POSITIVE_INFINITY });
 
     const rowsBefore = await countRows(pool);
     const work = batches.slice(2);
@@ -264,11 +265,8 @@ export default async function run(): Promise<{
     // their hour is still open). Its cost follows the distinct signatures of an hour, not the
     // events: an hour of a busy service sums many events into each row; this run has few.
     const td = performance.now();
-    let rolled = 0;
-    for (let r = await stores[0].rollup({ upTo: Number.POSITIVE_INFINITY }); r.batches > 0; ) {
-      rolled += r.rows;
-      r = await stores[0].rollup({ upTo: Number.POSITIVE_INFINITY });
-    }
+    const everything = { rollup: () => store.rollup({ upTo: Number.POSITIVE_INFINITY }) };
+    const rolled = (await rollupBacklog(everything, Number.POSITIVE_INFINITY)).rows;
     const drainMs = performance.now() - td;
     const rowsAfter = await countRows(pool);
     const batchedRate = (BATCHES * BATCH) / (wallMs / 1000);
@@ -292,7 +290,7 @@ export default async function run(): Promise<{
     const t1 = performance.now();
     await main(batches[2]);
     const redeliveryMs = performance.now() - t1;
-    await stores[0].rollup({ upTo: Number.POSITIVE_INFINITY });
+    await store.rollup({ upTo: Number.POSITIVE_INFINITY });
     const afterRedelivery = await countRows(pool);
 
     const perBatch = await rowsPerBatch(batches[2]);
